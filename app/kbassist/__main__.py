@@ -1,0 +1,3 @@
+from kbassist.cli import main
+
+raise SystemExit(main())

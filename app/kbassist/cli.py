@@ -1,0 +1,324 @@
+"""``kbassist <command>``: the core from a terminal. With no command it opens the window."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from kbassist import __version__, paths
+from kbassist.content.lint import lint_folder
+from kbassist.content.model import Article, Macro
+from kbassist.search.engine import SearchEngine, Suggestions
+from kbassist.search.index import UpdateReport
+from kbassist.settings import load_settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, exit code attached."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise CliError(f"{self.prog}: {message}")
+
+
+def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -> None:
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        text(sys.stdout)
+
+
+def _kb_root(args: argparse.Namespace) -> Path:
+    settings_kb = load_settings().kb_folder or None
+    root = paths.resolve_kb(args.kb or None) if args.kb or not settings_kb else paths.resolve_kb(settings_kb)
+    if not root.is_dir():
+        raise CliError(f"KB folder not found: {root}")
+    return root
+
+
+def _engine(args: argparse.Namespace, progress: bool = False) -> tuple[SearchEngine, UpdateReport]:
+    engine = SearchEngine(_kb_root(args))
+    show = progress and not args.json and sys.stderr.isatty()
+
+    def report(done: int, total: int, rel: str) -> None:
+        if show and total:
+            sys.stderr.write(f"\rIndexing {done}/{total} {rel[:60]:<60}")
+            sys.stderr.flush()
+
+    update = engine.update(report)
+    if show and update.touched:
+        sys.stderr.write("\n")
+    for message in engine.index.messages:
+        sys.stderr.write(f"kbassist: {message}\n")
+    if update.problems and not progress and not args.json:
+        sys.stderr.write(
+            f"kbassist: {len(update.problems)} KB file(s) have problems and were skipped; run `kbassist lint`\n"
+        )
+    return engine, update
+
+
+def _read_case(source: str | None) -> bytes:
+    if source in (None, "-"):
+        if sys.stdin.isatty():
+            raise CliError("paste the case on standard input (end with Ctrl-D), or give a file")
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CliError(f"case file not found: {source}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read case file {source}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_index(args: argparse.Namespace) -> int:
+    engine, report = _engine(args, progress=True) if not args.rebuild else (None, None)
+    if args.rebuild:
+        engine = SearchEngine(_kb_root(args))
+        report = engine.rebuild()
+    assert engine is not None and report is not None
+    count = engine.index.doc_count()
+    data = {
+        "kb": str(engine.kb_root),
+        "documents": count,
+        "added": report.added,
+        "changed": report.changed,
+        "removed": report.removed,
+        "unchanged": report.unchanged,
+        "rebuilt": report.rebuilt,
+        "seconds": round(report.seconds, 3),
+        "messages": report.messages,
+        "problems": [{"file": p.rel_path, "reason": p.reason, "severity": p.severity} for p in report.problems],
+    }
+
+    def text(out: TextIO) -> None:
+        out.write(
+            f"Indexed {engine.kb_root}: {count} documents "
+            f"({report.added} added, {report.changed} changed, {report.removed} removed) "
+            f"in {report.seconds:.2f}s\n"
+        )
+        for problem in report.problems:
+            out.write(f"  skipped {problem}\n")
+
+    _emit(args, data, text)
+    engine.close()
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    engine, _ = _engine(args)
+    query = " ".join(args.query)
+    hits = engine.search(query, product=args.product, kind=args.kind, limit=args.limit)
+    suggestion = engine.did_you_mean(query) if len(hits) < 3 else None
+    data = {
+        "query": query,
+        "did_you_mean": suggestion,
+        "results": [
+            {"id": h.id, "kind": h.kind, "title": h.title, "product": h.product, "score": round(h.score, 3)}
+            for h in hits
+        ],
+    }
+
+    def text(out: TextIO) -> None:
+        if suggestion:
+            out.write(f"Did you mean: {suggestion}\n")
+        if not hits:
+            out.write("No results.\n")
+        for h in hits:
+            out.write(f"{h.score:7.2f}  {h.kind:<7} {h.product:<14} {h.id}\n         {h.title}\n")
+
+    _emit(args, data, text)
+    engine.close()
+    return 0
+
+
+def _print_suggestions(result: Suggestions, out: TextIO) -> None:
+    entities = result.case.entities
+    out.write(f"Products: {', '.join(result.products) or '-'}   confidence: {result.confidence}\n")
+    if entities.ids:
+        out.write("IDs: " + ", ".join(f"{f.value} ({f.type})" for f in entities.ids) + "\n")
+    if entities.codes:
+        out.write("Codes: " + ", ".join(entities.codes) + "\n")
+    if entities.amounts:
+        out.write("Amounts: " + ", ".join(a.display for a in entities.amounts) + "\n")
+    if entities.customer_name:
+        out.write(f"Customer: {entities.customer_name}\n")
+    out.write("\nArticles:\n")
+    for i, art in enumerate(result.articles, 1):
+        out.write(f"{i:3}. {art.title}  [{art.product}] ({art.id})\n     {art.why}\n")
+    out.write("\nMacros:\n")
+    for i, mac in enumerate(result.macros, 1):
+        unfilled = f"  unfilled: {', '.join(mac.unfilled)}" if mac.unfilled else ""
+        out.write(f"{i:3}. {mac.title}  [{mac.product}] ({mac.id}){unfilled}\n     {mac.why}\n")
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    case = _read_case(args.file)
+    engine, _ = _engine(args)
+    result = engine.suggest(case, load_settings().agent_values())
+    _emit(args, result.to_json(), lambda out: _print_suggestions(result, out))
+    engine.close()
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    engine, _ = _engine(args)
+    item = engine.get(args.id)
+    engine.close()
+    if item is None:
+        raise CliError(f"no article or macro with id {args.id!r}", 1)
+    data: dict[str, Any] = {
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "product": item.product,
+        "tags": list(item.tags),
+        "path": item.rel_path,
+        "body": item.body,
+    }
+    if isinstance(item, Article):
+        data |= {"owner": item.owner, "reviewed": item.reviewed.isoformat() if item.reviewed else None}
+    if isinstance(item, Macro):
+        data |= {"articles": list(item.articles), "placeholders": list(item.placeholders)}
+
+    def text(out: TextIO) -> None:
+        out.write(f"{item.title}\n{'=' * len(item.title)}\n{item.kind} · {item.product} · {item.id}\n")
+        if isinstance(item, Article):
+            out.write(f"owner {item.owner} · reviewed {item.reviewed}\n")
+        if isinstance(item, Macro):
+            out.write(f"relies on: {', '.join(item.articles)}\n")
+        out.write("\n" + item.body.strip() + "\n")
+
+    _emit(args, data, text)
+    return 0
+
+
+def cmd_macro(args: argparse.Namespace) -> int:
+    case = _read_case(args.case) if args.case else b""
+    engine, _ = _engine(args)
+    agent = load_settings().agent_values()
+    if args.agent:
+        agent["agent_name"] = args.agent
+    extra = dict(kv.split("=", 1) for kv in args.set or [] if "=" in kv)
+    try:
+        filled = engine.fill_macro(args.id, case, agent, extra)
+    except KeyError:
+        raise CliError(f"no macro with id {args.id!r}", 1) from None
+    finally:
+        engine.close()
+    data = {"id": args.id, "text": filled.text.strip(), "filled": filled.filled, "unfilled": list(filled.unfilled)}
+
+    def text(out: TextIO) -> None:
+        out.write(filled.text.strip() + "\n")
+        if filled.unfilled:
+            sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(filled.unfilled)}\n")
+
+    _emit(args, data, text)
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    content, problems = lint_folder(_kb_root(args))
+    data = {
+        "kb": str(content.root),
+        "articles": len(content.articles),
+        "macros": len(content.macros),
+        "problems": [{"file": p.rel_path, "reason": p.reason, "severity": p.severity} for p in problems],
+    }
+
+    def text(out: TextIO) -> None:
+        for problem in problems:
+            out.write(f"{problem}\n")
+        out.write(f"{len(content.articles)} articles, {len(content.macros)} macros, {len(problems)} problem(s)\n")
+
+    _emit(args, data, text)
+    return 1 if problems else 0
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from kbassist.ui.app import run
+    except ImportError as exc:  # PySide6 missing or broken: say so instead of a traceback
+        raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
+    return run(kb=args.kb)
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--kb",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="knowledge-base folder (default: $KBASSIST_KB, then the bundled KB)",
+    )
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object")
+
+    parser = _Parser(
+        prog="kbassist", description="KB Assist: articles and reply macros for payment-support cases.", parents=[common]
+    )
+    parser.add_argument("--version", action="version", version=f"kbassist {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("index", parents=[common], help="update the search index (only changed files)")
+    p.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="search articles and macros")
+    p.add_argument("query", nargs="+")
+    p.add_argument("--product")
+    p.add_argument("--kind", choices=("article", "macro"))
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("suggest", parents=[common], help="suggest articles and macros for a case")
+    p.add_argument("file", nargs="?", help="case as .txt or .eml; '-' or nothing reads standard input")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("show", parents=[common], help="print an article or macro")
+    p.add_argument("id")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("macro", parents=[common], help="print a macro filled from a case")
+    p.add_argument("id")
+    p.add_argument("--case", metavar="FILE", help="the case (.txt/.eml, '-' for standard input)")
+    p.add_argument("--agent", metavar="NAME", help="your name for {{agent_name}} (default: settings)")
+    p.add_argument("--set", metavar="NAME=VALUE", action="append", help="fill a placeholder by hand")
+    p.set_defaults(func=cmd_macro)
+
+    p = sub.add_parser("lint", parents=[common], help="check KB files; exit 1 on problems")
+    p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
+    p.set_defaults(func=cmd_gui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        args.kb = getattr(args, "kb", None)
+        args.json = getattr(args, "json", False)
+        func = getattr(args, "func", cmd_gui)
+        return func(args)
+    except CliError as exc:
+        sys.stderr.write(f"kbassist: {exc}\n" if not str(exc).startswith("kbassist") else f"{exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        sys.stderr.write("kbassist: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,98 @@
+"""Checks across files that a single file's parse can't see: links, macro references, placement."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import urlsplit
+
+from kbassist.content.loader import KbContent, load_kb
+from kbassist.content.model import Article, KbItem, Macro, Problem
+from kbassist.content.placeholders import PLACEHOLDER
+
+# Placeholder names the app can fill (from the case or the associate's settings) or asks for by hand.
+KNOWN_PLACEHOLDERS = frozenset(
+    {
+        "customer_name",
+        "customer_email",
+        "charge_id",
+        "payment_intent_id",
+        "refund_id",
+        "dispute_id",
+        "payout_id",
+        "invoice_id",
+        "subscription_id",
+        "customer_id",
+        "account_id",
+        "event_id",
+        "webhook_endpoint_id",
+        "transfer_id",
+        "payment_method_id",
+        "setup_intent_id",
+        "checkout_session_id",
+        "payment_link_id",
+        "reader_id",
+        "verification_session_id",
+        "authorization_id",
+        "issuing_card_id",
+        "price_id",
+        "product_id",
+        "balance_transaction_id",
+        "amount",
+        "currency",
+        "decline_code",
+        "error_code",
+        "agent_name",
+        "agent_signature",
+        "date",
+        "deadline_date",
+        "last4",
+        "business_days",
+        "url",
+    }
+)
+
+
+def lint(content: KbContent) -> list[Problem]:
+    """All problems: those found while reading plus cross-file warnings, sorted by file."""
+    problems = list(content.problems)
+    for item in content.items.values():
+        problems.extend(check_item(item, content))
+    return sorted(problems, key=lambda p: (p.rel_path, p.reason))
+
+
+def lint_folder(kb_root) -> tuple[KbContent, list[Problem]]:
+    content = load_kb(kb_root)
+    return content, lint(content)
+
+
+def check_item(item: KbItem, content: KbContent) -> list[Problem]:
+    out: list[Problem] = []
+
+    def warn(reason: str) -> None:
+        out.append(Problem(item.rel_path, reason, "warning"))
+
+    folder = item.rel_path.split("/")[1]
+    if folder != item.product:
+        warn(f"product {item.product!r} does not match its folder {folder!r}")
+    for href in item.links:
+        target = resolve_link(item.rel_path, href)
+        if target is not None and not (content.root / target).is_file():
+            warn(f"broken link to {href!r}")
+    if isinstance(item, Macro):
+        for ref in item.articles:
+            ref_item = content.items.get(ref)
+            if not isinstance(ref_item, Article):
+                warn(f"refers to unknown article id {ref!r}")
+        for match in PLACEHOLDER.finditer(item.body):
+            if match.group(1) not in KNOWN_PLACEHOLDERS:
+                warn(f"unknown placeholder {{{{{match.group(1)}}}}}: the app can't fill it from a case")
+    return out
+
+
+def resolve_link(from_rel: str, href: str) -> str | None:
+    """The KB-relative path a relative link points to; None for web links, anchors and other schemes."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path))
+    return None if target.startswith("..") else target

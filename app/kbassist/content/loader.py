@@ -1,0 +1,67 @@
+"""Read a whole KB folder: every usable article and macro, and every problem, in one pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kbassist.content.model import Article, KbItem, Macro, Problem
+from kbassist.content.parser import kind_of, parse_file
+
+CONTENT_DIRS = ("articles", "macros")
+
+
+@dataclass(slots=True)
+class KbContent:
+    root: Path
+    items: dict[str, KbItem] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def articles(self) -> list[Article]:
+        return [i for i in self.items.values() if isinstance(i, Article)]
+
+    @property
+    def macros(self) -> list[Macro]:
+        return [i for i in self.items.values() if isinstance(i, Macro)]
+
+
+def iter_kb_files(kb_root: Path) -> Iterator[Path]:
+    """Every Markdown file under articles/ and macros/, sorted so results never depend on disk order."""
+    for top in CONTENT_DIRS:
+        base = kb_root / top
+        if base.is_dir():
+            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+
+
+def misplaced(rel_path: str) -> Problem | None:
+    if kind_of(rel_path) is None:
+        return Problem(rel_path, "not in articles/<product>/ or macros/<product>/; skipped")
+    return None
+
+
+def add_items(content: KbContent, parsed: Iterable[KbItem | Problem]) -> None:
+    """Add parsed files, turning a second use of an id into a problem (the first file keeps it)."""
+    for result in parsed:
+        if isinstance(result, Problem):
+            content.problems.append(result)
+        elif result.id in content.items:
+            first = content.items[result.id].rel_path
+            content.problems.append(Problem(result.rel_path, f"duplicate id {result.id!r} (already used by {first})"))
+        else:
+            content.items[result.id] = result
+
+
+def load_kb(kb_root: Path) -> KbContent:
+    kb_root = Path(kb_root).resolve()
+    content = KbContent(root=kb_root)
+    if not kb_root.is_dir():
+        content.problems.append(Problem(".", f"KB folder does not exist: {kb_root}"))
+        return content
+    parsed: list[KbItem | Problem] = []
+    for path in iter_kb_files(kb_root):
+        rel = path.relative_to(kb_root).as_posix()
+        parsed.append(misplaced(rel) or parse_file(path, kb_root))
+    add_items(content, parsed)
+    return content

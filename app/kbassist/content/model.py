@@ -1,0 +1,84 @@
+"""Records for what a KB holds: articles, macros, and the problems found while reading them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+PRODUCTS: tuple[str, ...] = (
+    "payments",
+    "refunds",
+    "disputes",
+    "payouts",
+    "connect",
+    "billing",
+    "invoicing",
+    "checkout",
+    "payment-links",
+    "radar",
+    "terminal",
+    "identity",
+    "tax",
+    "issuing",
+    "treasury",
+    "account",
+    "api",
+    "webhooks",
+    "authentication",
+    "reporting",
+)
+
+PRODUCT_LABELS: dict[str, str] = {p: p.replace("-", " ").title() for p in PRODUCTS} | {
+    "api": "API",
+    "payment-links": "Payment Links",
+}
+
+Kind = Literal["article", "macro"]
+
+
+@dataclass(frozen=True, slots=True)
+class KbItem:
+    """What articles and macros share: identity, placement and searchable text."""
+
+    id: str
+    kind: Kind
+    title: str
+    product: str
+    tags: tuple[str, ...]
+    body: str  # Markdown without front matter
+    path: Path  # absolute
+    rel_path: str  # relative to the KB root, with forward slashes
+    headings: tuple[str, ...] = ()
+    plain_text: str = ""  # body as plain text (no Markdown syntax)
+    codes: tuple[str, ...] = ()  # error/decline codes and ID prefixes named in the text
+    links: tuple[str, ...] = ()  # relative link targets as written
+    signature: str = ""  # sha1 of the file's bytes; what incremental indexing compares
+
+
+@dataclass(frozen=True, slots=True)
+class Article(KbItem):
+    owner: str = ""
+    reviewed: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Macro(KbItem):
+    articles: tuple[str, ...] = ()  # ids of the articles the reply relies on
+    placeholders: tuple[str, ...] = field(default=())  # names, in order of first use
+
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A KB file that could not be used (error: skipped) or that has a flaw (warning: still used)."""
+
+    rel_path: str
+    reason: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.rel_path}: {self.severity}: {self.reason}"

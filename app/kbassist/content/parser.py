@@ -1,0 +1,197 @@
+"""Turn one KB Markdown file into an Article or a Macro, or say exactly why it can't be used.
+
+Parsing is strict about what the rest of the app relies on (ids, products, dates) and forgiving about
+prose: a file with a problem becomes a Problem record and is skipped, never an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+from kbassist.content.model import PRODUCTS, Article, KbItem, Macro, Problem
+from kbassist.content.placeholders import placeholder_names
+from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
+
+MAX_FILE_BYTES = 256 * 1024
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,120}$")
+ARTICLE_FIELDS = ("id", "title", "product", "tags", "owner", "reviewed")
+MACRO_FIELDS = ("id", "title", "product", "tags", "articles")
+
+
+class KbFileError(ValueError):
+    """A file that cannot be used; the message is what editors see."""
+
+
+def markdown() -> MarkdownIt:
+    """The one Markdown dialect of the KB: CommonMark plus tables and front matter, no raw HTML."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table").use(front_matter_plugin)
+
+
+_MD = markdown()
+
+
+def parse_file(path: Path, kb_root: Path) -> KbItem | Problem:
+    """Read ``path`` (an article or macro under ``kb_root``) into a record, or a Problem."""
+    rel = path.relative_to(kb_root).as_posix()
+    try:
+        raw = path.read_bytes()
+        return parse_bytes(raw, path, kb_root)
+    except KbFileError as exc:
+        return Problem(rel, str(exc))
+    except OSError as exc:
+        return Problem(rel, f"cannot read file: {exc.strerror or exc}")
+
+
+def kind_of(rel_path: str) -> str | None:
+    """'article' or 'macro' by the folder a file is in, None for files that are not KB content."""
+    parts = rel_path.split("/")
+    if len(parts) == 3 and parts[2].endswith(".md"):
+        return {"articles": "article", "macros": "macro"}.get(parts[0])
+    return None
+
+
+def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
+    rel = path.relative_to(kb_root).as_posix()
+    if len(raw) > MAX_FILE_BYTES:
+        raise KbFileError(f"file is too large ({len(raw) // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
+    if b"\x00" in raw[:8192]:
+        raise KbFileError("binary file (contains NUL bytes), not Markdown text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KbFileError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    tokens = _MD.parse(text)
+    if not tokens or tokens[0].type != "front_matter":
+        raise KbFileError("missing YAML front matter (the file must start with a '---' block)")
+    meta = _load_front_matter(tokens[0].content)
+    body = _body_after_front_matter(text)
+    kind = kind_of(rel)
+    if kind is None:
+        raise KbFileError("not in articles/<product>/ or macros/<product>/")
+    fields = ARTICLE_FIELDS if kind == "article" else MACRO_FIELDS
+    missing = [f for f in fields if meta.get(f) in (None, "", [])]
+    if missing:
+        raise KbFileError(f"missing front-matter field(s): {', '.join(missing)}")
+    item_id = str(meta["id"]).strip()
+    if not ID_RE.match(item_id):
+        raise KbFileError(f"invalid id {item_id!r} (use lowercase letters, digits, '-', '.', '_')")
+    product = str(meta["product"]).strip()
+    if product not in PRODUCTS:
+        raise KbFileError(f"unknown product {product!r}")
+    headings, plain, links, code_tokens = _walk(tokens[1:])
+    common: dict[str, Any] = {
+        "id": item_id,
+        "title": _text_field(meta, "title"),
+        "product": product,
+        "tags": _str_list(meta, "tags"),
+        "body": body,
+        "path": path,
+        "rel_path": rel,
+        "headings": tuple(headings),
+        "plain_text": plain,
+        "links": tuple(links),
+        "signature": hashlib.sha1(raw).hexdigest(),
+    }
+    codes = {c for c in (normalise_code(t) for t in (*code_tokens, *common["tags"])) if c}
+    codes |= {c for c in (normalise_code(m) for m in CODE_IN_TEXT.findall(plain)) if c}
+    common["codes"] = tuple(sorted(codes))
+    if kind == "article":
+        return Article(kind="article", owner=_text_field(meta, "owner"), reviewed=_date(meta["reviewed"]), **common)
+    return Macro(
+        kind="macro",
+        articles=_str_list(meta, "articles"),
+        placeholders=tuple(placeholder_names(body)),
+        **common,
+    )
+
+
+def _load_front_matter(source: str) -> dict[str, Any]:
+    try:
+        meta = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise KbFileError(f"bad YAML front matter{where}: {problem}") from None
+    if not isinstance(meta, dict):
+        raise KbFileError("front matter is not a YAML mapping of fields")
+    return meta
+
+
+def _body_after_front_matter(text: str) -> str:
+    match = re.match(r"^---[^\n]*\n.*?\n---[^\n]*(?:\n|$)", text, re.S)
+    return text[match.end() :] if match else text
+
+
+def _text_field(meta: dict[str, Any], key: str) -> str:
+    value = meta[key]
+    if not isinstance(value, str | int | float):
+        raise KbFileError(f"field {key!r} must be text")
+    return str(value).strip()
+
+
+def _str_list(meta: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = meta[key]
+    if isinstance(value, str):
+        value = list(re.split(r"[,\n]", value))
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+        raise KbFileError(f"field {key!r} must be a list of text values")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise KbFileError(f"field 'reviewed' must be a date like 2026-03-31, not {value!r}") from None
+
+
+def _walk(tokens: list[Token]) -> tuple[list[str], str, list[str], list[str]]:
+    """Headings, plain text, link targets and inline-code tokens of a parsed body."""
+    headings: list[str] = []
+    lines: list[str] = []
+    links: list[str] = []
+    code: list[str] = []
+    in_heading = False
+    for tok in tokens:
+        if tok.type == "heading_open":
+            in_heading = True
+        elif tok.type == "heading_close":
+            in_heading = False
+        elif tok.type in ("fence", "code_block"):
+            lines.append(tok.content)
+            code.extend(tok.content.split())
+        elif tok.type == "inline":
+            text = _inline_text(tok, links, code)
+            (headings if in_heading else lines).append(text)
+    return headings, "\n".join(lines), links, code
+
+
+def _inline_text(tok: Token, links: list[str], code: list[str]) -> str:
+    parts: list[str] = []
+    for child in tok.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+            if child.type == "code_inline":
+                code.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            if href:
+                links.append(href)
+    return "".join(parts)

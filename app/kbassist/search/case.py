@@ -1,0 +1,207 @@
+"""Read a pasted case: split the new message from quoted history and signature, weigh its words,
+and find its entities.
+
+Quoted history and signatures stay available (an ID quoted from an earlier mail is still the case's
+ID) but their words count for little, so a long thread or a legal disclaimer cannot steer suggestions.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+from kbassist.content.stripe import ID_PATTERN, SECRET_PATTERN
+from kbassist.search.entities import (
+    EMAIL_PATTERN,
+    SIGN_OFF,
+    Entities,
+    find_amounts,
+    find_codes,
+    find_customer_name,
+    find_emails,
+    find_ids,
+)
+from kbassist.search.synonyms import Synonyms, load_synonyms
+from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
+
+SUBJECT_WEIGHT = 2.0
+MAIN_WEIGHT = 1.0
+QUOTED_WEIGHT = 0.3
+MAX_CASE_CHARS = 200_000  # a pasted log can be huge; analyse the first part
+
+QUOTE_HEADER = re.compile(
+    r"^\s*(?:On\s.{4,200}?wrote:|Le\s.{4,200}?a écrit\s?:|Am\s.{4,200}?schrieb.{0,40}:|El\s.{4,200}?escribió:)\s*$"
+    r"|^\s*-{2,}\s*(?:Original Message|Forwarded message|Ursprüngliche Nachricht)\s*-{2,}\s*$"
+    r"|^\s*Begin forwarded message:\s*$",
+    re.I | re.M | re.S,
+)
+OUTLOOK_HEADER = re.compile(r"^\s*From:\s.+\n(?:.*\n){0,2}?\s*(?:Sent|Date):\s.+$", re.M)
+DISCLAIMER = re.compile(
+    r"^.*\b(?:confidential|intended (?:solely )?for the (?:use|addressee)|privileged|disclaimer|"
+    r"unsubscribe|virus|do not print|think before printing)\b.*$",
+    re.I | re.M,
+)
+HEADER_LINE = re.compile(r"^(From|To|Cc|Subject|Date|Reply-To|Message-ID|MIME-Version|Content-Type|Sent):", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedTerm:
+    stem: str  # or a space-joined phrase of stems
+    surface: str  # a word as the case wrote it, for display in "why"
+    weight: float
+
+
+@dataclass(slots=True)
+class CaseAnalysis:
+    subject: str = ""
+    main: str = ""
+    quoted: str = ""
+    signature: str = ""
+    entities: Entities = field(default_factory=Entities)
+    terms: list[WeightedTerm] = field(default_factory=list)
+
+    @property
+    def products(self) -> list[str]:
+        return self.entities.products()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.terms and not self.entities.ids and not self.entities.codes
+
+
+def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnalysis:
+    """Everything the ranking needs to know about a case, without the index."""
+    subject, body, sender_name = _split_headers(raw)
+    body = body[:MAX_CASE_CHARS]
+    main, quoted = _split_quoted(body)
+    main, signature = _split_signature(main)
+    everything = "\n".join((subject, main, quoted, signature))
+    entities = Entities(
+        ids=find_ids(everything),
+        codes=find_codes(everything),
+        amounts=find_amounts("\n".join((subject, main, quoted))),
+        emails=find_emails(everything),
+        customer_name=find_customer_name(main, signature, sender_name),
+    )
+    terms = weigh_terms(
+        [(subject, SUBJECT_WEIGHT), (main, MAIN_WEIGHT), (quoted, QUOTED_WEIGHT)],
+        synonyms or load_synonyms(),
+    )
+    return CaseAnalysis(subject, main, quoted, signature, entities, terms)
+
+
+def _split_headers(raw: str | bytes) -> tuple[str, str, str | None]:
+    """Subject, body text and sender name of an .eml or of pasted text that starts with mail headers."""
+    if isinstance(raw, bytes):
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        if isinstance(message, EmailMessage) and (message["From"] or message["Subject"]):
+            return _from_message(message)
+        raw = raw.decode("utf-8", errors="replace")
+    text = raw.replace("\r\n", "\n").lstrip("\ufeff")
+    lines = text.split("\n")
+    head = [ln for ln in lines[:12] if ln.strip()]
+    if head and HEADER_LINE.match(head[0]) and sum(bool(HEADER_LINE.match(ln)) for ln in head[:6]) >= 2:
+        message = email.message_from_string(text, policy=email.policy.default)
+        if isinstance(message, EmailMessage) and message.get_payload():
+            return _from_message(message)
+    subject = ""
+    if lines and lines[0].lower().startswith("subject:"):
+        subject, text = lines[0][8:].strip(), "\n".join(lines[1:])
+    return subject, text, None
+
+
+def _from_message(message: EmailMessage) -> tuple[str, str, str | None]:
+    subject = str(message["Subject"] or "")
+    name, _address = parseaddr(str(message["From"] or ""))
+    part = message.get_body(preferencelist=("plain", "html"))
+    body = ""
+    if part is not None:
+        try:
+            body = part.get_content()
+        except (LookupError, ValueError):
+            payload = part.get_payload(decode=True)
+            body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
+        if part.get_content_subtype() == "html":
+            body = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", body)))
+    elif not message.is_multipart():
+        body = str(message.get_payload())
+    return subject, body, name or None
+
+
+def _split_quoted(body: str) -> tuple[str, str]:
+    """New text on top, quoted history below (after 'On … wrote:', '> ' lines, forwarded headers)."""
+    cut = len(body)
+    for pattern in (QUOTE_HEADER, OUTLOOK_HEADER):
+        match = pattern.search(body)
+        # A header on the very first lines is a forward with nothing above it: keep it as the case.
+        if match and body[: match.start()].strip():
+            cut = min(cut, match.start())
+    top, history = body[:cut], body[cut:]
+    main_lines, quoted_lines = [], [history]
+    for line in top.split("\n"):
+        (quoted_lines if line.lstrip().startswith(">") else main_lines).append(line)
+    return "\n".join(main_lines).strip(), "\n".join(quoted_lines).strip()
+
+
+def _split_signature(main: str) -> tuple[str, str]:
+    """Cut at '-- ' or at a sign-off in the last part of the message; disclaimers always go."""
+    main = DISCLAIMER.sub("", main)
+    lines = main.split("\n")
+    for i, line in enumerate(lines):
+        if line.rstrip() == "--" or line == "-- ":
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i + 1 :]).strip()
+    for i in range(len(lines) - 1, -1, -1):
+        if SIGN_OFF.match(lines[i]) and i >= len(lines) * 0.4 and len(lines) - i <= 12:
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    return main.strip(), ""
+
+
+def _scrub(text: str) -> str:
+    """Remove what is not topic words: IDs, secrets, emails, URLs."""
+    text = SECRET_PATTERN.sub(" ", text)
+    text = ID_PATTERN.sub(" ", text)
+    text = EMAIL_PATTERN.sub(" ", text)
+    return re.sub(r"https?://\S+", " ", text)
+
+
+def weigh_terms(parts: list[tuple[str, float]], synonyms: Synonyms) -> list[WeightedTerm]:
+    """Stems (and synonym phrases) with a weight: how often, and where (subject > new text > history)."""
+    weights: dict[str, float] = {}
+    surfaces: dict[str, str] = {}
+    for text, part_weight in parts:
+        if not text or part_weight <= 0:
+            continue
+        words = [w for w in tokenize(_scrub(text)) if w not in INDEX_STOP_WORDS]
+        stems = [stem(w) for w in words]
+        used: set[int] = set()
+        for start, end, phrase in synonyms.phrases_in(stems):
+            key = " ".join(phrase)
+            weights[key] = weights.get(key, 0.0) + part_weight * 1.5
+            surfaces.setdefault(key, " ".join(words[start:end]))
+            used.update(range(start, end))
+        for i, (word, st) in enumerate(zip(words, stems, strict=True)):
+            if i in used or is_stop(word) or _noise(word):
+                continue
+            weights[st] = weights.get(st, 0.0) + part_weight
+            surfaces.setdefault(st, word)
+    # Repetition helps, but sub-linearly: a word said ten times is not ten times the topic.
+    return sorted(
+        (
+            WeightedTerm(k, surfaces[k], min(w, 1.0) + 0.5 * max(0.0, min(w, 6.0) - 1.0) ** 0.5)
+            for k, w in weights.items()
+        ),
+        key=lambda t: (-t.weight, t.stem),
+    )
+
+
+def _noise(word: str) -> bool:
+    """Numbers, order numbers and hex blobs are not topics (codes like 429 are kept)."""
+    if word.isdigit():
+        return len(word) != 3
+    letters = sum(c.isalpha() for c in word)
+    return letters < len(word) / 2 or len(word) > 40

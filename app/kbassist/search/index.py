@@ -1,0 +1,314 @@
+"""The Whoosh index of one KB folder: a cache that updates incrementally and rebuilds itself when damaged.
+
+Layout under the cache folder: ``index/<kb-name>-<hash>/state.json`` names the active generation
+folder (``gen-N``). A rebuild writes a new generation and switches to it only when complete, so a
+crash mid-rebuild, a damaged segment or a lock left by a dead process never leaves the app without an
+index, and a reader of the old generation is never disturbed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+from whoosh.searching import Searcher
+
+from kbassist import paths
+from kbassist.content.loader import iter_kb_files, misplaced
+from kbassist.content.model import KbItem, Problem
+from kbassist.content.parser import parse_file
+from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored, to_document
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]  # done, total, current file
+COMMIT_EVERY = 64  # documents per commit while building: search works on what is ready
+WRITER_TIMEOUT = 3.0
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rebuilt: bool = False
+    messages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> int:
+        return self.added + self.changed + self.removed
+
+
+@dataclass(frozen=True, slots=True)
+class _FileState:
+    signature: str
+    mtime_ns: int
+    size: int
+    item_id: str
+
+
+class KbIndex:
+    """Open (or create) the index of ``kb_root``; ``update()`` brings it in line with the files."""
+
+    def __init__(self, kb_root: Path, root: Path | None = None) -> None:
+        self.kb_root = Path(kb_root).resolve()
+        self.root = root or paths.index_dir(self.kb_root)
+        self.messages: list[str] = []
+        self.problems: list[Problem] = []
+        self._search_lock = threading.RLock()
+        self._write_lock = threading.Lock()
+        self._ix: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._open()
+
+    # ----------------------------------------------------------------- state and generations
+    @property
+    def _state_file(self) -> Path:
+        return self.root / "state.json"
+
+    def _read_state(self) -> dict[str, object]:
+        try:
+            state = json.loads(self._state_file.read_text("utf-8"))
+            return state if isinstance(state, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, generation: str) -> None:
+        state = {"schema_version": SCHEMA_VERSION, "kb_root": str(self.kb_root), "active": generation}
+        tmp = self._state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state, indent=2), "utf-8")
+        tmp.replace(self._state_file)
+
+    def _note(self, message: str) -> None:
+        log.warning(message)
+        self.messages.append(message)
+
+    def _open(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        state = self._read_state()
+        active = state.get("active")
+        if not active:
+            self._switch_to(self._new_generation())
+            return
+        if state.get("schema_version") != SCHEMA_VERSION:
+            self._note(f"Search index format changed (v{state.get('schema_version')} → v{SCHEMA_VERSION}); rebuilding.")
+            self._switch_to(self._new_generation())
+            return
+        try:
+            ix = whoosh_index.open_dir(str(self.root / str(active)))
+            ix.doc_count()  # touches the segment files: a damaged index fails here, not mid-search
+            self._set_index(ix)
+        except Exception as exc:  # the index is a cache: any failure to open means rebuild
+            self._note(f"Search index was damaged ({type(exc).__name__}: {exc}); rebuilding.")
+            self._switch_to(self._new_generation())
+
+    def _new_generation(self) -> str:
+        existing = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
+        name = f"gen-{max(existing, default=0) + 1}"
+        folder = self.root / name
+        folder.mkdir(parents=True)
+        whoosh_index.create_in(str(folder), build_schema())
+        return name
+
+    def _switch_to(self, generation: str) -> None:
+        ix = whoosh_index.open_dir(str(self.root / generation))
+        self._write_state(generation)
+        self._set_index(ix)
+        for old in self.root.glob("gen-*"):
+            if old.name != generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _set_index(self, ix: FileIndex) -> None:
+        with self._search_lock:
+            old_ix, old_searcher = self._ix, self._searcher
+            self._ix, self._searcher = ix, ix.searcher()
+            if old_searcher is not None:
+                old_searcher.close()
+            if old_ix is not None:
+                old_ix.close()
+
+    def close(self) -> None:
+        with self._search_lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._ix is not None:
+                self._ix.close()
+            self._searcher = self._ix = None
+
+    # ----------------------------------------------------------------- searching
+    @contextlib.contextmanager
+    def searcher(self) -> Iterator[Searcher]:
+        """The shared, open searcher; the lock keeps one thread in it at a time (Whoosh needs that)."""
+        with self._search_lock:
+            if self._searcher is None:
+                raise RuntimeError("index is closed")
+            yield self._searcher
+
+    def _refresh(self) -> None:
+        with self._search_lock:
+            if self._searcher is None or self._ix is None or self._searcher.up_to_date():
+                return
+            try:
+                fresh = self._searcher.refresh()
+            except TypeError:  # Whoosh cannot reuse the reader of an empty index; open a new one
+                fresh = self._ix.searcher()
+                self._searcher.close()
+            self._searcher = fresh
+
+    def doc_count(self) -> int:
+        with self.searcher() as s:
+            return s.doc_count()
+
+    def get(self, item_id: str) -> KbItem | None:
+        with self.searcher() as s:
+            fields = s.document(id=item_id)
+        return from_stored(fields, self.kb_root) if fields else None
+
+    def all_items(self) -> list[KbItem]:
+        with self.searcher() as s:
+            stored = list(s.all_stored_fields())
+        return sorted((from_stored(f, self.kb_root) for f in stored), key=lambda i: (i.kind, i.product, i.title))
+
+    # ----------------------------------------------------------------- updating
+    def update(self, progress: Progress | None = None) -> UpdateReport:
+        """Re-index only files that were added, changed or removed since the last update."""
+        with self._write_lock:
+            started = time.perf_counter()
+            self.messages = []
+            try:
+                report = self._update(progress)
+            except LockError:
+                self._note("Search index was locked by another run that did not finish; rebuilding a fresh copy.")
+                report = self._rebuild(progress)
+            except Exception as exc:  # a damaged segment found while writing: the cache is rebuilt
+                if isinstance(exc, KeyboardInterrupt | MemoryError):
+                    raise
+                self._note(f"Search index could not be updated ({type(exc).__name__}: {exc}); rebuilding.")
+                report = self._rebuild(progress)
+            report.messages = list(self.messages)
+            report.seconds = time.perf_counter() - started
+            self.problems = report.problems
+            return report
+
+    def rebuild(self, progress: Progress | None = None) -> UpdateReport:
+        with self._write_lock:
+            started = time.perf_counter()
+            self.messages = []
+            report = self._rebuild(progress)
+            report.messages = list(self.messages)
+            report.seconds = time.perf_counter() - started
+            self.problems = report.problems
+            return report
+
+    def _rebuild(self, progress: Progress | None) -> UpdateReport:
+        generation = self._new_generation()
+        ix = whoosh_index.open_dir(str(self.root / generation))
+        report = self._sync(ix, progress, live=False)
+        ix.close()
+        self._switch_to(generation)
+        report.rebuilt = True
+        return report
+
+    def _update(self, progress: Progress | None) -> UpdateReport:
+        assert self._ix is not None
+        return self._sync(self._ix, progress, live=True)
+
+    def _indexed_files(self, ix: FileIndex) -> dict[str, _FileState]:
+        with ix.searcher() as s:
+            return {
+                f["path"]: _FileState(f["signature"], f["mtime_ns"], f["size"], f["id"]) for f in s.all_stored_fields()
+            }
+
+    def _sync(self, ix: FileIndex, progress: Progress | None, *, live: bool) -> UpdateReport:
+        report = UpdateReport()
+        indexed = self._indexed_files(ix)
+        on_disk = {p.relative_to(self.kb_root).as_posix(): p for p in iter_kb_files(self.kb_root)}
+        if not self.kb_root.is_dir():
+            report.problems.append(Problem(".", f"KB folder does not exist: {self.kb_root}"))
+        removed = [rel for rel in indexed if rel not in on_disk]
+        todo: list[tuple[str, Path, os.stat_result]] = []
+        for rel, path in on_disk.items():
+            try:
+                st = path.stat()
+            except OSError as exc:
+                report.problems.append(Problem(rel, f"cannot read file: {exc.strerror or exc}"))
+                continue
+            known = indexed.get(rel)
+            if known and known.mtime_ns == st.st_mtime_ns and known.size == st.st_size:
+                report.unchanged += 1
+                continue
+            todo.append((rel, path, st))
+        # Ids held by files that stay as they are; a changed or new file may not take one of them.
+        kept_ids = {s.item_id: rel for rel, s in indexed.items() if rel in on_disk and rel not in {t[0] for t in todo}}
+        total = len(todo) + len(removed)
+        done = 0
+        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        pending = 0
+        try:
+            for rel in removed:
+                writer.delete_by_term("path", rel)
+                report.removed += 1
+                done += 1
+                pending += 1
+            for rel, path, st in todo:
+                done += 1
+                if progress:
+                    progress(done, total, rel)
+                known = indexed.get(rel)
+                result = misplaced(rel) or parse_file(path, self.kb_root)
+                if isinstance(result, Problem):
+                    report.problems.append(result)
+                    if known:
+                        writer.delete_by_term("path", rel)
+                        report.removed += 1
+                    continue
+                if known and known.signature == result.signature:
+                    # Touched but not changed: record the new mtime so the next scan skips it.
+                    report.unchanged += 1
+                owner = kept_ids.get(result.id)
+                if owner is not None and owner != rel:
+                    report.problems.append(Problem(rel, f"duplicate id {result.id!r} (already used by {owner})"))
+                    if known:
+                        writer.delete_by_term("path", rel)
+                    continue
+                kept_ids[result.id] = rel
+                writer.update_document(**to_document(result, st.st_mtime_ns, st.st_size))
+                if not (known and known.signature == result.signature):
+                    if known:
+                        report.changed += 1
+                    else:
+                        report.added += 1
+                pending += 1
+                if pending >= COMMIT_EVERY:
+                    writer.commit()
+                    if live:
+                        self._refresh()
+                    writer = ix.writer(timeout=WRITER_TIMEOUT)
+                    pending = 0
+            if pending:
+                writer.commit()
+            else:
+                writer.cancel()
+        except BaseException:
+            if not writer.is_closed:
+                writer.cancel()
+            raise
+        if live:
+            self._refresh()
+        if progress and total == 0:
+            progress(0, 0, "")
+        report.problems.sort(key=lambda p: p.rel_path)
+        return report

@@ -1,0 +1,188 @@
+"""Rank articles and macros for an analysed case, and for a typed query.
+
+A case is never sent to Whoosh word for word: its key terms are chosen by weight × rarity, expanded
+with synonyms, joined with the codes and ID prefixes it names, and the products those point to lift
+matching articles. Macros are ranked by their own text and by the articles they rely on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from whoosh.query import And, Or, Phrase, Prefix, Query, Term
+from whoosh.searching import Searcher
+
+from kbassist.content.stripe import ALL_CODES
+from kbassist.search.case import CaseAnalysis, WeightedTerm
+from kbassist.search.schema import FIELD_BOOSTS
+from kbassist.search.synonyms import Synonyms
+from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
+
+MAX_KEY_TERMS = 14
+SYNONYM_FACTOR = 0.7
+CODE_BOOST = 4.0
+PREFIX_BOOST = 1.5
+PRODUCT_LIFT = 0.35  # share added to an article's score when its product is named by the case's IDs/codes
+MACRO_ARTICLE_SHARE = 0.8  # how much a macro borrows from the best article it relies on
+CANDIDATES = 40
+TEXT_FIELDS = tuple(FIELD_BOOSTS)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    stem: str
+    surface: str
+    weight: float  # case weight × rarity in the KB
+
+
+@dataclass(slots=True)
+class Ranked:
+    id: str
+    kind: str
+    title: str
+    product: str
+    score: float
+    matched: list[str] = field(default_factory=list)  # surfaces of key terms that matched
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def why(self) -> str:
+        parts = []
+        if self.matched:
+            parts.append("matched: " + ", ".join(self.matched[:6]))
+        parts.extend(self.reasons)
+        return "; ".join(parts) or "related content"
+
+
+def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
+    n = max(searcher.doc_count(), 1)
+    df = max(
+        (searcher.doc_frequency(f, s) for f in ("title", "body", "tags") for s in stems if s not in INDEX_STOP_WORDS),
+        default=0,
+    )
+    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+
+def key_terms(searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms) -> list[KeyTerm]:
+    """The case's most telling terms: frequent in the case, rare in the KB, known to the KB at all."""
+    scored: list[KeyTerm] = []
+    for term in terms:
+        phrase = tuple(term.stem.split(" "))
+        idf = _idf(searcher, phrase) if len(phrase) == 1 else 0.0
+        for alt in synonyms.expand(phrase):
+            if len(alt) == 1:
+                idf = max(idf, _idf(searcher, alt) * SYNONYM_FACTOR)
+        if len(phrase) > 1 and idf == 0.0:
+            idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
+        if idf > 0:
+            scored.append(KeyTerm(term.stem, term.surface, term.weight * idf))
+    scored.sort(key=lambda k: (-k.weight, k.stem))
+    return scored[:MAX_KEY_TERMS]
+
+
+def _term_query(phrase: tuple[str, ...], boost: float) -> Query:
+    per_field: list[Query] = []
+    for fieldname, field_boost in FIELD_BOOSTS.items():
+        if len(phrase) == 1:
+            per_field.append(Term(fieldname, phrase[0], boost=boost * field_boost))
+        else:
+            per_field.append(Phrase(fieldname, list(phrase), slop=2, boost=boost * field_boost))
+    return Or(per_field)
+
+
+def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str], synonyms: Synonyms) -> Query | None:
+    clauses: list[Query] = []
+    top = max((k.weight for k in keys), default=1.0) or 1.0
+    for key in keys:
+        phrase = tuple(key.stem.split(" "))
+        boost = key.weight / top
+        clauses.append(_term_query(phrase, boost))
+        clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+    clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
+    clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
+    return Or(clauses) if clauses else None
+
+
+def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:
+    words = {t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for _f, t in hit_terms}
+    out = []
+    for key in keys:
+        phrase = tuple(key.stem.split(" "))
+        options = [phrase, *synonyms.expand(phrase)]
+        if any(all(s in words for s in opt) for opt in options):
+            out.append(key.surface)
+    return out
+
+
+def rank_case(
+    searcher: Searcher, case: CaseAnalysis, synonyms: Synonyms, article_limit: int = 10, macro_limit: int = 5
+) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
+    keys = key_terms(searcher, case.terms, synonyms)
+    codes = list(case.entities.codes)
+    prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
+    query = build_case_query(keys, codes, prefixes, synonyms)
+    if query is None:
+        return [], [], keys
+    products = case.products
+    id_products = {f.product: f.prefix for f in case.entities.ids}
+    code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
+
+    articles: dict[str, Ranked] = {}
+    for hit in searcher.search(query, filter=Term("kind", "article"), limit=CANDIDATES, terms=True):
+        ranked = Ranked(hit["id"], "article", hit["title"], hit["product"], hit.score)
+        ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
+        code_hits = [c for c in codes if ("codes", c.encode()) in hit.matched_terms()]
+        if code_hits:
+            ranked.reasons.append("code: " + ", ".join(code_hits))
+        if hit["product"] in products:
+            ranked.score *= 1 + PRODUCT_LIFT
+            evidence = id_products.get(hit["product"]) or code_products.get(hit["product"])
+            ranked.reasons.append(f"product: {hit['product']}" + (f" (from {evidence})" if evidence else ""))
+        articles[ranked.id] = ranked
+    article_list = sorted(articles.values(), key=lambda r: (-r.score, r.id))
+
+    macros: dict[str, Ranked] = {}
+    for hit in searcher.search(query, filter=Term("kind", "macro"), limit=CANDIDATES, terms=True):
+        ranked = Ranked(hit["id"], "macro", hit["title"], hit["product"], hit.score)
+        ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
+        macros[ranked.id] = ranked
+    # Macros that rely on a strong article are good replies even when their own words differ.
+    relying: dict[str, list[dict]] = {}
+    for fields in searcher.documents(kind="macro"):
+        for article_id in fields["meta"].get("articles", ()):
+            relying.setdefault(article_id, []).append(fields)
+    for art in article_list:
+        for fields in relying.get(art.id, ()):
+            macro = macros.get(fields["id"]) or Ranked(fields["id"], "macro", fields["title"], fields["product"], 0.0)
+            if not any(r.startswith("relies on") for r in macro.reasons):
+                macro.score += MACRO_ARTICLE_SHARE * art.score
+                macro.reasons.append(f"relies on: {art.title}")
+            macros[macro.id] = macro
+    for macro in macros.values():
+        if macro.product in products and not any(r.startswith("product") for r in macro.reasons):
+            macro.score *= 1 + PRODUCT_LIFT / 2
+            macro.reasons.append(f"product: {macro.product}")
+    macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
+    return article_list[:article_limit], macro_list[:macro_limit], keys
+
+
+def build_search_query(text: str, synonyms: Synonyms, prefix_last: bool = True) -> Query | None:
+    """A typed query: every word counts (more matched words rank higher); the last may be half-typed."""
+    words = [w for w in tokenize(text) if w not in INDEX_STOP_WORDS]
+    if not words:
+        return None
+    clauses: list[Query] = []
+    for i, word in enumerate(words):
+        phrase = (stem(word),)
+        options = [_term_query(phrase, 1.0)]
+        options.extend(_term_query(alt, SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+        if prefix_last and i == len(words) - 1 and len(word) >= 2 and not is_stop(word):
+            options += [Prefix("title", word, boost=1.5), Prefix("spell", word, boost=0.5)]
+        options.append(Term("codes", word, boost=CODE_BOOST))
+        options.append(Term("id", word, boost=CODE_BOOST))
+        clauses.append(Or(options))
+    if len(clauses) == 1:
+        return clauses[0]
+    # All words should match; rank documents matching all of them first, then the rest.
+    return Or([And(clauses, boost=2.0), Or(clauses, scale=0.9)])

@@ -1,0 +1,103 @@
+"""The Whoosh schema: one document per article or macro.
+
+Bump SCHEMA_VERSION whenever a field changes; an index built with another version is rebuilt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from whoosh.analysis import SimpleAnalyzer
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from kbassist.content.model import Article, KbItem, Macro
+from kbassist.search.text import ANALYZER
+
+SCHEMA_VERSION = 3
+
+# Field weights for case suggestions and search: a word in the title says more than one in the body.
+FIELD_BOOSTS: dict[str, float] = {"title": 3.0, "tags": 2.5, "headings": 1.5, "body": 1.0}
+
+
+def build_schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        product=ID(stored=True),
+        path=ID(stored=True, unique=True),
+        title=TEXT(stored=True, analyzer=ANALYZER),
+        headings=TEXT(analyzer=ANALYZER),
+        body=TEXT(analyzer=ANALYZER),
+        tags=TEXT(stored=True, analyzer=ANALYZER),
+        codes=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
+        # Unstemmed words for "did you mean": a corrector must suggest real words, not stems.
+        spell=TEXT(analyzer=SimpleAnalyzer(), spelling=True),
+        markdown=STORED(),
+        meta=STORED(),  # the rest of the record, to rebuild it without re-reading the file
+        signature=ID(stored=True),
+        mtime_ns=NUMERIC(stored=True, bits=64),
+        size=NUMERIC(stored=True, bits=64),
+    )
+
+
+def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "tags": list(item.tags),
+        "headings": list(item.headings),
+        "links": list(item.links),
+        "codes": list(item.codes),
+    }
+    if isinstance(item, Article):
+        meta |= {"owner": item.owner, "reviewed": item.reviewed.isoformat() if item.reviewed else None}
+    if isinstance(item, Macro):
+        meta |= {"articles": list(item.articles), "placeholders": list(item.placeholders)}
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "product": item.product,
+        "path": item.rel_path,
+        "title": item.title,
+        "headings": "\n".join(item.headings),
+        "body": item.plain_text,
+        "tags": " , ".join(item.tags),
+        "codes": ",".join(item.codes),
+        "spell": f"{item.title}\n{' '.join(item.tags)}\n{item.plain_text}",
+        "markdown": item.body,
+        "meta": meta,
+        "signature": item.signature,
+        "mtime_ns": mtime_ns,
+        "size": size,
+    }
+
+
+def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
+    """Rebuild the record from stored fields (plain text is not stored; it isn't needed for display)."""
+    meta = fields.get("meta") or {}
+    common: dict[str, Any] = {
+        "id": fields["id"],
+        "title": fields["title"],
+        "product": fields["product"],
+        "tags": tuple(meta.get("tags", ())),
+        "body": fields.get("markdown", ""),
+        "path": kb_root / fields["path"],
+        "rel_path": fields["path"],
+        "headings": tuple(meta.get("headings", ())),
+        "codes": tuple(meta.get("codes", ())),
+        "links": tuple(meta.get("links", ())),
+        "signature": fields.get("signature", ""),
+    }
+    if fields["kind"] == "macro":
+        return Macro(
+            kind="macro",
+            articles=tuple(meta.get("articles", ())),
+            placeholders=tuple(meta.get("placeholders", ())),
+            **common,
+        )
+    reviewed = meta.get("reviewed")
+    return Article(
+        kind="article",
+        owner=meta.get("owner", ""),
+        reviewed=dt.date.fromisoformat(reviewed) if reviewed else None,
+        **common,
+    )

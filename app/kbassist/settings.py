@@ -1,0 +1,74 @@
+"""The associate's settings: who they are (for {{agent_name}}), which KB, whether usage is recorded.
+
+A small JSON file in the config folder. Unknown keys are ignored and missing ones take defaults, so an
+older or newer settings file never stops the app; a damaged one is set aside and defaults are used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from kbassist import paths
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Settings:
+    agent_name: str = ""
+    agent_signature: str = ""
+    kb_folder: str = ""  # empty: KBASSIST_KB or the bundled KB
+    usage_enabled: bool = True
+    retention_days: int = 180
+    stale_after_days: int = 365
+    favorites: tuple[str, ...] = ()
+
+    def agent_values(self) -> dict[str, str]:
+        """Placeholder values that come from the associate rather than the case."""
+        signature = self.agent_signature or self.agent_name
+        return {k: v for k, v in (("agent_name", self.agent_name), ("agent_signature", signature)) if v}
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or paths.settings_file()
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s is unreadable (%s); using defaults", path, exc)
+        with contextlib.suppress(OSError):
+            path.replace(path.with_suffix(".broken.json"))
+        return Settings()
+    if not isinstance(data, dict):
+        return Settings()
+    known = {f.name: f for f in fields(Settings)}
+    clean: dict[str, object] = {}
+    defaults = Settings()
+    for key, value in data.items():
+        if key not in known:
+            continue
+        default = getattr(defaults, key)
+        if isinstance(default, tuple) and isinstance(value, list):
+            clean[key] = tuple(str(v) for v in value)
+        elif (
+            (isinstance(default, bool) and isinstance(value, bool))
+            or (isinstance(default, int) and not isinstance(default, bool) and isinstance(value, int))
+            or (isinstance(default, str) and isinstance(value, str))
+        ):
+            clean[key] = value
+    return Settings(**clean)  # type: ignore[arg-type]
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    path = path or paths.settings_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = asdict(settings)
+    data["favorites"] = list(settings.favorites)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2), "utf-8")
+    tmp.replace(path)
