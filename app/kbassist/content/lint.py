@@ -79,6 +79,8 @@ def check_item(item: KbItem, content: KbContent) -> list[Problem]:
         if target is not None and not (content.root / target).is_file():
             warn(f"broken link to {href!r}")
     if isinstance(item, Macro):
+        if not item.articles:
+            warn("relies on no article: list the article ids the reply is based on in 'articles'")
         for ref in item.articles:
             ref_item = content.items.get(ref)
             if not isinstance(ref_item, Article):

@@ -79,7 +79,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     if kind is None:
         raise KbFileError("not in articles/<product>/ or macros/<product>/")
     fields = ARTICLE_FIELDS if kind == "article" else MACRO_FIELDS
-    missing = [f for f in fields if meta.get(f) in (None, "", [])]
+    missing = [f for f in fields if meta.get(f) in (None, "")]
     if missing:
         raise KbFileError(f"missing front-matter field(s): {', '.join(missing)}")
     item_id = str(meta["id"]).strip()

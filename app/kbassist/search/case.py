@@ -119,18 +119,24 @@ def _from_message(message: EmailMessage) -> tuple[str, str, str | None]:
     subject = str(message["Subject"] or "")
     name, _address = parseaddr(str(message["From"] or ""))
     part = message.get_body(preferencelist=("plain", "html"))
-    body = ""
-    if part is not None:
-        try:
-            body = part.get_content()
-        except (LookupError, ValueError):
-            payload = part.get_payload(decode=True)
-            body = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else str(payload)
-        if part.get_content_subtype() == "html":
-            body = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", body)))
-    elif not message.is_multipart():
-        body = str(message.get_payload())
+    if part is None and not message.is_multipart():
+        part = message
+    body = _decoded_text(part) if part is not None else ""
+    if part is not None and part.get_content_subtype() == "html":
+        body = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", body)))
     return subject, body, name or None
+
+
+def _decoded_text(part: EmailMessage) -> str:
+    """The part's text; mail without a declared charset is read as UTF-8 (what pasted cases are)."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        return payload.decode("utf-8", errors="replace")
 
 
 def _split_quoted(body: str) -> tuple[str, str]:
@@ -156,7 +162,7 @@ def _split_signature(main: str) -> tuple[str, str]:
         if line.rstrip() == "--" or line == "-- ":
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i + 1 :]).strip()
     for i in range(len(lines) - 1, -1, -1):
-        if SIGN_OFF.match(lines[i]) and i >= len(lines) * 0.4 and len(lines) - i <= 12:
+        if SIGN_OFF.match(lines[i]) and "\n".join(lines[:i]).strip() and len(lines) - i <= 12:
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
     return main.strip(), ""
 

@@ -9,17 +9,20 @@ index, and a reader of the old generation is never disturbed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import os
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
@@ -58,6 +61,18 @@ class _FileState:
     mtime_ns: int
     size: int
     item_id: str
+
+
+def _locked(folder: Path) -> bool:
+    """Whether another process is writing in an old generation (its folder is then left for later)."""
+    try:
+        lock = FileStorage(str(folder)).lock("MAIN_WRITELOCK")
+        if lock.acquire(blocking=False):
+            lock.release()
+            return False
+    except OSError:
+        return False
+    return True
 
 
 class KbIndex:
@@ -107,13 +122,19 @@ class KbIndex:
             self._note(f"Search index format changed (v{state.get('schema_version')} → v{SCHEMA_VERSION}); rebuilding.")
             self._switch_to(self._new_generation())
             return
-        try:
-            ix = whoosh_index.open_dir(str(self.root / str(active)))
-            ix.doc_count()  # touches the segment files: a damaged index fails here, not mid-search
-            self._set_index(ix)
-        except Exception as exc:  # the index is a cache: any failure to open means rebuild
-            self._note(f"Search index was damaged ({type(exc).__name__}: {exc}); rebuilding.")
-            self._switch_to(self._new_generation())
+        # Whoosh leaks file handles when it fails to read a damaged index; closing them is not news.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                ix = whoosh_index.open_dir(str(self.root / str(active)))
+                ix.doc_count()  # touches the segment files: a damaged index fails here, not mid-search
+                self._set_index(ix)
+                return
+            except Exception as exc:  # the index is a cache: any failure to open means rebuild
+                reason = f"{type(exc).__name__}: {exc}"
+            gc.collect()
+        self._note(f"Search index was damaged ({reason}); rebuilding.")
+        self._switch_to(self._new_generation())
 
     def _new_generation(self) -> str:
         existing = [int(p.name[4:]) for p in self.root.glob("gen-*") if p.name[4:].isdigit()]
@@ -128,7 +149,7 @@ class KbIndex:
         self._write_state(generation)
         self._set_index(ix)
         for old in self.root.glob("gen-*"):
-            if old.name != generation:
+            if old.name != generation and not _locked(old):
                 shutil.rmtree(old, ignore_errors=True)
 
     def _set_index(self, ix: FileIndex) -> None:
@@ -158,14 +179,17 @@ class KbIndex:
             yield self._searcher
 
     def _refresh(self) -> None:
+        """Point the kept searcher at the newest commit.
+
+        Whoosh's ``Searcher.refresh()`` reuses segment readers whose segment id is unchanged, so a
+        commit that only deletes documents stays invisible to it; opening a new searcher after a
+        commit (never per query) is the reliable equivalent.
+        """
         with self._search_lock:
             if self._searcher is None or self._ix is None or self._searcher.up_to_date():
                 return
-            try:
-                fresh = self._searcher.refresh()
-            except TypeError:  # Whoosh cannot reuse the reader of an empty index; open a new one
-                fresh = self._ix.searcher()
-                self._searcher.close()
+            fresh = self._ix.searcher()
+            self._searcher.close()
             self._searcher = fresh
 
     def doc_count(self) -> int:
@@ -274,6 +298,7 @@ class KbIndex:
                     if known:
                         writer.delete_by_term("path", rel)
                         report.removed += 1
+                        pending += 1
                     continue
                 if known and known.signature == result.signature:
                     # Touched but not changed: record the new mtime so the next scan skips it.
@@ -283,6 +308,7 @@ class KbIndex:
                     report.problems.append(Problem(rel, f"duplicate id {result.id!r} (already used by {owner})"))
                     if known:
                         writer.delete_by_term("path", rel)
+                        pending += 1
                     continue
                 kept_ids[result.id] = rel
                 writer.update_document(**to_document(result, st.st_mtime_ns, st.st_size))

@@ -1,0 +1,85 @@
+"""Case analysis: entities from real-looking tickets; history and signatures kept out of the topic."""
+
+from kbassist.search.case import analyse_case
+from kbassist.search.entities import find_amounts, find_codes, find_ids
+
+FORWARDED = """\
+From: Priya Raman <priya@lumenbooks.co.uk>
+To: support@example.com
+Subject: Fwd: payout missing
+Date: Mon, 3 Nov 2026 09:12:44 +0000
+
+Hi team, the payout po_1NvXq2LkdIwHu7ixq8pVbR4s for £1.249,50 never reached our bank. Can you check?
+
+Thanks,
+Priya Raman
+Head of Finance, Lumen Books | +44 20 7946 0958
+This email and any attachments are confidential and intended solely for the addressee.
+
+On Fri, 31 Oct 2026 at 16:02, Tom <tom@lumenbooks.co.uk> wrote:
+> Priya, did the webhook signature problem ever get fixed? The webhook endpoint keeps failing
+> with signature errors, webhook webhook webhook.
+"""
+
+
+def test_ids_codes_amounts() -> None:
+    text = (
+        "Charge ch_3PqL8x2eZvKYlo2C1x9yZabc failed with decline_code: insufficient_funds; dispute "
+        "dp_1OkF2aLkdIwHu7ix0Qm3Zt9X for $1,249.00 and €89,90, also 250 GBP and USD 40. "
+        "Key sk_live_abcdefghijklmnop must never be an ID. Session cs_live_a1B2c3D4e5F6g7H8i9."
+    )
+    ids = {f.value: f.placeholder for f in find_ids(text)}
+    assert ids == {
+        "ch_3PqL8x2eZvKYlo2C1x9yZabc": "charge_id",
+        "dp_1OkF2aLkdIwHu7ix0Qm3Zt9X": "dispute_id",
+        "cs_live_a1B2c3D4e5F6g7H8i9": "checkout_session_id",
+    }
+    assert find_codes(text) == ["insufficient_funds"]
+    amounts = [(a.value, a.currency) for a in find_amounts(text)]
+    assert amounts == [("1249.00", "USD"), ("89.90", "EUR"), ("250.00", "GBP"), ("40.00", "USD")]
+
+
+def test_unknown_code_from_api_error_json() -> None:
+    text = '{"error": {"code": "some_new_error_code", "type": "invalid_request_error"}}'
+    assert "some_new_error_code" in find_codes(text)
+    assert "invalid_request_error" in find_codes(text)
+
+
+def test_forwarded_email_splits_history_and_signature() -> None:
+    case = analyse_case(FORWARDED.encode())
+    assert case.subject == "Fwd: payout missing"
+    assert case.entities.customer_name == "Priya Raman"
+    assert case.entities.ids[0].placeholder == "payout_id"
+    assert case.entities.amounts[0].display == "£1,249.50"
+    assert "webhook" not in case.main and "webhook" in case.quoted
+    assert "Head of Finance" in case.signature
+    assert "confidential" not in case.main
+    weights = {t.stem: t.weight for t in case.terms}
+    # Said five times in the quoted history, "webhook" still weighs less than "payout" said once on top.
+    assert weights["payout"] > weights["webhook"]
+    assert "financ" not in weights and "confidenti" not in weights
+    assert case.products == ["payouts"]
+
+
+def test_names_from_introductions_and_sign_offs() -> None:
+    assert analyse_case("Hello, my name is Jonas Weber from Alpenhaus. Refund please.").entities.customer_name == (
+        "Jonas Weber"
+    )
+    signed = "The reader will not connect to wifi at all.\nTried everything.\n\nCheers,\nAmara Okafor\n"
+    assert analyse_case(signed).entities.customer_name == "Amara Okafor"
+    assert analyse_case("why is my payout late").entities.customer_name is None
+
+
+def test_placeholder_values_from_case() -> None:
+    case = analyse_case("Refund re_3PqRfnd0aLkdIwHu7ix for $20.50 to anna@shop.example, code expired_card")
+    values = case.entities.placeholder_values()
+    assert values["refund_id"] == "re_3PqRfnd0aLkdIwHu7ix"
+    assert values["amount"] == "$20.50"
+    assert values["customer_email"] == "anna@shop.example"
+    assert values["decline_code"] == "expired_card"
+
+
+def test_empty_and_huge_cases_do_not_fail() -> None:
+    assert analyse_case("").is_empty
+    big = analyse_case("refund " * 100_000)
+    assert big.terms[0].stem == "refund"

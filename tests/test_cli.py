@@ -1,0 +1,138 @@
+"""The command line end to end, as another program would run it, on the bundled KB."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import BUNDLED_KB, article
+
+CASE = """\
+Subject: chargeback on order 5521
+
+Hi, this is Daniel Kim from Northwind Outfitters. We just got an email that a customer disputed
+a payment (dp_1OkF2aLkdIwHu7ix0Qm3Zt9X) for $212.40 as fraudulent. What do I need to send and by when?
+"""
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kbassist", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def cli_home(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One home for the module so the bundled KB is indexed once, by the first command."""
+    return {"KBASSIST_HOME": str(tmp_path_factory.mktemp("cli-home"))}
+
+
+def test_index_then_incremental(cli_home: dict[str, str]) -> None:
+    first = json.loads(run("index", "--json", env=cli_home).stdout)
+    assert first["documents"] >= 160 and first["problems"] == []
+    second = json.loads(run("index", "--json", env=cli_home).stdout)
+    assert second["added"] == second["changed"] == second["removed"] == 0
+    assert second["unchanged"] == first["documents"]
+
+
+def test_suggest_json_contract(cli_home: dict[str, str], tmp_path: Path) -> None:
+    case = tmp_path / "case.txt"
+    case.write_text(CASE)
+    result = run("suggest", str(case), "--json", env=cli_home)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"case", "articles", "macros"}
+    assert {"products", "entities"} <= set(data["case"])
+    assert "disputes" in data["case"]["products"]
+    assert data["case"]["entities"]["customer_name"] == "Daniel Kim"
+    assert 1 <= len(data["articles"]) <= 10 and 1 <= len(data["macros"]) <= 5
+    for item in data["articles"]:
+        assert set(item) == {"id", "title", "product", "score", "why"}
+    for item in data["macros"]:
+        assert set(item) == {"id", "title", "product", "score", "why", "filled", "unfilled"}
+    scores = [a["score"] for a in data["articles"]]
+    assert scores == sorted(scores, reverse=True)
+    assert data["articles"][0]["product"] == "disputes"
+    top_macro = data["macros"][0]
+    assert top_macro["product"] == "disputes"
+    assert "{{dispute_id}}" not in top_macro["filled"]
+    assert "Daniel Kim" in top_macro["filled"]
+
+
+def test_suggest_from_stdin(cli_home: dict[str, str]) -> None:
+    result = run("suggest", "-", "--json", stdin="my payout po_1NvXq2LkdIwHu7ixq8pVbR4s never arrived", env=cli_home)
+    data = json.loads(result.stdout)
+    assert data["case"]["products"][0] == "payouts"
+    assert data["articles"][0]["product"] == "payouts"
+
+
+def test_search_show_macro(cli_home: dict[str, str], tmp_path: Path) -> None:
+    hits = json.loads(run("search", "card", "reader", "offline", "--json", env=cli_home).stdout)["results"]
+    assert hits[0]["product"] == "terminal"
+    shown = json.loads(run("show", hits[0]["id"], "--json", env=cli_home).stdout)
+    assert (shown["id"] == hits[0]["id"] and shown["body"].startswith("\n# ")) or shown["body"].startswith("# ")
+    text = run("show", hits[0]["id"], env=cli_home).stdout
+    assert hits[0]["title"] in text
+    macros = json.loads(run("search", "dispute", "--kind", "macro", "--json", env=cli_home).stdout)["results"]
+    case = tmp_path / "case.txt"
+    case.write_text(CASE)
+    filled = json.loads(
+        run("macro", macros[0]["id"], "--case", str(case), "--agent", "Robin", "--json", env=cli_home).stdout
+    )
+    assert "Robin" in filled["text"]
+    assert "agent_name" not in filled["unfilled"]
+
+
+def test_did_you_mean(cli_home: dict[str, str]) -> None:
+    data = json.loads(run("search", "chargbeack", "evidnce", "--json", env=cli_home).stdout)
+    assert data["did_you_mean"] is not None
+    assert "evidence" in data["did_you_mean"]
+
+
+def test_lint_exit_codes(tmp_path: Path, cli_home: dict[str, str]) -> None:
+    ok = run("lint", "--kb", str(BUNDLED_KB), env=cli_home)
+    assert ok.returncode == 0, ok.stdout
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "good", "Good", "Refunds take time.")
+    (kb / "articles/refunds/bad.md").write_text("---\nid: [oops\n---\n")
+    bad = run("lint", "--kb", str(kb), "--json", env=cli_home)
+    assert bad.returncode == 1
+    problems = json.loads(bad.stdout)["problems"]
+    assert problems[0]["file"] == "articles/refunds/bad.md" and "bad YAML" in problems[0]["reason"]
+    indexed = json.loads(run("index", "--kb", str(kb), "--json", env=cli_home).stdout)
+    assert indexed["documents"] == 1 and indexed["problems"][0]["file"] == "articles/refunds/bad.md"
+
+
+def test_kb_from_environment(tmp_path: Path, cli_home: dict[str, str]) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "tax", "only", "Only article", "VAT reverse charge.")
+    data = json.loads(run("search", "vat", "--json", env={**cli_home, "KBASSIST_KB": str(kb)}).stdout)
+    assert [r["id"] for r in data["results"]] == ["tax-only"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["frobnicate"], "invalid choice"),
+        (["show"], "the following arguments are required: id"),
+        (["show", "no-such-id"], "no article or macro with id 'no-such-id'"),
+        (["suggest", "/no/such/case.txt"], "case file not found"),
+        (["search", "x", "--kb", "/no/such/kb"], "KB folder not found"),
+        (["macro", "no-such-macro"], "no macro with id 'no-such-macro'"),
+    ],
+)
+def test_bad_command_lines_give_a_message_not_a_traceback(
+    args: list[str], message: str, cli_home: dict[str, str]
+) -> None:
+    result = run(*args, env=cli_home)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,103 @@
+"""Reading KB files: good files load, each kind of bad file is reported with its reason and skipped."""
+
+from pathlib import Path
+
+from conftest import article, macro, write
+from kbassist.content.lint import lint, lint_folder
+from kbassist.content.loader import load_kb
+from kbassist.content.model import Article, Macro
+
+
+def reasons(problems) -> dict[str, str]:
+    return {p.rel_path: p.reason for p in problems}
+
+
+def test_mini_kb_loads(mini_kb: Path) -> None:
+    content = load_kb(mini_kb)
+    assert not content.problems
+    assert {a.id for a in content.articles} == {
+        "refunds-refund-timeline",
+        "refunds-refund-failed",
+        "disputes-dispute-fee",
+    }
+    timeline = content.items["refunds-refund-timeline"]
+    assert isinstance(timeline, Article)
+    assert timeline.headings == ("Refund not on the statement yet", "How to check")
+    assert "re_" in timeline.codes
+    assert timeline.links == ("refund-failed.md",)
+    assert timeline.reviewed is not None and timeline.reviewed.year == 2026
+    assert "`" not in timeline.plain_text and "##" not in timeline.plain_text
+    refund_macro = content.items["macro-refunds-refund-issued"]
+    assert isinstance(refund_macro, Macro)
+    assert refund_macro.articles == ("refunds-refund-timeline",)
+    assert refund_macro.placeholders == ("customer_name", "amount", "refund_id", "business_days", "agent_name")
+    assert lint(content) == []
+
+
+def test_each_kind_of_bad_file_is_reported_and_skipped(mini_kb: Path) -> None:
+    write(mini_kb / "articles/payments/bad-yaml.md", "---\nid: x\ntitle: [unclosed\n---\nbody\n")
+    write(
+        mini_kb / "articles/payments/no-owner.md",
+        "---\nid: payments-no-owner\ntitle: T\nproduct: payments\ntags: [a]\nreviewed: 2026-01-01\n---\nbody\n",
+    )
+    article(mini_kb, "payments", "unknown-product", "T", "body")
+    path = mini_kb / "articles/payments/unknown-product.md"
+    path.write_text(path.read_text().replace("product: payments", "product: crypto"))
+    article(mini_kb, "tax", "dupe", "T", "body")  # sorts after refunds/: the earlier file keeps the id
+    dupe = mini_kb / "articles/tax/dupe.md"
+    dupe.write_text(dupe.read_text().replace("id: tax-dupe", "id: refunds-refund-timeline"))
+    (mini_kb / "articles/payments/latin1.md").write_bytes(b"---\nid: payments-latin1\ntitle: Caf\xe9\n---\n")
+    (mini_kb / "articles/payments/binary.md").write_bytes(b"\x89PNG\r\n\x00\x00\x00")
+    (mini_kb / "articles/payments/huge.md").write_bytes(b"---\nid: a\n---\n" + b"x" * 300_000)
+    write(mini_kb / "articles/payments/no-front-matter.md", "# Just a heading\n")
+    write(mini_kb / "articles/stray.md", "---\nid: stray\n---\n")
+
+    content = load_kb(mini_kb)
+    found = reasons(content.problems)
+    assert "bad YAML" in found["articles/payments/bad-yaml.md"]
+    assert "missing front-matter field(s): owner" in found["articles/payments/no-owner.md"]
+    assert "unknown product 'crypto'" in found["articles/payments/unknown-product.md"]
+    assert "duplicate id 'refunds-refund-timeline'" in found["articles/tax/dupe.md"]
+    assert "not UTF-8" in found["articles/payments/latin1.md"]
+    assert "binary" in found["articles/payments/binary.md"]
+    assert "too large" in found["articles/payments/huge.md"]
+    assert "missing YAML front matter" in found["articles/payments/no-front-matter.md"]
+    assert "not in articles/<product>/" in found["articles/stray.md"]
+    # The good files are all still there, and the original owner of the duplicated id keeps it.
+    assert len(content.articles) == 3 and len(content.macros) == 2
+    assert content.items["refunds-refund-timeline"].rel_path == "articles/refunds/refund-timeline.md"
+
+
+def test_cross_file_warnings(mini_kb: Path) -> None:
+    macro(mini_kb, "refunds", "orphan", "Orphan", "Hi {{customer_name}} {{favourite_colour}}", "[refunds-nope]")
+    article(mini_kb, "refunds", "linky", "Links", "[gone](missing.md) [web](https://stripe.com) [up](../../x.md)")
+    wrong = article(mini_kb, "refunds", "wrong-folder", "Wrong", "text")
+    wrong.write_text(wrong.read_text().replace("product: refunds", "product: payments"))
+    _content, problems = lint_folder(mini_kb)
+    found = {(p.rel_path, p.reason, p.severity) for p in problems}
+    assert ("macros/refunds/orphan.md", "refers to unknown article id 'refunds-nope'", "warning") in found
+    assert any("unknown placeholder {{favourite_colour}}" in r for _p, r, _s in found)
+    assert ("articles/refunds/linky.md", "broken link to 'missing.md'", "warning") in found
+    assert not any("stripe.com" in r for _p, r, _s in found)
+    assert any(p == "articles/refunds/wrong-folder.md" and "does not match its folder" in r for p, r, _s in found)
+
+
+def test_missing_kb_folder_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    content = load_kb(tmp_path / "nowhere")
+    assert content.items == {}
+    assert "does not exist" in content.problems[0].reason
+
+
+def test_bundled_kb_is_complete_and_clean() -> None:
+    from conftest import BUNDLED_KB
+    from kbassist.content.model import PRODUCTS
+
+    content, problems = lint_folder(BUNDLED_KB)
+    assert problems == [], "\n".join(map(str, problems))
+    assert len(content.articles) >= 100
+    assert len(content.macros) >= 60
+    for product in PRODUCTS:
+        assert sum(a.product == product for a in content.articles) >= 4, product
+        assert sum(m.product == product for m in content.macros) >= 2, product
+    for m in content.macros:
+        assert m.articles, m.id

@@ -1,0 +1,155 @@
+"""The Whoosh index: built once, updated incrementally, rebuilt cleanly when it cannot be trusted."""
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+from conftest import article, write
+from kbassist.search.engine import SearchEngine
+from kbassist.search.index import KbIndex
+from kbassist.search.schema import SCHEMA_VERSION
+
+
+def ids(engine: SearchEngine, query: str) -> list[str]:
+    return [h.id for h in engine.search(query)]
+
+
+def test_build_then_nothing_to_do(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb)
+    first = engine.update()
+    assert (first.added, first.changed, first.removed) == (5, 0, 0)
+    again = engine.update()
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert engine.index.doc_count() == 5
+    engine.close()
+
+
+def test_incremental_add_change_remove_are_searchable_at_once(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb)
+    engine.update()
+    assert ids(engine, "terminal reader bluetooth") == []
+    article(mini_kb, "terminal", "bluetooth", "Reader will not pair over bluetooth", "Forget the reader first.")
+    timeline = mini_kb / "articles/refunds/refund-timeline.md"
+    timeline.write_text(timeline.read_text().replace("5-10 business days", "ten working days, ask for the ARN"))
+    (mini_kb / "articles/refunds/refund-failed.md").unlink()
+    report = engine.update()
+    assert (report.added, report.changed, report.removed) == (1, 1, 1)
+    assert ids(engine, "bluetooth") == ["terminal-bluetooth"]
+    assert "refunds-refund-timeline" in ids(engine, "ARN")
+    assert engine.get("refunds-refund-failed") is None
+    assert engine.get("refunds-refund-timeline").body.count("ARN") == 1
+    engine.close()
+
+
+def test_touched_but_unchanged_file_is_not_counted_as_changed(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb)
+    engine.update()
+    path = mini_kb / "articles/refunds/refund-failed.md"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    report = engine.update()
+    assert (report.added, report.changed, report.unchanged) == (0, 0, 5)
+    engine.close()
+
+
+def test_file_that_breaks_leaves_the_index_and_is_reported(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb)
+    engine.update()
+    (mini_kb / "articles/disputes/dispute-fee.md").write_text("---\nid: [broken\n---\n")
+    report = engine.update()
+    assert engine.get("disputes-dispute-fee") is None
+    assert [p.rel_path for p in report.problems] == ["articles/disputes/dispute-fee.md"]
+    assert engine.get("refunds-refund-timeline") is not None
+    engine.close()
+
+
+def test_new_file_cannot_steal_an_indexed_id(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb)
+    engine.update()
+    write(
+        mini_kb / "articles/account/copy.md",
+        (mini_kb / "articles/refunds/refund-timeline.md").read_text().replace("product: refunds", "product: account"),
+    )
+    report = engine.update()
+    assert "duplicate id 'refunds-refund-timeline'" in report.problems[0].reason
+    assert engine.get("refunds-refund-timeline").product == "refunds"
+    engine.close()
+
+
+def _corrupt(index_root: Path) -> None:
+    state = json.loads((index_root / "state.json").read_text())
+    for f in (index_root / state["active"]).iterdir():
+        if f.suffix in (".toc", ".seg") or f.name.endswith(".toc"):
+            f.write_bytes(b"\x00garbage" * 10)
+
+
+def test_damaged_index_is_rebuilt_with_a_message(mini_kb: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    engine = SearchEngine(mini_kb, index_root=root)
+    engine.update()
+    engine.close()
+    _corrupt(root)
+    reopened = SearchEngine(mini_kb, index_root=root)
+    assert any("damaged" in m for m in reopened.index.messages)
+    reopened.update()
+    assert reopened.index.doc_count() == 5
+    assert ids(reopened, "chargeback fee")[0] == "disputes-dispute-fee"
+    reopened.close()
+
+
+def test_schema_change_triggers_rebuild(mini_kb: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    SearchEngine(mini_kb, index_root=root).update()
+    state = json.loads((root / "state.json").read_text())
+    state["schema_version"] = SCHEMA_VERSION - 1
+    (root / "state.json").write_text(json.dumps(state))
+    engine = SearchEngine(mini_kb, index_root=root)
+    assert any("format changed" in m for m in engine.index.messages)
+    assert engine.update().added == 5
+    engine.close()
+
+
+def _hold_lock(index_dir: str, ready, release) -> None:  # runs in another process
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(index_dir)
+    writer = ix.writer()
+    ready.set()
+    release.wait(30)
+    writer.cancel()
+
+
+def test_lock_held_elsewhere_leads_to_a_fresh_rebuild(mini_kb: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ix"
+    engine = SearchEngine(mini_kb, index_root=root)
+    engine.update()
+    active = root / json.loads((root / "state.json").read_text())["active"]
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+    ctx = multiprocessing.get_context("spawn")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(active), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        report = engine.update()
+    finally:
+        release.set()
+        holder.join(30)
+    assert report.rebuilt
+    assert any("locked" in m for m in report.messages)
+    assert ids(engine, "VAT invoices")[0] == "tax-vat"
+    engine.close()
+
+
+def test_kept_searcher_is_refreshed_not_reopened(mini_kb: Path) -> None:
+    index = KbIndex(mini_kb)
+    index.update()
+    with index.searcher() as before:
+        pass
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+    index.update()
+    with index.searcher() as after:
+        assert after.up_to_date()
+        assert after.doc_count() == 6
+    assert before is not after  # refresh() hands back a new searcher over the new segments
+    index.close()
