@@ -26,6 +26,7 @@ class Settings:
     retention_days: int = 180
     stale_after_days: int = 365
     favorites: tuple[str, ...] = ()
+    recent_macros: tuple[str, ...] = ()
 
     def agent_values(self) -> dict[str, str]:
         """Placeholder values that come from the associate rather than the case."""
@@ -69,6 +70,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = asdict(settings)
     data["favorites"] = list(settings.favorites)
+    data["recent_macros"] = list(settings.recent_macros)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2), "utf-8")
     tmp.replace(path)

@@ -95,6 +95,16 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnal
     return CaseAnalysis(subject, main, quoted, signature, entities, terms)
 
 
+def eml_to_text(raw: bytes) -> str:
+    """An .eml file as readable text: the main headers, then the body (so it can be shown and re-read)."""
+    subject, body, sender = _split_headers(raw)
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    head = [f"{name}: {message[name]}" for name in ("From", "To", "Date") if message[name]]
+    if subject:
+        head.append(f"Subject: {subject}")
+    return ("\n".join(head) + "\n\n" if head else "") + body.strip() + "\n"
+
+
 def _split_headers(raw: str | bytes) -> tuple[str, str, str | None]:
     """Subject, body text and sender name of an .eml or of pasted text that starts with mail headers."""
     if isinstance(raw, bytes):

@@ -19,8 +19,10 @@ from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.synonyms import Synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
 
-MAX_KEY_TERMS = 14
-SYNONYM_FACTOR = 0.7
+MAX_KEY_TERMS = 40
+IDF_EXPONENT = 0.5  # how much rarity counts when choosing key terms (BM25 already weighs it in scoring)
+SYNONYM_FACTOR = 0.25  # for case terms: a long case already names most synonyms itself
+QUERY_SYNONYM_FACTOR = 0.6  # for typed queries: two or three words, synonyms matter most here
 CODE_BOOST = 4.0
 PREFIX_BOOST = 1.5
 PRODUCT_LIFT = 0.35  # share added to an article's score when its product is named by the case's IDs/codes
@@ -76,7 +78,7 @@ def key_terms(searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms)
         if len(phrase) > 1 and idf == 0.0:
             idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
         if idf > 0:
-            scored.append(KeyTerm(term.stem, term.surface, term.weight * idf))
+            scored.append(KeyTerm(term.stem, term.surface, term.weight * idf**IDF_EXPONENT))
     scored.sort(key=lambda k: (-k.weight, k.stem))
     return scored[:MAX_KEY_TERMS]
 
@@ -98,7 +100,8 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
         phrase = tuple(key.stem.split(" "))
         boost = key.weight / top
         clauses.append(_term_query(phrase, boost))
-        clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+        if SYNONYM_FACTOR > 0:
+            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
     clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
     clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
     return Or(clauses) if clauses else None
@@ -176,7 +179,7 @@ def build_search_query(text: str, synonyms: Synonyms, prefix_last: bool = True) 
     for i, word in enumerate(words):
         phrase = (stem(word),)
         options = [_term_query(phrase, 1.0)]
-        options.extend(_term_query(alt, SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+        options.extend(_term_query(alt, QUERY_SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
         if prefix_last and i == len(words) - 1 and len(word) >= 2 and not is_stop(word):
             options += [Prefix("title", word, boost=1.5), Prefix("spell", word, boost=0.5)]
         options.append(Term("codes", word, boost=CODE_BOOST))

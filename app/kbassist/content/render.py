@@ -1,0 +1,78 @@
+"""Markdown to HTML for reading articles and for replies pasted into a ticketing tool.
+
+Raw HTML in KB files is never rendered (markdown-it runs with ``html`` off, so it shows as text).
+Highlighting of the case's terms happens on text tokens only, so it can never break markup or links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+
+from kbassist.content.parser import markdown
+from kbassist.content.placeholders import PLACEHOLDER
+
+_WORD = re.compile(r"\w+(?:\.?\w+)*")
+HIGHLIGHT_STYLE = "background-color:#ffe58a;color:#000"
+PLACEHOLDER_STYLE = "background-color:#ffd0d0;color:#900;font-weight:bold"
+
+
+def _highlighter(stems: frozenset[str], stem_fn: Any) -> Any:
+    def render_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        text = tokens[idx].content
+        out: list[str] = []
+        pos = 0
+        for match in _WORD.finditer(text):
+            if stem_fn(match.group(0).lower()) in stems:
+                out.append(html.escape(text[pos : match.start()]))
+                out.append(f'<span style="{HIGHLIGHT_STYLE}">{html.escape(match.group(0))}</span>')
+                pos = match.end()
+        out.append(html.escape(text[pos:]))
+        return "".join(out)
+
+    return render_text
+
+
+def article_html(body: str, highlight_stems: Iterable[str] = (), stem_fn: Any = None) -> str:
+    """An article body as HTML for the reading pane, with words whose stem is in ``highlight_stems`` marked."""
+    md = markdown()
+    stems = frozenset(highlight_stems)
+    if stems and stem_fn is not None:
+        md.add_render_rule("text", _highlighter(stems, stem_fn))
+    rendered = md.render(body)
+    # Qt's rich text understands table attributes better than CSS borders.
+    return rendered.replace("<table>", '<table border="1" cellspacing="0" cellpadding="5" width="100%">')
+
+
+def reply_html(text: str) -> str:
+    """A reply as HTML for rich-text targets (the HTML half of what Copy puts on the clipboard)."""
+    return markdown().render(text).strip()
+
+
+_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+
+
+def reply_plain(text: str) -> str:
+    """A reply as plain text: emphasis markers dropped, links written out, lists and paragraphs kept."""
+    text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
+    return text.strip() + "\n"
+
+
+def placeholders_as_html(text: str) -> str:
+    """Escape ``text`` and mark unfilled placeholders, for previews that show them standing out."""
+    out: list[str] = []
+    pos = 0
+    for match in PLACEHOLDER.finditer(text):
+        out.append(html.escape(text[pos : match.start()]))
+        out.append(f'<span style="{PLACEHOLDER_STYLE}">{html.escape(match.group(0))}</span>')
+        pos = match.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
