@@ -97,7 +97,7 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnal
 
 def eml_to_text(raw: bytes) -> str:
     """An .eml file as readable text: the main headers, then the body (so it can be shown and re-read)."""
-    subject, body, sender = _split_headers(raw)
+    subject, body, _sender = _split_headers(raw)
     message = email.message_from_bytes(raw, policy=email.policy.default)
     head = [f"{name}: {message[name]}" for name in ("From", "To", "Date") if message[name]]
     if subject:
