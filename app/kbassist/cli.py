@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -11,10 +12,11 @@ from typing import Any, NoReturn, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
-from kbassist.content.model import Article, Macro
+from kbassist.content.model import PRODUCTS, Article, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import UpdateReport
 from kbassist.settings import load_settings
+from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
 
 class CliError(Exception):
@@ -247,6 +249,36 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {value!r}") from None
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    if args.json and args.csv:
+        raise CliError("choose one of --json and --csv")
+    if args.since and args.until and args.since > args.until:
+        raise CliError(f"--since {args.since} is after --until {args.until}")
+    engine, _ = _engine(args)
+    items = engine.index.all_items()
+    engine.close()
+    if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
+        raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")
+    db = paths.usage_db()
+    try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
+        with UsageStore(db) if db.is_file() else UsageStore(":memory:") as store:
+            stats = compute_stats(store, items, args.since, args.until, args.product, load_settings().stale_after_days)
+    except UsageStoreError as exc:
+        raise CliError(f"cannot read usage data {db}: {exc}", 1) from None
+    if args.csv:
+        write_macros_csv(stats, sys.stdout)
+        return 0
+    _emit(args, stats.to_json(), lambda out: write_text(stats, out))
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from kbassist.ui.app import run
@@ -300,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lint", parents=[common], help="check KB files; exit 1 on problems")
     p.set_defaults(func=cmd_lint)
+
+    p = sub.add_parser("stats", parents=[common], help="usage figures for KB editors")
+    p.add_argument("--since", metavar="DATE", type=_date, help="first day, YYYY-MM-DD (default: all recorded)")
+    p.add_argument("--until", metavar="DATE", type=_date, help="last day, YYYY-MM-DD (default: today)")
+    p.add_argument("--product", metavar="P", help="only this product's items and cases")
+    p.add_argument("--csv", action="store_true", help="print the per-macro table as CSV")
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)

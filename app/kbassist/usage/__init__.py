@@ -1,1 +1,49 @@
-"""Usage events and statistics. No Qt here."""
+"""Usage events and statistics. No Qt here.
+
+``UsageRecorder`` is what the window calls (it never blocks on disk); ``UsageStore`` is the SQLite file;
+``compute_stats`` turns the events into the editors' figures; ``redact`` and ``edit_ratio`` are the two
+pieces of judgement the recorder's callers may want on their own.
+"""
+
+from kbassist.usage.events import Event
+from kbassist.usage.metrics import edit_ratio
+from kbassist.usage.recorder import UsageRecorder
+from kbassist.usage.redact import redact
+from kbassist.usage.report import MACRO_COLUMNS, write_macros_csv, write_text
+from kbassist.usage.schema import SCHEMA_VERSION
+from kbassist.usage.stats import (
+    ArticleStats,
+    Gap,
+    MacroStats,
+    RankingMiss,
+    StaleArticle,
+    Stats,
+    UnusedItem,
+    WeekTrend,
+    compute_stats,
+)
+from kbassist.usage.store import StoreCorruptError, StoreUnavailableError, UsageStore, UsageStoreError
+
+__all__ = [
+    "MACRO_COLUMNS",
+    "SCHEMA_VERSION",
+    "ArticleStats",
+    "Event",
+    "Gap",
+    "MacroStats",
+    "RankingMiss",
+    "StaleArticle",
+    "Stats",
+    "StoreCorruptError",
+    "StoreUnavailableError",
+    "UnusedItem",
+    "UsageRecorder",
+    "UsageStore",
+    "UsageStoreError",
+    "WeekTrend",
+    "compute_stats",
+    "edit_ratio",
+    "redact",
+    "write_macros_csv",
+    "write_text",
+]

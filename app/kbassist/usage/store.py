@@ -1,0 +1,277 @@
+"""The SQLite file that holds usage events: WAL, versioned schema, and failures that are expected.
+
+Expected problems (the disk is full, another process holds the lock, the file is damaged) surface as
+``UsageStoreError`` subclasses so callers can log them and go on; anything else is a bug and is raised
+as is. A file that SQLite reports as corrupt is renamed to ``<name>.corrupt-<time>`` and a new one is
+started: usage figures are worth less than an app that keeps working.
+
+Durability: WAL with ``synchronous=FULL`` makes every committed transaction survive a killed process
+and a power cut; the recorder batches events so the extra fsync per commit is cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kbassist.usage.events import Event
+from kbassist.usage.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
+
+MEMORY = ":memory:"
+DAY = 86400.0
+
+# SQLite primary result codes (the low byte of the extended code).
+_BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _PROTOCOL, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 15, 26
+_UNAVAILABLE = {_BUSY, _LOCKED, _READONLY, _IOERR, _FULL, _CANTOPEN, _PROTOCOL}
+_DAMAGED = {_CORRUPT, _NOTADB}
+
+
+class UsageStoreError(Exception):
+    """An expected storage problem: log it and carry on; usage data is never worth a crash."""
+
+
+class StoreUnavailableError(UsageStoreError):
+    """The file cannot be written now (locked, disk full, read-only, I/O error); a later try may work."""
+
+
+class StoreCorruptError(UsageStoreError):
+    """SQLite says the file is damaged or not a database."""
+
+
+def translate(exc: sqlite3.Error) -> UsageStoreError | None:
+    """The expected-problem type for an SQLite error, or None when the error means a bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _DAMAGED:
+        return StoreCorruptError(str(exc))
+    if primary in _UNAVAILABLE:
+        return StoreUnavailableError(str(exc))
+    if primary is None and isinstance(exc, sqlite3.OperationalError):
+        return StoreUnavailableError(str(exc))  # errors raised before SQLite gave a code (e.g. cannot open)
+    return None
+
+
+@contextlib.contextmanager
+def _expected_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        mapped = translate(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc
+
+
+def _row(event: Event) -> tuple[Any, ...]:
+    return (
+        event.ts,
+        event.session,
+        event.kind,
+        event.item_id,
+        event.item_kind,
+        event.source,
+        event.rank,
+        event.score,
+        event.edit_ratio,
+        event.unfilled,
+        None if event.helpful is None else int(event.helpful),
+        json.dumps(list(event.terms), ensure_ascii=False) if event.terms else None,
+        event.result_count,
+        event.app_version,
+        event.kb_version,
+    )
+
+
+def _event(row: tuple[Any, ...]) -> Event:
+    """An event from a row of ``SELECT <COLUMNS>`` (plain tuples: reading 100k events stays well under a second)."""
+    ts, session, kind, item_id, item_kind, source, rank, score, ratio, unfilled, helpful, terms, count, app, kb = row
+    decoded = json.loads(terms) if terms else ()
+    return Event(
+        session=session,
+        kind=kind,
+        ts=ts,
+        item_id=item_id,
+        item_kind=item_kind,
+        source=source,
+        rank=rank,
+        score=score,
+        edit_ratio=ratio,
+        unfilled=unfilled,
+        helpful=None if helpful is None else bool(helpful),
+        terms=tuple(str(t) for t in decoded) if isinstance(decoded, list) else (),
+        result_count=count,
+        app_version=app,
+        kb_version=kb,
+    )
+
+
+class UsageStore:
+    """One connection to the usage database; use it from the thread that opened it.
+
+    Opening creates the file, switches it to WAL, brings the schema to ``SCHEMA_VERSION`` and, when the
+    file is damaged, sets it aside and starts a new one (``moved_aside`` then names the old file).
+    Raises ``StoreUnavailableError`` when the file cannot be opened at all.
+    """
+
+    def __init__(self, path: Path | str, busy_timeout: float = 5.0) -> None:
+        self.path = path if str(path) == MEMORY else Path(path)
+        self.busy_timeout = busy_timeout
+        self.moved_aside: Path | None = None
+        self._conn = self._open()
+
+    # ---------------------------------------------------------------- opening
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except StoreCorruptError as exc:
+            if str(self.path) == MEMORY:
+                raise
+            self.moved_aside = self._move_aside()
+            log.warning("usage database %s was damaged (%s); moved to %s", self.path, exc, self.moved_aside.name)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        if isinstance(self.path, Path):
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailableError(f"cannot create {self.path.parent}: {exc.strerror}") from exc
+        conn: sqlite3.Connection | None = None
+        try:
+            with _expected_errors():
+                conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None)
+                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal" and str(self.path) != MEMORY:
+                    log.warning("usage database %s cannot use WAL (journal_mode=%s)", self.path, mode)
+                conn.execute("PRAGMA synchronous=FULL")
+                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise StoreCorruptError(f"quick_check: {check}")
+                self._migrate(conn)
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return conn
+
+    def _move_aside(self) -> Path:
+        assert isinstance(self.path, Path)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        target = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        try:
+            self.path.replace(target)
+            wal = self.path.with_name(self.path.name + "-wal")
+            if wal.exists():
+                wal.replace(target.with_name(target.name + "-wal"))
+            self.path.with_name(self.path.name + "-shm").unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot move damaged {self.path.name} aside: {exc.strerror}") from exc
+        return target
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            log.warning("usage database is at schema v%d, newer than this app's v%d", version, SCHEMA_VERSION)
+            return
+        for step in range(version, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[step]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            if step:
+                log.info("usage database migrated to schema v%d", step + 1)
+
+    # ---------------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back when the block raises; expected SQLite errors
+        come out as ``UsageStoreError``."""
+        conn = self._conn
+        with _expected_errors():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    # ---------------------------------------------------------------- writing
+    def add(self, events: Iterable[Event]) -> int:
+        """Write events in one transaction; returns how many."""
+        rows = [_row(e) for e in events]
+        if not rows:
+            return 0
+        sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+        with self.transaction() as conn:
+            conn.executemany(sql, rows)
+        return len(rows)
+
+    def prune(self, retention_days: int, now: float | None = None) -> int:
+        """Delete events older than ``retention_days``; returns how many went."""
+        cutoff = (time.time() if now is None else now) - retention_days * DAY
+        with self.transaction() as conn:
+            removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
+        if removed:
+            log.info("pruned %d usage events older than %d days", removed, retention_days)
+        return removed
+
+    def clear(self) -> None:
+        """Forget every event (the associate asked for their usage data to be deleted)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM events")
+
+    # ---------------------------------------------------------------- reading
+    def events(self, since: float | None = None, until: float | None = None) -> Iterator[Event]:
+        """Events with ``since <= ts < until`` (either bound optional), oldest first."""
+        where, params = [], []
+        if since is not None:
+            where.append("ts >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("ts < ?")
+            params.append(until)
+        sql = (
+            f"SELECT {', '.join(COLUMNS)} FROM events"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY ts, id"
+        )
+        with _expected_errors():
+            rows = self._conn.execute(sql, params).fetchall()
+        return (_event(row) for row in rows)
+
+    def count(self) -> int:
+        with _expected_errors():
+            return int(self._conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def journal_mode(self) -> str:
+        return str(self._conn.execute("PRAGMA journal_mode").fetchone()[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> UsageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
