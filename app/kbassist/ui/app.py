@@ -1,0 +1,59 @@
+"""Start the window: create the services, hand them to MainWindow, run the event loop."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from kbassist import __version__, paths
+from kbassist.search.engine import SearchEngine
+from kbassist.settings import load_settings, save_settings
+from kbassist.ui.main_window import MainWindow
+from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
+from kbassist.usage import UsageRecorder
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("KB Assist")
+    app.setOrganizationName("kbassist")
+    app.setApplicationVersion(__version__)
+    apply_theme(app)
+    follow_system_scheme(app)
+    app.setWindowIcon(icon("app"))
+    return app
+
+
+def build_window(kb: str | Path | None = None) -> MainWindow:
+    """The window on the chosen KB: --kb, then KBASSIST_KB, then the KB in settings, then the bundled KB."""
+    settings = load_settings()
+    chosen = kb or None
+    root = paths.resolve_kb(chosen) if chosen or not settings.kb_folder else paths.resolve_kb(settings.kb_folder)
+    if not root.is_dir():
+        logging.getLogger(__name__).warning("KB folder %s not found; using the bundled KB", root)
+        root = paths.bundled_kb()
+    if chosen:
+        settings.kb_folder = str(root)  # remembered as the last KB
+        save_settings(settings)
+    recorder = UsageRecorder(
+        paths.usage_db(),
+        enabled=settings.usage_enabled,
+        app_version=__version__,
+        retention_days=settings.retention_days,
+    )
+    return MainWindow(SearchEngine(root), settings, recorder)
+
+
+def run(kb: str | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = make_application()
+    window = build_window(kb)
+    window.show()
+    code = app.exec()
+    window.engine.close()
+    window.recorder.close()
+    return int(code)

@@ -1,0 +1,238 @@
+"""The reading pane: a rendered article with in-app links, back/forward, find in page and feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextDocument
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kbassist.content.lint import resolve_link
+from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
+from kbassist.content.render import article_html
+from kbassist.search.text import stem
+from kbassist.ui.theme import icon
+
+Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
+
+
+class ArticleBrowser(QTextBrowser):
+    """QTextBrowser that never loads anything itself: the pane decides what a link does."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("articleView")
+        self.setAccessibleName("Article")
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+
+    def loadResource(self, type: int, name: QUrl) -> object:
+        return None  # no remote images or files: articles are text
+
+
+class ArticlePane(QWidget):
+    """Shows one article (or macro source) at a time; links between articles stay inside the app."""
+
+    articleShown = Signal(str, str)  # noqa: N815 - (item id, source: "suggestion" | "search" | "link" | "history")
+    feedbackGiven = Signal(str, bool)  # noqa: N815 - (item id, helpful)
+
+    def __init__(
+        self, resolve_path: Resolver, resolve_id: Callable[[str], KbItem | None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._resolve_path = resolve_path
+        self._resolve_id = resolve_id
+        self._current: KbItem | None = None
+        self._highlight: frozenset[str] = frozenset()
+        self._back: list[str] = []
+        self._forward: list[str] = []
+
+        self.back_button = self._tool("back", "Back (Alt+Left)", self.go_back)
+        self.forward_button = self._tool("forward", "Forward (Alt+Right)", self.go_forward)
+        self.title = QLabel("No article open")
+        self.title.setObjectName("articleTitle")
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() + 2)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.meta = QLabel("")
+        self.meta.setObjectName("articleMeta")
+        self.helpful = self._tool("thumbs-up", "This article helped", lambda: self._feedback(True))
+        self.not_helpful = self._tool(
+            "thumbs-down", "This article was wrong or misleading", lambda: self._feedback(False)
+        )
+        self.find_button = self._tool("find", "Find in article (Ctrl+F)", self.show_find)
+
+        self.browser = ArticleBrowser(self)
+        self.browser.anchorClicked.connect(self._link_clicked)
+
+        self.find_box = QLineEdit(self)
+        self.find_box.setObjectName("findInArticle")
+        self.find_box.setAccessibleName("Find in article")
+        self.find_box.setPlaceholderText("Find in article — Enter: next, Shift+Enter: previous, Esc: close")
+        self.find_box.setClearButtonEnabled(True)
+        self.find_box.returnPressed.connect(lambda: self.find_next(backward=False))
+        self.find_box.textChanged.connect(lambda _t: self.find_next(backward=False, restart=True))
+        self.find_box.hide()
+        QShortcut(QKeySequence("Shift+Return"), self.find_box, lambda: self.find_next(backward=True))
+        QShortcut(QKeySequence("Escape"), self.find_box, self.hide_find)
+        self.find_status = QLabel("")
+        self.find_status.hide()
+
+        header = QHBoxLayout()
+        header.addWidget(self.back_button)
+        header.addWidget(self.forward_button)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        titles.addWidget(self.title)
+        titles.addWidget(self.meta)
+        header.addLayout(titles, 1)
+        header.addWidget(self.find_button)
+        header.addWidget(self.helpful)
+        header.addWidget(self.not_helpful)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.find_box, 1)
+        find_row.addWidget(self.find_status)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.browser, 1)
+        layout.addLayout(find_row)
+        self._update_buttons()
+
+    def _tool(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+        button = QToolButton(self)
+        button.setIcon(icon(name))
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    # ------------------------------------------------------------------ showing
+    @property
+    def current(self) -> KbItem | None:
+        return self._current
+
+    def set_highlight(self, stems: frozenset[str]) -> None:
+        """Words of the case to mark in whatever article is shown (by stem, so 'refunds' marks 'refund')."""
+        self._highlight = stems
+        if self._current is not None:
+            self._render(self._current)
+
+    def show_item(self, item: KbItem, source: str = "suggestion", *, record_history: bool = True) -> None:
+        if record_history and self._current is not None and self._current.id != item.id:
+            self._back.append(self._current.id)
+            self._forward.clear()
+        self._current = item
+        self._render(item)
+        self._update_buttons()
+        self.articleShown.emit(item.id, source)
+
+    def clear(self) -> None:
+        self._current = None
+        self.title.setText("No article open")
+        self.meta.setText("")
+        self.browser.clear()
+        self._update_buttons()
+
+    def _render(self, item: KbItem) -> None:
+        self.title.setText(item.title)
+        label = PRODUCT_LABELS.get(item.product, item.product)
+        if isinstance(item, Article):
+            reviewed = f" · reviewed {item.reviewed.isoformat()}" if item.reviewed else ""
+            self.meta.setText(f"{label} · {item.id}{reviewed}")
+        elif isinstance(item, Macro):
+            self.meta.setText(f"{label} · macro {item.id}")
+        body = item.body
+        first = body.lstrip().split("\n", 1)
+        if first and first[0].startswith("# "):  # the title is already in the header
+            body = first[1] if len(first) > 1 else ""
+        html = article_html(body, self._highlight, stem)
+        scroll = self.browser.verticalScrollBar().value() if self._current is item else 0
+        self.browser.setHtml(html)
+        self.browser.verticalScrollBar().setValue(scroll)
+
+    def _update_buttons(self) -> None:
+        self.back_button.setEnabled(bool(self._back))
+        self.forward_button.setEnabled(bool(self._forward))
+        has = self._current is not None
+        for button in (self.helpful, self.not_helpful, self.find_button):
+            button.setEnabled(has)
+
+    # ------------------------------------------------------------------ navigation
+    def _link_clicked(self, url: QUrl) -> None:
+        scheme = url.scheme().lower()
+        if scheme in ("http", "https"):
+            QDesktopServices.openUrl(url)
+            return
+        if scheme or self._current is None:
+            return  # mailto:, file:, javascript: and the like do nothing
+        target = resolve_link(self._current.rel_path, url.path())
+        if target is None:
+            return
+        item = self._resolve_path(target)
+        if item is not None:
+            self.show_item(item, "link")
+
+    def go_back(self) -> None:
+        self._step(self._back, self._forward)
+
+    def go_forward(self) -> None:
+        self._step(self._forward, self._back)
+
+    def _step(self, source: list[str], dest: list[str]) -> None:
+        while source:
+            item = self._resolve_id(source.pop())
+            if item is not None:
+                if self._current is not None:
+                    dest.append(self._current.id)
+                self.show_item(item, "history", record_history=False)
+                return
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ find & feedback
+    def show_find(self) -> None:
+        self.find_box.show()
+        self.find_status.show()
+        self.find_box.setFocus()
+        self.find_box.selectAll()
+
+    def hide_find(self) -> None:
+        self.find_box.hide()
+        self.find_status.hide()
+        self.browser.setFocus()
+
+    def find_next(self, *, backward: bool, restart: bool = False) -> bool:
+        text = self.find_box.text()
+        if not text:
+            self.find_status.setText("")
+            return False
+        if restart:
+            cursor = self.browser.textCursor()
+            cursor.setPosition(0)
+            self.browser.setTextCursor(cursor)
+        flags = QTextDocument.FindFlag.FindBackward if backward else QTextDocument.FindFlag(0)
+        found = self.browser.find(text, flags)
+        if not found:  # wrap around
+            cursor = self.browser.textCursor()
+            cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
+            self.browser.setTextCursor(cursor)
+            found = self.browser.find(text, flags)
+        self.find_status.setText("" if found else "Not found")
+        return found
+
+    def _feedback(self, helpful: bool) -> None:
+        if self._current is not None:
+            self.feedbackGiven.emit(self._current.id, helpful)
+            (self.helpful if helpful else self.not_helpful).setDown(False)

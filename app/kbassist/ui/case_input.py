@@ -1,0 +1,97 @@
+"""Where the associate pastes or drops the case; tells the rest of the window, debounced, what it says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+DEBOUNCE_MS = 350
+CASE_SUFFIXES = (".txt", ".eml", ".text", ".md")
+MAX_DROP_BYTES = 5 * 1024 * 1024
+
+
+class CaseInput(QPlainTextEdit):
+    """Plain-text case pane; a dropped .txt/.eml file replaces its content."""
+
+    caseChanged = Signal(str)  # noqa: N815 - Qt naming for signals
+    fileRejected = Signal(str)  # noqa: N815
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caseInput")
+        self.setAccessibleName("Case")
+        self.setAccessibleDescription("Paste the customer's case here, or drop a .txt or .eml file")
+        self.setPlaceholderText("Paste the customer's case here (Ctrl+V), or drop a .txt or .eml file…")
+        self.setAcceptDrops(True)
+        self.setTabChangesFocus(True)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._emit)
+        self.textChanged.connect(self._timer.start)
+
+    def _emit(self) -> None:
+        self.caseChanged.emit(self.toPlainText())
+
+    def flush(self) -> None:
+        """Emit now instead of after the debounce (for 'search now' actions and tests)."""
+        self._timer.stop()
+        self._emit()
+
+    # ------------------------------------------------------------------ drops
+    @staticmethod
+    def _file_of(mime: QMimeData) -> Path | None:
+        for url in mime.urls():
+            if url.isLocalFile():
+                return Path(url.toLocalFile())
+        return None
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return bool(self._file_of(source)) or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        path = self._file_of(source)
+        if path is None:
+            super().insertFromMimeData(source)
+            return
+        self.load_file(path)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._file_of(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._file_of(event.mimeData())
+        if path is None:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        self.load_file(path)
+
+    def load_file(self, path: Path) -> bool:
+        """Replace the case with a .txt or .eml file's text (mail headers are kept: the analyser reads them)."""
+        if path.suffix.lower() not in CASE_SUFFIXES:
+            self.fileRejected.emit(f"{path.name}: only .txt and .eml files can be dropped here")
+            return False
+        try:
+            if path.stat().st_size > MAX_DROP_BYTES:
+                self.fileRejected.emit(f"{path.name} is larger than 5 MB")
+                return False
+            raw = path.read_bytes()
+        except OSError as exc:
+            self.fileRejected.emit(f"{path.name}: {exc.strerror or exc}")
+            return False
+        if path.suffix.lower() == ".eml":
+            from kbassist.search.case import eml_to_text
+
+            text = eml_to_text(raw)
+        else:
+            text = raw.decode("utf-8", errors="replace")
+        self.setPlainText(text)
+        self.flush()
+        return True

@@ -1,0 +1,177 @@
+"""Non-visual glue between widgets and the core: suggest, search, and keep the index fresh.
+
+Each controller runs core calls on its own worker thread and drops results that are no longer wanted:
+the newest case text and the newest query always win.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+
+from kbassist.content.loader import CONTENT_DIRS
+from kbassist.search.engine import SearchEngine, SearchHit
+from kbassist.search.index import UpdateReport
+from kbassist.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+WATCH_DEBOUNCE_MS = 600
+
+
+class _LatestWins(QObject):
+    """Submit work; deliver only the result of the most recent submission."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runner = TaskRunner(1, self)
+        self._latest = 0
+        self.dropped = 0  # results that arrived after a newer request (for tests and diagnostics)
+
+    def _submit(
+        self, work: Callable[[], Any], deliver: Callable[[Any], None], fail: Callable[[Exception], None]
+    ) -> None:
+        self._latest += 1
+        mine = self._latest
+
+        def run() -> Any:
+            # Skip work that became stale while it waited in the queue.
+            return work() if mine == self._latest else None
+
+        def done(result: Any) -> None:
+            if mine != self._latest or result is None:
+                self.dropped += 1
+                return
+            deliver(result)
+
+        self.runner.submit(run, done, fail)
+
+    def cancel(self) -> None:
+        self._latest += 1
+
+
+class SuggestController(_LatestWins):
+    suggestionsReady = Signal(object, str)  # noqa: N815 - (Suggestions, case text they are for)
+    cleared = Signal()
+    failed = Signal(str)
+
+    def __init__(
+        self, engine: SearchEngine, agent: Callable[[], dict[str, str]], parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self._agent = agent
+
+    def request(self, case_text: str) -> None:
+        if not case_text.strip():
+            self.cancel()
+            self.cleared.emit()
+            return
+        agent = self._agent()
+        self._submit(
+            lambda: self.engine.suggest(case_text, agent),
+            lambda result: self.suggestionsReady.emit(result, case_text),
+            lambda exc: self.failed.emit(f"Suggestions failed: {exc}"),
+        )
+
+
+class SearchController(_LatestWins):
+    resultsReady = Signal(object, object, str)  # noqa: N815 - (hits, did-you-mean or None, query)
+    cleared = Signal()
+
+    def __init__(self, engine: SearchEngine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+
+    def request(self, query: str, product: str = "") -> None:
+        if not query.strip():
+            self.cancel()
+            self.cleared.emit()
+            return
+
+        def work() -> tuple[list[SearchHit], str | None]:
+            hits = self.engine.search(query, product=product or None, limit=50)
+            correction = self.engine.did_you_mean(query) if len(hits) < 5 else None
+            return hits, correction
+
+        self._submit(work, lambda r: self.resultsReady.emit(r[0], r[1], query), lambda exc: log.error("%s", exc))
+
+
+class IndexController(QObject):
+    """Keeps the index in line with the KB folder: at start, when files change, and on demand."""
+
+    progress = Signal(int, int)  # done, total
+    stateChanged = Signal(str)  # noqa: N815 - a sentence for the status bar
+    updated = Signal(object)  # UpdateReport
+
+    def __init__(self, engine: SearchEngine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.runner = TaskRunner(1, self)  # one writer at a time
+        self.running = False
+        self._again = False
+        self.last_report: UpdateReport | None = None
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.directoryChanged.connect(self._changed)
+        self.watcher.fileChanged.connect(self._changed)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(WATCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.update)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Watch the KB's folders (new, removed, renamed files) and each file (edits in place)."""
+        root = self.engine.kb_root
+        wanted = [root, *(root / d for d in CONTENT_DIRS)]
+        for top in CONTENT_DIRS:
+            base = root / top
+            if base.is_dir():
+                wanted += [p for p in base.rglob("*") if p.is_dir() or p.suffix == ".md"]
+        current = set(self.watcher.directories()) | set(self.watcher.files())
+        new = [str(p) for p in wanted if p.exists() and str(p) not in current]
+        if new:
+            self.watcher.addPaths(new)
+
+    def _changed(self, _path: str) -> None:
+        self._debounce.start()
+
+    def update(self) -> None:
+        if self.running:
+            self._again = True  # one more pass when this one ends, to pick up what changed meanwhile
+            return
+        self.running = True
+        self.stateChanged.emit("Indexing…")
+
+        def progress(done: int, total: int, _rel: str) -> None:
+            self.progress.emit(done, total)  # emitted from the worker; delivered queued to the UI thread
+
+        self.runner.submit(lambda: self.engine.update(progress), self._done, self._failed)
+
+    def _done(self, report: UpdateReport) -> None:
+        self.running = False
+        self.last_report = report
+        self._watch()
+        self.updated.emit(report)
+        self.stateChanged.emit(self._describe(report))
+        if self._again:
+            self._again = False
+            self.update()
+
+    def _failed(self, exc: Exception) -> None:
+        self.running = False
+        self.stateChanged.emit(f"Indexing failed: {exc}")
+
+    @staticmethod
+    def _describe(report: UpdateReport) -> str:
+        if report.rebuilt:
+            return f"Index rebuilt in {report.seconds:.1f}s"
+        if report.touched:
+            return f"Index updated: {report.added} added, {report.changed} changed, {report.removed} removed"
+        return "Index up to date"
+
+    def kb_paths(self) -> list[Path]:
+        return [Path(p) for p in self.watcher.files()]

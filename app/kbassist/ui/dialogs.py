@@ -1,0 +1,148 @@
+"""Settings, KB problems and keyboard-shortcut dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kbassist import paths
+from kbassist.content.model import Problem
+from kbassist.settings import Settings
+from kbassist.ui.models import ProblemTableModel
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self._settings = settings
+        self.name = QLineEdit(settings.agent_name)
+        self.name.setObjectName("agentName")
+        self.name.setPlaceholderText("Your name, used for {{agent_name}}")
+        self.signature = QPlainTextEdit(settings.agent_signature)
+        self.signature.setObjectName("agentSignature")
+        self.signature.setPlaceholderText("Optional signature, used for {{agent_signature}}")
+        self.signature.setFixedHeight(70)
+        self.kb = QLineEdit(settings.kb_folder)
+        self.kb.setObjectName("kbFolder")
+        self.kb.setPlaceholderText(f"Bundled KB ({paths.bundled_kb()})")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        kb_row = QHBoxLayout()
+        kb_row.addWidget(self.kb, 1)
+        kb_row.addWidget(browse)
+        self.usage = QCheckBox("Record anonymous usage to improve the KB (never the case text)")
+        self.usage.setObjectName("usageEnabled")
+        self.usage.setChecked(settings.usage_enabled)
+        self.retention = QSpinBox()
+        self.retention.setRange(7, 3650)
+        self.retention.setSuffix(" days")
+        self.retention.setValue(settings.retention_days)
+        self.stale = QSpinBox()
+        self.stale.setRange(30, 3650)
+        self.stale.setSuffix(" days")
+        self.stale.setValue(settings.stale_after_days)
+
+        form = QFormLayout()
+        form.addRow("Your name", self.name)
+        form.addRow("Signature", self.signature)
+        form.addRow("KB folder", kb_row)
+        form.addRow("", self.usage)
+        form.addRow("Keep usage for", self.retention)
+        form.addRow("Article is stale after", self.stale)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the KB folder", self.kb.text() or str(paths.bundled_kb())
+        )
+        if folder:
+            self.kb.setText(folder)
+
+    def result_settings(self) -> Settings:
+        return replace(
+            self._settings,
+            agent_name=self.name.text().strip(),
+            agent_signature=self.signature.toPlainText().strip(),
+            kb_folder=self.kb.text().strip(),
+            usage_enabled=self.usage.isChecked(),
+            retention_days=self.retention.value(),
+            stale_after_days=self.stale.value(),
+        )
+
+
+class ProblemsDialog(QDialog):
+    """Every KB file that was skipped or has a flaw, with the reason, so an editor can fix it."""
+
+    def __init__(self, problems: Sequence[Problem], kb_root: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Problems in KB files")
+        self.setObjectName("problemsDialog")
+        self.resize(820, 360)
+        self.model = ProblemTableModel(self)
+        self.model.set_problems(problems)
+        table = QTableView(self)
+        table.setObjectName("problemsTable")
+        table.setModel(self.model)
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.resizeColumnsToContents()
+        table.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                f"{len(problems)} problem(s) in {kb_root}. Files with errors are skipped; "
+                "the rest of the KB works. Fix the file and it is picked up automatically."
+            )
+        )
+        layout.addWidget(table)
+        layout.addWidget(buttons)
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, shortcuts: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.setObjectName("shortcutsDialog")
+        self.resize(460, 420)
+        table = QTableWidget(len(shortcuts), 2, self)
+        table.setObjectName("shortcutsTable")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        for row, (action, keys) in enumerate(shortcuts):
+            table.setItem(row, 0, QTableWidgetItem(action))
+            table.setItem(row, 1, QTableWidgetItem(keys))
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(buttons)

@@ -1,0 +1,691 @@
+"""The associate's window: composes the case pane, result lists, reading pane and reply panel."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabBar,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kbassist import __version__, paths
+from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro
+from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
+from kbassist.search.index import UpdateReport
+from kbassist.settings import Settings, save_settings
+from kbassist.ui.article_view import ArticlePane
+from kbassist.ui.case_input import CaseInput
+from kbassist.ui.controllers import IndexController, SearchController, SuggestController
+from kbassist.ui.delegates import ResultDelegate
+from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog
+from kbassist.ui.macro_panel import MacroPanel
+from kbassist.ui.models import ResultListModel, Role, Row
+from kbassist.ui.search_panel import SearchBar
+from kbassist.ui.theme import icon
+from kbassist.usage import UsageRecorder
+
+MAX_RECENT = 12
+SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
+HIGHLIGHT_TERMS = 10  # the case's strongest terms are marked in articles; more would mark every line
+
+SHORTCUTS: list[tuple[str, str]] = [
+    ("New case (clear and start over)", "Ctrl+N"),
+    ("Focus the case", "Ctrl+L"),
+    ("Focus search", "Ctrl+K"),
+    ("Clear search, back to suggestions", "Esc (in search)"),
+    ("Next / previous article", "Alt+Down / Alt+Up"),
+    ("Next / previous macro", "Alt+Shift+Down / Alt+Shift+Up"),
+    ("Select macro 1–5", "Ctrl+1 … Ctrl+5"),
+    ("Open the selected article", "Enter"),
+    ("Copy the reply", "Ctrl+Shift+C"),
+    ("Favorite / unfavorite the macro", "Ctrl+D"),
+    ("Find in article", "Ctrl+F"),
+    ("Back / forward between articles", "Alt+Left / Alt+Right"),
+    ("None of these fit", "Ctrl+Shift+N"),
+    ("Re-index the KB now", "F5"),
+    ("Settings", "Ctrl+,"),
+    ("Keyboard shortcuts", "F1"),
+]
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("class", "sectionTitle")
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _list_view(name: str, accessible: str, model: ResultListModel, parent: QWidget) -> QListView:
+    view = QListView(parent)
+    view.setObjectName(name)
+    view.setAccessibleName(accessible)
+    view.setModel(model)
+    view.setItemDelegate(ResultDelegate(view))
+    view.setUniformItemSizes(True)
+    view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+    return view
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        engine: SearchEngine,
+        settings: Settings,
+        recorder: UsageRecorder,
+        engine_factory: Callable[[Path], SearchEngine] | None = None,
+        settings_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("KB Assist")
+        self.setWindowIcon(icon("app"))
+        self.engine = engine
+        self.settings = settings
+        self.recorder = recorder
+        self._engine_factory = engine_factory or SearchEngine
+        self._settings_path = settings_path
+        self._items_by_path: dict[str, str] = {}
+        self._suggestions: Suggestions | None = None
+        self._session: str | None = None
+        self._recorded_shown: set[str] = set()
+        self._macro_source = "suggestion"
+        self._recent: list[str] = []
+        self.problems: list = []
+
+        self._build_widgets()
+        self._build_actions()
+        self._connect_engine()
+        self._restore_state()
+        self.index.update()
+
+    # ================================================================== building
+    def _build_widgets(self) -> None:
+        self.search_bar = SearchBar(self)
+        self.case_input = CaseInput(self)
+        self.entities = QLabel("")
+        self.entities.setObjectName("entitiesBar")
+        self.entities.setAccessibleName("Detected in the case")
+        self.entities.setWordWrap(True)
+        self.entities.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.confidence = QLabel("")
+        self.confidence.setObjectName("confidenceBanner")
+        self.confidence.setAccessibleName("Suggestion confidence")
+        self.confidence.setWordWrap(True)
+        self.confidence.hide()
+        self.none_fit_button = QPushButton(icon("none-fit"), "None of these fit")
+        self.none_fit_button.setObjectName("noneFitButton")
+        self.none_fit_button.setToolTip("Tell the KB editors this case found no good article or macro (Ctrl+Shift+N)")
+        self.none_fit_button.clicked.connect(self.mark_none_fit)
+        self.none_fit_button.setEnabled(False)
+
+        self.article_model = ResultListModel(self)
+        self.macro_model = ResultListModel(self)
+        self.favorite_model = ResultListModel(self)
+        self.recent_model = ResultListModel(self)
+        self.search_model = ResultListModel(self)
+        self.article_list = _list_view("articleList", "Suggested articles", self.article_model, self)
+        self.macro_list = _list_view("macroList", "Macros", self.macro_model, self)
+        self.search_list = _list_view("searchResults", "Search results", self.search_model, self)
+        self.macro_tabs = QTabBar(self)
+        self.macro_tabs.setObjectName("macroTabs")
+        for name in ("Suggested", "Favorites", "Recent"):
+            self.macro_tabs.addTab(name)
+        self.macro_tabs.currentChanged.connect(self._macro_tab_changed)
+
+        suggestions = QWidget(self)
+        s_layout = QVBoxLayout(suggestions)
+        s_layout.setContentsMargins(0, 0, 0, 0)
+        s_layout.addWidget(_section("Articles"))
+        s_layout.addWidget(self.article_list, 3)
+        macro_header = QHBoxLayout()
+        macro_header.addWidget(_section("Macros"))
+        macro_header.addStretch(1)
+        macro_header.addWidget(self.macro_tabs)
+        s_layout.addLayout(macro_header)
+        s_layout.addWidget(self.macro_list, 2)
+        searching = QWidget(self)
+        r_layout = QVBoxLayout(searching)
+        r_layout.setContentsMargins(0, 0, 0, 0)
+        self.search_title = _section("Search results")
+        r_layout.addWidget(self.search_title)
+        r_layout.addWidget(self.search_list, 1)
+        self.lists = QStackedWidget(self)
+        self.lists.addWidget(suggestions)
+        self.lists.addWidget(searching)
+
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.left_splitter.setObjectName("leftSplitter")
+        case_box = QWidget(self)
+        c_layout = QVBoxLayout(case_box)
+        c_layout.setContentsMargins(0, 0, 0, 0)
+        c_layout.addWidget(_section("Case"))
+        c_layout.addWidget(self.case_input, 1)
+        c_layout.addWidget(self.entities)
+        row = QHBoxLayout()
+        row.addWidget(self.confidence, 1)
+        row.addWidget(self.none_fit_button, 0, Qt.AlignmentFlag.AlignTop)
+        c_layout.addLayout(row)
+        self.left_splitter.addWidget(case_box)
+        self.left_splitter.addWidget(self.lists)
+        self.left_splitter.setStretchFactor(0, 2)
+        self.left_splitter.setStretchFactor(1, 3)
+
+        self.article_pane = ArticlePane(self._item_by_path, self.engine_get, self)
+        self.macro_panel = MacroPanel(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.left_splitter)
+        self.splitter.addWidget(self.article_pane)
+        self.splitter.addWidget(self.macro_panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 4)
+        self.splitter.setStretchFactor(2, 3)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(8, 6, 8, 4)
+        layout.addWidget(self.splitter)
+        self.setCentralWidget(central)
+
+        # status bar: KB size, index state with progress, problems
+        self.kb_label = QLabel("")
+        self.kb_label.setObjectName("kbLabel")
+        self.index_label = QLabel("Opening index…")
+        self.index_label.setObjectName("indexState")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("indexProgress")
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        self.problems_button = QToolButton(self)
+        self.problems_button.setObjectName("problemsButton")
+        self.problems_button.setIcon(icon("warning"))
+        self.problems_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.problems_button.setAutoRaise(True)
+        self.problems_button.clicked.connect(self.show_problems)
+        self.problems_button.hide()
+        bar = self.statusBar()
+        bar.addWidget(self.kb_label)
+        bar.addWidget(self.index_label, 1)
+        bar.addPermanentWidget(self.problems_button)
+        bar.addPermanentWidget(self.progress)
+
+        # wiring between widgets
+        self.case_input.caseChanged.connect(self._case_changed)
+        self.case_input.fileRejected.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.search_bar.queryChanged.connect(self._query_changed)
+        self.article_list.activated.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
+        self.article_list.clicked.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
+        self.macro_list.selectionModel().currentChanged.connect(lambda i, _p: self._macro_row_selected(i))
+        self.search_list.activated.connect(lambda i: self._open_row(self.search_model, i, "search"))
+        self.search_list.clicked.connect(lambda i: self._open_row(self.search_model, i, "search"))
+        self.article_pane.articleShown.connect(self._article_shown)
+        self.article_pane.feedbackGiven.connect(self._feedback)
+        self.macro_panel.copied.connect(self._macro_copied)
+        self.macro_panel.previewed.connect(self._macro_previewed)
+        self.macro_panel.favoriteToggled.connect(self._favorite_toggled)
+        self._search_settle = QTimer(self)
+        self._search_settle.setSingleShot(True)
+        self._search_settle.setInterval(SEARCH_SETTLE_MS)
+        self._search_settle.timeout.connect(self._record_search)
+        self._pending_search: tuple[str, int] | None = None
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        self.addToolBar(toolbar)
+
+        def action(text: str, icon_name: str, keys: str | None, slot: Callable[[], object]) -> QAction:
+            act = QAction(icon(icon_name), text, self)
+            if keys:
+                act.setShortcut(QKeySequence(keys))
+                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(lambda _checked=False: slot())
+            self.addAction(act)
+            return act
+
+        self.new_case_action = action("New case", "new-case", "Ctrl+N", self.new_case)
+        toolbar.addAction(self.new_case_action)
+        toolbar.addWidget(self.search_bar)
+        self.reindex_action = action("Re-index KB", "refresh", "F5", self.index_update)
+        self.settings_action = action("Settings", "settings", "Ctrl+,", self.open_settings)
+        self.help_action = action("Keyboard shortcuts", "help", "F1", self.show_shortcuts)
+        toolbar.addAction(self.reindex_action)
+        toolbar.addAction(self.settings_action)
+        toolbar.addAction(self.help_action)
+        action("Copy reply", "copy", "Ctrl+Shift+C", self.macro_panel.copy_reply)
+        action("Favorite macro", "star", "Ctrl+D", self.macro_panel.favorite.toggle)
+        action("Find in article", "find", "Ctrl+F", self.article_pane.show_find)
+        action("Back", "back", "Alt+Left", self.article_pane.go_back)
+        action("Forward", "forward", "Alt+Right", self.article_pane.go_forward)
+        action("None of these fit", "none-fit", "Ctrl+Shift+N", self.mark_none_fit)
+        action("Focus case", "new-case", "Ctrl+L", self.case_input.setFocus)
+        action("Focus search", "search", "Ctrl+K", self.focus_search)
+        action("Next article", "forward", "Alt+Down", lambda: self._step(self.article_list, 1, open_it=True))
+        action("Previous article", "back", "Alt+Up", lambda: self._step(self.article_list, -1, open_it=True))
+        action("Next macro", "forward", "Alt+Shift+Down", lambda: self._step(self.macro_list, 1))
+        action("Previous macro", "back", "Alt+Shift+Up", lambda: self._step(self.macro_list, -1))
+        for n in range(1, 6):
+            action(f"Macro {n}", "copy", f"Ctrl+{n}", lambda n=n: self._select(self.macro_list, n - 1))
+        QShortcut(QKeySequence("Escape"), self.search_bar.box, self.clear_search)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.new_case_action)
+        file_menu.addAction(self.reindex_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction("Quit", QKeySequence("Ctrl+Q"), self.close)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.help_action)
+        help_menu.addAction("About KB Assist", self._about)
+
+    def _connect_engine(self) -> None:
+        self.suggest = SuggestController(self.engine, self.settings.agent_values, self)
+        self.suggest.suggestionsReady.connect(self._suggestions_ready)
+        self.suggest.cleared.connect(self._suggestions_cleared)
+        self.suggest.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.searcher = SearchController(self.engine, self)
+        self.searcher.resultsReady.connect(self._search_ready)
+        self.searcher.cleared.connect(self._search_cleared)
+        self.index = IndexController(self.engine, self)
+        self.index.progress.connect(self._index_progress)
+        self.index.stateChanged.connect(self.index_label.setText)
+        self.index.updated.connect(self._index_updated)
+        self.kb_label.setText(f"KB: {self.engine.kb_root.name}")
+        self.kb_label.setToolTip(str(self.engine.kb_root))
+        for message in self.engine.index.messages:
+            self.statusBar().showMessage(message, 10_000)
+
+    # ================================================================== lookups
+    def engine_get(self, item_id: str) -> KbItem | None:
+        return self.engine.get(item_id)
+
+    def _item_by_path(self, rel_path: str) -> KbItem | None:
+        item_id = self._items_by_path.get(rel_path)
+        return self.engine.get(item_id) if item_id else None
+
+    # ================================================================== case & suggestions
+    def new_case(self) -> None:
+        self.case_input.clear()
+        self.case_input.flush()
+        self.clear_search()
+        self.article_pane.clear()
+        self.macro_panel.clear()
+        self.case_input.setFocus()
+
+    def _case_changed(self, text: str) -> None:
+        if text.strip() and self._session is None:
+            self._session = self.recorder.new_session()
+            self._recorded_shown = set()
+        if not text.strip():
+            self._session = None
+        self.suggest.request(text)
+
+    def _suggestions_ready(self, result: Suggestions, _case_text: str) -> None:
+        self._suggestions = result
+        self.article_model.set_rows(Row(s.id, "article", s.title, s.product, s.why, s.score) for s in result.articles)
+        self.macro_model.set_rows(Row(s.id, "macro", s.title, s.product, s.why, s.score) for s in result.macros)
+        self._show_entities(result)
+        self._show_confidence(result)
+        self.none_fit_button.setEnabled(True)
+        stems = frozenset(s for k in result.key_terms[:HIGHLIGHT_TERMS] for s in k.stem.split(" "))
+        self.article_pane.set_highlight(stems)
+        values = self.engine.placeholder_values(result.case, self.settings.agent_values())
+        if self.macro_panel.macro is not None:
+            self.macro_panel.update_values(values)
+        self._record_shown(result)
+        if self.macro_tabs.currentIndex() == 0 and result.macros and not self.macro_list.currentIndex().isValid():
+            self._select(self.macro_list, 0)
+        if result.articles and self.article_pane.current is None:
+            self._select(self.article_list, 0, open_it=True)
+
+    def _suggestions_cleared(self) -> None:
+        self._suggestions = None
+        self.article_model.set_rows([])
+        self.macro_model.set_rows([])
+        self.entities.setText("")
+        self.confidence.hide()
+        self.none_fit_button.setEnabled(False)
+        self.article_pane.set_highlight(frozenset())
+
+    def _show_entities(self, result: Suggestions) -> None:
+        e = result.case.entities
+        parts: list[str] = []
+        if e.customer_name:
+            parts.append(f"<b>Customer</b> {html.escape(e.customer_name)}")
+        parts += [f"<b>{html.escape(f.type)}</b> <code>{html.escape(f.value)}</code>" for f in e.ids[:6]]
+        parts += [f"<b>code</b> <code>{html.escape(c)}</code>" for c in e.codes[:4]]
+        parts += [f"<b>amount</b> {html.escape(a.display)}" for a in e.amounts[:3]]
+        parts += [f"<b>email</b> {html.escape(m)}" for m in e.emails[:2]]
+        if result.products:
+            labels = ", ".join(PRODUCT_LABELS.get(p, p) for p in result.products[:3])
+            parts.append(f"<b>Product</b> {html.escape(labels)}")
+        self.entities.setText(" · ".join(parts) if parts else "<i>No IDs, codes or amounts found in the case.</i>")
+
+    def _show_confidence(self, result: Suggestions) -> None:
+        if result.confidence == "high":
+            self.confidence.hide()
+            return
+        if result.confidence == "none":
+            self.confidence.setText(
+                "No article matches this case. Try the search box, or tell the editors with “None of these fit”."
+            )
+        else:
+            self.confidence.setText(
+                "Low confidence: none of these is a clear match for the case. Check before "
+                "using them, try the search box, or mark “None of these fit”."
+            )
+        self.confidence.show()
+
+    def mark_none_fit(self) -> None:
+        if self._session is None or self._suggestions is None:
+            return
+        self.recorder.none_fit(self._session, [k.surface for k in self._suggestions.key_terms])
+        self.none_fit_button.setEnabled(False)
+        self.statusBar().showMessage("Thanks: recorded that no suggestion fits this case.", 5000)
+
+    def _record_shown(self, result: Suggestions) -> None:
+        if self._session is None:
+            return
+        for kind, items in (("article", result.articles), ("macro", result.macros)):
+            for rank, item in enumerate(items, 1):
+                key = f"{item.id}@{rank}"
+                if key not in self._recorded_shown:
+                    self._recorded_shown.add(key)
+                    self.recorder.suggestion_shown(self._session, item.id, kind, rank, item.score)
+
+    # ================================================================== search
+    def focus_search(self) -> None:
+        self.search_bar.box.setFocus()
+        self.search_bar.box.selectAll()
+
+    def clear_search(self) -> None:
+        self.search_bar.box.clear()
+        self.search_bar.flush()
+        self.case_input.setFocus()
+
+    def _query_changed(self, query: str, product: str) -> None:
+        self.searcher.request(query, product)
+
+    def _search_ready(self, hits: list[SearchHit], correction: str | None, query: str) -> None:
+        self.search_model.set_rows(
+            Row(
+                h.id,
+                h.kind,
+                ("▤ " if h.kind == "macro" else "") + h.title,
+                h.product,
+                "macro" if h.kind == "macro" else "article",
+                h.score,
+            )
+            for h in hits
+        )
+        self.search_title.setText(f"Search results for “{query}”: {len(hits)}" if hits else f"No results for “{query}”")
+        self.search_bar.show_correction(correction)
+        self.lists.setCurrentIndex(1)
+        self._pending_search = (query, len(hits))
+        self._search_settle.start()
+
+    def _search_cleared(self) -> None:
+        self._record_search()
+        self.search_model.set_rows([])
+        self.search_bar.show_correction(None)
+        self.lists.setCurrentIndex(0)
+
+    def _record_search(self) -> None:
+        if self._pending_search is not None:
+            query, count = self._pending_search
+            self._pending_search = None
+            self.recorder.search(self._session or "", query, count)
+
+    # ================================================================== opening items
+    def _step(self, view: QListView, delta: int, *, open_it: bool = False) -> None:
+        current = view.currentIndex().row() if view.currentIndex().isValid() else -1
+        self._select(view, max(0, current + delta), open_it=open_it)
+
+    def _select(self, view: QListView, row: int, *, open_it: bool = False) -> None:
+        model = view.model()
+        if not 0 <= row < model.rowCount():
+            return
+        index = model.index(row, 0)
+        view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        view.scrollTo(index)
+        if open_it and view is self.article_list:
+            self._open_row(self.article_model, index, "suggestion")
+
+    def _open_row(self, model: ResultListModel, index: QModelIndex, source: str) -> None:
+        row = model.row_at(index.row())
+        if row is None:
+            return
+        item = self.engine.get(row.id)
+        if item is None:
+            self.statusBar().showMessage(f"{row.id} is no longer in the KB", 5000)
+            return
+        if isinstance(item, Macro):
+            self._show_macro(item, source)
+        elif self.article_pane.current is None or self.article_pane.current.id != item.id:
+            self.article_pane.show_item(item, source)
+
+    def _macro_row_selected(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        source = ("suggestion", "favorite", "recent")[self.macro_tabs.currentIndex()]
+        model = self.macro_list.model()
+        item_id = index.data(Role.Id)
+        item = self.engine.get(item_id) if item_id else None
+        if isinstance(item, Macro) and model is not None:
+            self._show_macro(item, source)
+
+    def _show_macro(self, macro: Macro, source: str) -> None:
+        if self.macro_panel.macro is not None and self.macro_panel.macro.id == macro.id:
+            return
+        self._macro_source = source
+        values = (
+            self.engine.placeholder_values(self._suggestions.case, self.settings.agent_values())
+            if self._suggestions
+            else self.settings.agent_values()
+        )
+        self.macro_panel.show_macro(macro, values, source, favorite=macro.id in self.settings.favorites)
+
+    def _macro_tab_changed(self, tab: int) -> None:
+        self.macro_list.setModel((self.macro_model, self.favorite_model, self.recent_model)[tab])
+        self.macro_list.selectionModel().currentChanged.connect(lambda i, _p: self._macro_row_selected(i))
+        if tab == 1:
+            self._refresh_saved(self.favorite_model, list(self.settings.favorites))
+        elif tab == 2:
+            self._refresh_saved(self.recent_model, self._recent)
+
+    def _refresh_saved(self, model: ResultListModel, ids: list[str]) -> None:
+        rows = []
+        for item_id in ids:
+            item = self.engine.get(item_id)
+            if isinstance(item, Macro):
+                rows.append(Row(item.id, "macro", item.title, item.product, ""))
+        model.set_rows(rows)
+
+    # ================================================================== usage events
+    def _article_shown(self, item_id: str, source: str) -> None:
+        if source != "history":
+            self.recorder.article_opened(self._session or "", item_id, source)
+
+    def _macro_previewed(self, macro_id: str) -> None:
+        self.recorder.macro_previewed(self._session or "", macro_id, self._macro_source)
+
+    def _macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
+        self.recorder.macro_copied(self._session or "", macro_id, ratio, unfilled, self._macro_source)
+        self._recent = [macro_id, *[m for m in self._recent if m != macro_id]][:MAX_RECENT]
+        self.settings = replace(self.settings, recent_macros=tuple(self._recent))
+        self._save_settings()
+        if self.macro_tabs.currentIndex() == 2:
+            self._refresh_saved(self.recent_model, self._recent)
+
+    def _feedback(self, item_id: str, helpful: bool) -> None:
+        self.recorder.feedback(self._session or "", item_id, helpful)
+        self.statusBar().showMessage(
+            "Thanks for the feedback." if helpful else "Thanks: the KB editors will see this article was not helpful.",
+            5000,
+        )
+
+    def _favorite_toggled(self, macro_id: str, on: bool) -> None:
+        favorites = [f for f in self.settings.favorites if f != macro_id]
+        if on:
+            favorites.insert(0, macro_id)
+        self.settings = replace(self.settings, favorites=tuple(favorites))
+        self._save_settings()
+        if self.macro_tabs.currentIndex() == 1:
+            self._refresh_saved(self.favorite_model, favorites)
+
+    # ================================================================== index state
+    def index_update(self) -> None:
+        self.index.update()
+
+    def _index_progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            self.progress.hide()
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setVisible(done < total)
+        self.index_label.setText(f"Indexing {done}/{total}… (search works on what is ready)")
+
+    def _index_updated(self, report: UpdateReport) -> None:
+        self.progress.hide()
+        items = self.engine.index.all_items()
+        self._items_by_path = {i.rel_path: i.id for i in items}
+        articles = sum(i.kind == "article" for i in items)
+        self.kb_label.setText(f"KB: {self.engine.kb_root.name} · {articles} articles · {len(items) - articles} macros")
+        self.problems = list(report.problems)
+        if self.problems:
+            self.problems_button.setText(f"{len(self.problems)} KB problem(s)")
+            self.problems_button.setToolTip("Some KB files were skipped; click to see which and why")
+            self.problems_button.show()
+        else:
+            self.problems_button.hide()
+        for message in report.messages:
+            self.statusBar().showMessage(message, 10_000)
+        if report.touched:
+            # Content changed: refresh what is on screen.
+            self.suggest.request(self.case_input.toPlainText())
+            if self.search_bar.query():
+                self.search_bar.flush()
+            current = self.article_pane.current
+            if current is not None:
+                fresh = self.engine.get(current.id)
+                if fresh is not None and fresh.signature != current.signature:
+                    self.article_pane.show_item(fresh, "history", record_history=False)
+        self.recorder.kb_version = self.kb_version(items)
+
+    @staticmethod
+    def kb_version(items: list[KbItem]) -> str:
+        """A short fingerprint of the KB content, so usage can be tied to what was shown."""
+        import hashlib
+
+        digest = hashlib.sha1("".join(sorted(i.signature for i in items)).encode()).hexdigest()
+        return digest[:12]
+
+    def show_problems(self) -> None:
+        ProblemsDialog(self.problems, str(self.engine.kb_root), self).exec()
+
+    # ================================================================== settings & state
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        new = dialog.result_settings()
+        kb_changed = new.kb_folder != self.settings.kb_folder
+        self.settings = new
+        self.recorder.enabled = new.usage_enabled
+        self._save_settings()
+        if kb_changed:
+            self.switch_kb(paths.resolve_kb(new.kb_folder or None))
+        elif self._suggestions is not None:
+            self.macro_panel.update_values(self.engine.placeholder_values(self._suggestions.case, new.agent_values()))
+
+    def switch_kb(self, kb_root: Path) -> None:
+        if not kb_root.is_dir():
+            QMessageBox.warning(self, "KB folder not found", f"{kb_root} does not exist; keeping the current KB.")
+            return
+        self.shutdown_workers()
+        self.engine.close()
+        self.engine = self._engine_factory(kb_root)
+        for controller in (self.suggest, self.searcher, self.index):
+            controller.deleteLater()
+        self.article_pane.clear()
+        self.macro_panel.clear()
+        self._suggestions_cleared()
+        self._connect_engine()
+        self.index.update()
+        self.suggest.request(self.case_input.toPlainText())
+
+    def _save_settings(self) -> None:
+        save_settings(self.settings, self._settings_path)
+
+    def _qsettings(self) -> QSettings:
+        return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_state(self) -> None:
+        self._recent = list(self.settings.recent_macros)
+        state = self._qsettings()
+        geometry = state.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        for key, splitter in (("mainSplitter", self.splitter), ("leftSplitter", self.left_splitter)):
+            value = state.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                splitter.restoreState(value)
+            elif splitter is self.splitter:
+                splitter.setSizes([430, 560, 450])
+            else:
+                splitter.setSizes([300, 500])
+
+    def save_state(self) -> None:
+        state = self._qsettings()
+        state.setValue("geometry", self.saveGeometry())
+        state.setValue("mainSplitter", self.splitter.saveState())
+        state.setValue("leftSplitter", self.left_splitter.saveState())
+        state.sync()
+
+    def shutdown_workers(self) -> None:
+        for controller in (self.suggest, self.searcher):
+            controller.cancel()
+            controller.runner.wait(10_000)
+        self.index.runner.wait(60_000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._record_search()
+        self.save_state()
+        self.shutdown_workers()
+        self.recorder.flush()
+        super().closeEvent(event)
+
+    # ================================================================== dialogs
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(SHORTCUTS, self).exec()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About KB Assist",
+            f"KB Assist {__version__}\nKnowledge base: {self.engine.kb_root}\nData: {paths.data_dir()}",
+        )

@@ -1,0 +1,142 @@
+"""Qt models over core results: suggestion and search rows, and KB problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from kbassist.content.model import PRODUCT_LABELS, Problem
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    Id = Qt.ItemDataRole.UserRole + 1
+    Kind = Qt.ItemDataRole.UserRole + 2
+    Product = Qt.ItemDataRole.UserRole + 3
+    Why = Qt.ItemDataRole.UserRole + 4
+    Score = Qt.ItemDataRole.UserRole + 5
+    Rank = Qt.ItemDataRole.UserRole + 6
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One listed article or macro, whatever produced it (suggestion, search, favorites, recents)."""
+
+    id: str
+    kind: str
+    title: str
+    product: str
+    why: str = ""
+    score: float = 0.0
+
+
+class ResultListModel(QAbstractListModel):
+    """A list of rows replaced as a whole when a new result lands (Zeal's pattern: reset, don't patch)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Row] = []
+
+    def set_rows(self, rows: Iterable[Row]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> Row | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        match role:
+            case Qt.ItemDataRole.DisplayRole:
+                return row.title
+            case Qt.ItemDataRole.ToolTipRole:
+                label = PRODUCT_LABELS.get(row.product, row.product)
+                return f"{row.title}\n{label} · {row.id}" + (f"\n{row.why}" if row.why else "")
+            case Qt.ItemDataRole.AccessibleTextRole:
+                return f"{row.title}, {PRODUCT_LABELS.get(row.product, row.product)}"
+            case Role.Id:
+                return row.id
+            case Role.Kind:
+                return row.kind
+            case Role.Product:
+                return row.product
+            case Role.Why:
+                return row.why
+            case Role.Score:
+                return row.score
+            case Role.Rank:
+                return index.row() + 1
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        return {**super().roleNames(), **{r.value: r.name.lower().encode() for r in Role}}
+
+
+class ProductFilterModel(QSortFilterProxyModel):
+    """Shows only rows of one product (or all), keeping the source's order."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._product = ""
+        self.setFilterRole(Role.Product)
+
+    def set_product(self, product: str) -> None:
+        self._product = product
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if not self._product:
+            return True
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        return index.data(Role.Product) == self._product
+
+
+class ProblemTableModel(QAbstractTableModel):
+    HEADERS = ("File", "Severity", "Problem")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._problems: list[Problem] = []
+
+    def set_problems(self, problems: Sequence[Problem]) -> None:
+        self.beginResetModel()
+        self._problems = list(problems)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._problems)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        problem = self._problems[index.row()]
+        return (problem.rel_path, problem.severity, problem.reason)[index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None

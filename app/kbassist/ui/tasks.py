@@ -1,0 +1,86 @@
+"""Run core work off the UI thread and hand the result back by signal.
+
+Each submission gets a ticket; the caller keeps the newest ticket and ignores results that carry an
+older one, so a slow search for an old version of the case can never overwrite a newer result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+
+
+class _Relay(QObject):
+    """Lives in the UI thread; its signals carry a worker's outcome back there (queued connection)."""
+
+    done = Signal(int, object)
+    failed = Signal(int, object)
+
+
+class _Job(QRunnable):
+    def __init__(self, ticket: int, fn: Callable[[], Any], relay: _Relay) -> None:
+        super().__init__()
+        self.ticket, self.fn, self.relay = ticket, fn, relay
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:  # reported to the UI, which shows it; a worker never dies silently
+            log.exception("background task failed")
+            self.relay.failed.emit(self.ticket, exc)
+        else:
+            self.relay.done.emit(self.ticket, result)
+
+
+class TaskRunner(QObject):
+    """A pool of worker threads (one thread: work is serialised, as index writes must be)."""
+
+    finished = Signal(int, object)  # ticket, result
+    failed = Signal(int, object)  # ticket, exception
+
+    def __init__(self, max_threads: int = 1, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._tickets = itertools.count(1)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self.finished)
+        self._relay.failed.connect(self.failed)
+        self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[Exception], None] | None]] = {}
+        self.finished.connect(self._dispatch_done)
+        self.failed.connect(self._dispatch_failed)
+
+    def submit(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> int:
+        ticket = next(self._tickets)
+        self._callbacks[ticket] = (on_done, on_error)
+        self.pool.start(_Job(ticket, fn, self._relay))
+        return ticket
+
+    def _dispatch_done(self, ticket: int, result: object) -> None:
+        on_done, _ = self._callbacks.pop(ticket, (None, None))
+        if on_done:
+            on_done(result)
+
+    def _dispatch_failed(self, ticket: int, error: object) -> None:
+        _, on_error = self._callbacks.pop(ticket, (None, None))
+        if on_error and isinstance(error, Exception):
+            on_error(error)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        """Block until queued work is done (shutdown and tests only)."""
+        return self.pool.waitForDone(msecs)
+
+    @property
+    def busy(self) -> bool:
+        return self.pool.activeThreadCount() > 0

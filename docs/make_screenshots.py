@@ -1,0 +1,80 @@
+"""Regenerate the README screenshots from the real window, offscreen, on the bundled KB.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/make_screenshots.py
+
+Uses a throw-away KBASSIST_HOME so nothing touches the user's folders.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["KBASSIST_HOME"] = tempfile.mkdtemp(prefix="kbassist-shots-")
+
+from PySide6.QtCore import QEventLoop, QTimer
+
+from kbassist.settings import Settings, save_settings
+from kbassist.ui.app import build_window, make_application
+
+DOCS = Path(__file__).resolve().parent
+CASE = """\
+From: Daniel Kim <daniel@northwind-outfitters.com>
+Subject: Chargeback on order #5521 - what do I do??
+
+Hi, this is Daniel Kim from Northwind Outfitters. We just got an email that a customer disputed
+a payment (dp_1OkF2aLkdIwHu7ix0Qm3Zt9X) for $212.40 and the bank already took the money back.
+The order was delivered with tracking. What evidence do I need to send, and what's the deadline?
+Do we lose the fee too?
+
+Thanks,
+Daniel Kim
+Northwind Outfitters | +1 415 555 0142
+"""
+
+
+def spin(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def main() -> int:
+    save_settings(Settings(agent_name="Robin Park"))
+    make_application()
+    window = build_window()
+    window.resize(1440, 900)
+    window.show()
+    while window.index.running or window.index.last_report is None:
+        spin(50)
+    window.case_input.setPlainText(CASE)
+    window.case_input.flush()
+    spin(1200)
+    macro_id = "macro-disputes-dispute-received-next-steps"
+    ids = [r.id for r in window.macro_model.rows()]
+    if macro_id in ids:
+        window._select(window.macro_list, ids.index(macro_id))
+    spin(300)
+    window.grab().save(str(DOCS / "screenshot-main.png"))
+
+    window.article_pane.show_item(window.engine.get("disputes-submitting-evidence"), "suggestion")
+    window.article_pane.show_find()
+    window.article_pane.find_box.setText("deadline")
+    spin(300)
+    window.grab().save(str(DOCS / "screenshot-article.png"))
+    window.article_pane.hide_find()
+
+    window.macro_panel.set_field("deadline_date", "December 3, 2026")
+    window.macro_panel.preview.setFocus()
+    spin(300)
+    window.macro_panel.grab().save(str(DOCS / "screenshot-macro.png"))
+    window.close()
+    print(f"screenshots written to {DOCS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
