@@ -42,6 +42,49 @@ def spin(ms: int) -> None:
     loop.exec()
 
 
+def simulate_history(window: object, weeks: int = 10, seed: int = 7) -> None:
+    """Record a plausible history (the eval cases replayed over some weeks) for the Stats screenshot."""
+    import random
+    import time
+
+    from kbassist import paths
+    from kbassist.search.evaluation import load_cases
+    from kbassist.usage import UsageRecorder
+
+    rng = random.Random(seed)
+    cases = load_cases(DOCS.parent / "tests/eval/cases.yaml")
+    now = time.time()
+    clock_value = [now - weeks * 7 * 86400]
+    recorder = UsageRecorder(paths.usage_db(), clock=lambda: clock_value[0])
+    engine = window.engine
+    for _ in range(weeks * 25):
+        clock_value[0] += weeks * 7 * 86400 / (weeks * 25)
+        case = rng.choice(cases)
+        result = engine.suggest(case.text)
+        session = recorder.new_session()
+        for rank, item in enumerate(result.articles[:5], 1):
+            recorder.suggestion_shown(session, item.id, "article", rank, item.score)
+        for rank, item in enumerate(result.macros, 1):
+            recorder.suggestion_shown(session, item.id, "macro", rank, item.score)
+        if not case.articles:
+            recorder.none_fit(session, [k.surface for k in result.key_terms[:5]])
+            continue
+        if result.articles:
+            recorder.article_opened(session, result.articles[0].id, "suggestion")
+            if rng.random() < 0.08:
+                recorder.feedback(session, result.articles[0].id, False)
+        chosen = next((m.id for m in result.macros[:3] if m.id in case.macros), None)
+        if chosen and rng.random() < 0.8:
+            recorder.macro_previewed(session, chosen, "suggestion")
+            recorder.macro_copied(session, chosen, round(rng.random() * 0.3, 3), int(rng.random() < 0.1), "suggestion")
+        elif case.macros and rng.random() < 0.5:
+            recorder.search(session, rng.choice(["refund", "payout late", "dispute fee"]), 6)
+            recorder.macro_copied(session, case.macros[0], round(rng.random() * 0.5, 3), 0, "search")
+        elif rng.random() < 0.3:
+            recorder.search(session, rng.choice(["klarna refund", "crypto custody", "apple pay on web"]), 0)
+    recorder.close()
+
+
 def main() -> int:
     save_settings(Settings(agent_name="Robin Park"))
     make_application()
@@ -71,6 +114,16 @@ def main() -> int:
     window.macro_panel.preview.setFocus()
     spin(300)
     window.macro_panel.grab().save(str(DOCS / "screenshot-macro.png"))
+
+    simulate_history(window)
+    window.show_stats()
+    view = window.stats_view
+    view.resize(1360, 860)
+    while view.stats is None or view.stats.events == 0:
+        spin(100)
+    spin(400)
+    view.grab().save(str(DOCS / "screenshot-stats.png"))
+    view.close()
     window.close()
     print(f"screenshots written to {DOCS}")
     return 0

@@ -421,3 +421,41 @@ def test_dark_palette_follows_the_system(qtbot, window: MainWindow) -> None:
     finally:
         hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert app.palette().color(QPalette.ColorRole.Base).lightness() > 200
+
+
+def test_stats_view_shows_what_the_window_recorded(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QTableView
+
+    paste_case(qtbot, window, DISPUTE_CASE)
+    select_macro(qtbot, window, "macro-disputes-dispute-received-next-steps")
+    window.macro_panel.set_field("deadline_date", "December 3, 2026")
+    window.macro_panel.copy_reply()
+    with qtbot.waitSignal(window.searcher.resultsReady, timeout=10_000):
+        qtbot.keyClicks(window.search_bar.box, "zqxj crypto custody")
+    window.clear_search()
+    window.show_stats()
+    view = window.stats_view
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.stats is not None and view.stats.events > 0, timeout=20_000)
+    macros = view.findChild(QTableView, "macrosTable").model()
+    titles = [macros.index(r, 0).data() for r in range(macros.rowCount())]
+    row = titles.index(window.engine.get("macro-disputes-dispute-received-next-steps").title)
+    assert macros.index(row, 3).data() == "1"  # copied once
+    gaps = view.findChild(QTableView, "gapsTable").model()
+    assert any("crypto custody" in gaps.index(r, 0).data() for r in range(gaps.rowCount()))
+    stale = view.findChild(QTableView, "staleTable").model()
+    assert stale.rowCount() > 0  # the bundled KB has articles last reviewed more than a year ago
+    out = tmp_path / "macros.csv"
+    view.export_csv(out, "macros")
+    header, *rows = out.read_text().splitlines()
+    assert header.startswith("id,title,product,suggested")
+    assert any(r.startswith("macro-disputes-dispute-received-next-steps,") for r in rows)
+    view.export_csv(tmp_path / "gaps.csv", "gaps")
+    assert "crypto custody" in (tmp_path / "gaps.csv").read_text()
+    assert view.top_chart.chart().series()  # the copied macro is charted
+    # Sorting is numeric, not alphabetical: sort by "Suggested" descending, the first row has the most.
+    table = view.findChild(QTableView, "macrosTable")
+    table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    values = [int(table.model().index(r, 2).data()) for r in range(table.model().rowCount())]
+    assert values == sorted(values, reverse=True)
+    view.close()

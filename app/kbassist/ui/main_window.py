@@ -61,6 +61,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Back / forward between articles", "Alt+Left / Alt+Right"),
     ("None of these fit", "Ctrl+Shift+N"),
     ("Re-index the KB now", "F5"),
+    ("Usage and content health (KB editors)", "Ctrl+Shift+S"),
     ("Settings", "Ctrl+,"),
     ("Keyboard shortcuts", "F1"),
 ]
@@ -269,6 +270,8 @@ class MainWindow(QMainWindow):
         self.reindex_action = action("Re-index KB", "refresh", "F5", self.index_update)
         self.settings_action = action("Settings", "settings", "Ctrl+,", self.open_settings)
         self.help_action = action("Keyboard shortcuts", "help", "F1", self.show_shortcuts)
+        self.stats_action = action("Usage and content health", "stats", "Ctrl+Shift+S", self.show_stats)
+        toolbar.addAction(self.stats_action)
         toolbar.addAction(self.reindex_action)
         toolbar.addAction(self.settings_action)
         toolbar.addAction(self.help_action)
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.new_case_action)
         file_menu.addAction(self.reindex_action)
+        file_menu.addAction(self.stats_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction("Quit", QKeySequence("Ctrl+Q"), self.close)
@@ -601,6 +605,13 @@ class MainWindow(QMainWindow):
 
         digest = hashlib.sha1("".join(sorted(i.signature for i in items)).encode()).hexdigest()
         return digest[:12]
+
+    def show_stats(self) -> None:
+        from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
+
+        self.recorder.flush()
+        self.stats_view = StatsView(paths.usage_db(), self.engine.index.all_items, self.settings.stale_after_days, self)
+        self.stats_view.show()
 
     def show_problems(self) -> None:
         ProblemsDialog(self.problems, str(self.engine.kb_root), self).exec()

@@ -1,0 +1,377 @@
+"""The KB editors' view: which macros work, which mislead, what is stale and what is missing.
+
+Figures come from ``kbassist.usage.compute_stats`` (computed on a worker thread: on a busy year of
+usage it takes about half a second); this module only lays them out as charts and sortable tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kbassist.content.model import PRODUCT_LABELS, PRODUCTS, KbItem
+from kbassist.ui.tasks import TaskRunner
+from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    value: Callable[[Any], Any]
+    tip: str = ""
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "never"
+
+
+class RecordTableModel(QAbstractTableModel):
+    """Rows of dataclass records shown through a column spec; sorts on raw values, not on their text."""
+
+    def __init__(self, columns: Sequence[Column], formats: dict[int, Callable[[Any], str]] | None = None,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.formats = formats or {}
+        self.records: list[Any] = []
+
+    def set_records(self, records: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self.records = list(records)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def raw(self, row: int, column: int) -> Any:
+        return self.columns[column].value(self.records[row])
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        value = self.raw(index.row(), index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            fmt = self.formats.get(index.column())
+            return fmt(value) if fmt else ("" if value is None else str(value))
+        if role == Qt.ItemDataRole.UserRole:  # sort key: None sorts first, numbers as numbers
+            if value is None:
+                return -1.0
+            if isinstance(value, dt.date):
+                return value.toordinal()
+            return value
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section].header
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tip or None
+        return None
+
+    def write_csv(self, path: Path) -> None:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow([c.header for c in self.columns])
+            for row in range(len(self.records)):
+                writer.writerow(["" if (v := self.raw(row, c)) is None else v for c in range(len(self.columns))])
+
+
+def _table(name: str, model: RecordTableModel, parent: QWidget) -> QTableView:
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(Qt.ItemDataRole.UserRole)
+    view = QTableView(parent)
+    view.setObjectName(name)
+    view.setModel(proxy)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+MACRO_COLUMNS = [
+    Column("Macro", lambda m: m.title), Column("Product", lambda m: PRODUCT_LABELS.get(m.product, m.product)),
+    Column("Suggested", lambda m: m.suggested, "Sessions in which it was suggested"),
+    Column("Copied", lambda m: m.copied),
+    Column("Copy rate (top 3)", lambda m: m.copy_rate, "Copied when shown in the top 3 / shown in the top 3"),
+    Column("Top-1 acceptance", lambda m: m.top1_acceptance, "Copied when ranked first / ranked first"),
+    Column("Median edit", lambda m: m.median_edit_ratio, "How much associates changed the text before copying"),
+    Column("Unfilled", lambda m: m.unfilled_share, "Share of copies sent with placeholders left unfilled"),
+    Column("Not helpful", lambda m: m.not_helpful), Column("Last used", lambda m: m.last_used), Column("Id", lambda m: m.id),
+]
+MACRO_FORMATS = {4: _pct, 5: _pct, 6: _num, 7: _pct, 9: _date}
+ARTICLE_COLUMNS = [
+    Column("Article", lambda a: a.title), Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
+    Column("Suggested", lambda a: a.suggested), Column("Opened", lambda a: a.opened),
+    Column("From search", lambda a: a.from_search), Column("Helpful", lambda a: a.helpful),
+    Column("Not helpful", lambda a: a.not_helpful, "Votes that the article was wrong or misleading"),
+    Column("Last opened", lambda a: a.last_opened), Column("Id", lambda a: a.id),
+]
+UNUSED_COLUMNS = [
+    Column("Title", lambda u: u.title), Column("Kind", lambda u: u.kind),
+    Column("Product", lambda u: PRODUCT_LABELS.get(u.product, u.product)),
+    Column("Suggested but never used", lambda u: u.suggested), Column("Id", lambda u: u.id),
+]
+MISSED_COLUMNS = [
+    Column("Macro", lambda r: r.title), Column("Product", lambda r: PRODUCT_LABELS.get(r.product, r.product)),
+    Column("Copied after a search", lambda r: r.copies), Column("Sessions", lambda r: r.sessions),
+    Column("Id", lambda r: r.id),
+]
+GAP_COLUMNS = [
+    Column("Terms (redacted)", lambda g: g.terms),
+    Column("Kind", lambda g: "search with no results" if g.kind == "search" else "none of these fit"),
+    Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
+]
+STALE_COLUMNS = [
+    Column("Article", lambda s: s.title), Column("Product", lambda s: PRODUCT_LABELS.get(s.product, s.product)),
+    Column("Reviewed", lambda s: s.reviewed), Column("Days since review", lambda s: s.days_since_review),
+    Column("Opened", lambda s: s.opened), Column("Macros relying on it", lambda s: ", ".join(s.macros)),
+]
+
+
+class StatsView(QDialog):
+    """Charts and sortable tables of usage, filtered by period and product, exportable to CSV."""
+
+    def __init__(self, db_path: Path, items: Callable[[], list[KbItem]], stale_after_days: int = 365,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statsView")
+        self.setWindowTitle("KB usage and content health")
+        self.resize(1280, 820)
+        self.db_path = db_path
+        self._items = items
+        self.stale_after_days = stale_after_days
+        self.runner = TaskRunner(1, self)
+        self.stats: Stats | None = None
+
+        today = QDate.currentDate()
+        self.since = QDateEdit(today.addDays(-90))
+        self.since.setObjectName("statsSince")
+        self.until = QDateEdit(today)
+        self.until.setObjectName("statsUntil")
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.product = QComboBox()
+        self.product.setObjectName("statsProduct")
+        self.product.addItem("All products", "")
+        for product in PRODUCTS:
+            self.product.addItem(PRODUCT_LABELS[product], product)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setObjectName("exportCsv")
+        self.export_button.clicked.connect(self._export_dialog)
+        self.summary = QLabel("Loading…")
+        self.summary.setObjectName("statsSummary")
+        filters = QHBoxLayout()
+        for label, widget in (("From", self.since), ("to", self.until), ("Product", self.product)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addWidget(refresh)
+        filters.addStretch(1)
+        filters.addWidget(self.export_button)
+
+        self.top_chart = QChartView()
+        self.top_chart.setObjectName("topMacrosChart")
+        self.trend_chart = QChartView()
+        self.trend_chart.setObjectName("trendChart")
+        for view in (self.top_chart, self.trend_chart):
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setMinimumHeight(240)
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.top_chart)
+        charts.addWidget(self.trend_chart)
+
+        self.models: dict[str, RecordTableModel] = {
+            "macros": RecordTableModel(MACRO_COLUMNS, MACRO_FORMATS, self),
+            "articles": RecordTableModel(ARTICLE_COLUMNS, {7: _date}, self),
+            "missed": RecordTableModel(MISSED_COLUMNS, parent=self),
+            "gaps": RecordTableModel(GAP_COLUMNS, {3: _date}, self),
+            "stale": RecordTableModel(STALE_COLUMNS, {2: _date}, self),
+            "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
+        }
+        titles = {
+            "macros": "Macros", "articles": "Articles", "missed": "Used but not suggested",
+            "gaps": "Content gaps", "stale": "Stale articles", "unused": "Never used",
+        }
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("statsTabs")
+        self.tables: dict[str, QTableView] = {}
+        for key, model in self.models.items():
+            self.tables[key] = _table(f"{key}Table", model, self)
+            self.tabs.addTab(self.tables[key], titles[key])
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(charts)
+        split.addWidget(self.tabs)
+        split.setSizes([300, 480])
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+
+        for signal in (self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged):
+            signal.connect(lambda *_a: self.refresh())
+        self.refresh()
+
+    # ------------------------------------------------------------------ data
+    def refresh(self) -> None:
+        since = self.since.date().toPython()
+        until = self.until.date().toPython()
+        product = str(self.product.currentData() or "") or None
+        items = self._items()
+        path = self.db_path
+        stale = self.stale_after_days
+
+        def work() -> Stats:
+            if not path.exists():
+                return Stats(since=since, until=until, product=product, today=dt.date.today())
+            store = UsageStore(path)
+            try:
+                return compute_stats(store, items, since, until, product, stale)
+            finally:
+                store.close()
+
+        self.summary.setText("Computing…")
+        self.runner.submit(work, self.show_stats, lambda exc: self.summary.setText(f"Could not read usage: {exc}"))
+
+    def show_stats(self, stats: Stats) -> None:
+        self.stats = stats
+        for key, model in self.models.items():
+            model.set_records(getattr(stats, key))
+        for key, table in self.tables.items():
+            table.resizeColumnsToContents()
+            table.setColumnWidth(0, min(table.columnWidth(0), 420))
+            if key == "macros":
+                table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+        copies = sum(m.copied for m in stats.macros)
+        self.summary.setText(
+            f"{stats.sessions} case sessions · {stats.events} events · {copies} replies copied · "
+            f"{len(stats.gaps)} content gaps · {len(stats.stale)} stale articles · {len(stats.missed)} ranking misses"
+        )
+        self._draw_top_macros(stats)
+        self._draw_trend(stats)
+
+    def _draw_top_macros(self, stats: Stats) -> None:
+        top = sorted((m for m in stats.macros if m.copied), key=lambda m: (-m.copied, m.id))[:10][::-1]
+        chart = QChart()
+        chart.setTitle("Most copied macros")
+        chart.legend().hide()
+        if top:
+            bars = QBarSet("Copied")
+            bars.append([float(m.copied) for m in top])
+            series = QHorizontalBarSeries()
+            series.append(bars)
+            chart.addSeries(series)
+            axis_y = QBarCategoryAxis()
+            axis_y.append([m.title[:34] + ("…" if len(m.title) > 34 else "") for m in top])
+            axis_y.setTruncateLabels(False)
+            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+            series.attachAxis(axis_y)
+            axis_x = QValueAxis()
+            axis_x.setLabelFormat("%d")
+            axis_x.setRange(0, max(m.copied for m in top))
+            axis_x.applyNiceNumbers()
+            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+            series.attachAxis(axis_x)
+        self.top_chart.setChart(chart)
+
+    def _draw_trend(self, stats: Stats) -> None:
+        chart = QChart()
+        chart.setTitle("Replies copied per week, by product")
+        weeks = sorted({t.week for t in stats.trend})
+        per_product: dict[str, dict[str, int]] = defaultdict(dict)
+        for t in stats.trend:
+            per_product[t.product][t.week] = t.copies
+        leaders = sorted(per_product, key=lambda p: -sum(per_product[p].values()))[:6]
+        if weeks and leaders:
+            axis_x = QBarCategoryAxis()
+            axis_x.append([w.split("-")[1] for w in weeks])
+            axis_y = QValueAxis()
+            axis_y.setLabelFormat("%d")
+            top = max((max(per_product[p].values(), default=0) for p in leaders), default=1)
+            axis_y.setRange(0, max(top, 1))
+            axis_y.applyNiceNumbers()
+            chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+            chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+            for product in leaders:
+                line = QLineSeries()
+                line.setName(PRODUCT_LABELS.get(product, product))
+                for i, week in enumerate(weeks):
+                    line.append(float(i), float(per_product[product].get(week, 0)))
+                chart.addSeries(line)
+                line.attachAxis(axis_x)
+                line.attachAxis(axis_y)
+        self.trend_chart.setChart(chart)
+
+    # ------------------------------------------------------------------ export
+    def current_key(self) -> str:
+        return list(self.models)[self.tabs.currentIndex()]
+
+    def export_csv(self, path: Path, key: str | None = None) -> None:
+        key = key or self.current_key()
+        if key == "macros" and self.stats is not None:
+            with path.open("w", newline="", encoding="utf-8") as out:
+                write_macros_csv(self.stats, out)  # the same columns as `kbassist stats --csv`
+        else:
+            self.models[key].write_csv(path)
+
+    def _export_dialog(self) -> None:
+        key = self.current_key()
+        name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"kbassist-{key}.csv", "CSV files (*.csv)")
+        if name:
+            self.export_csv(Path(name), key)
+
