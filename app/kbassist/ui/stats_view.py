@@ -149,7 +149,9 @@ MACRO_COLUMNS = [
     Column("Top-1 acceptance", lambda m: m.top1_acceptance, "Copied when ranked first / ranked first"),
     Column("Median edit", lambda m: m.median_edit_ratio, "How much associates changed the text before copying"),
     Column("Unfilled", lambda m: m.unfilled_share, "Share of copies sent with placeholders left unfilled"),
-    Column("Not helpful", lambda m: m.not_helpful), Column("Last used", lambda m: m.last_used), Column("Id", lambda m: m.id),
+    Column("Not helpful", lambda m: m.not_helpful),
+    Column("Last used", lambda m: m.last_used),
+    Column("Id", lambda m: m.id),
 ]
 MACRO_FORMATS = {4: _pct, 5: _pct, 6: _num, 7: _pct, 9: _date}
 ARTICLE_COLUMNS = [
