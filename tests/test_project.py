@@ -43,7 +43,8 @@ def test_ruff_clean() -> None:
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed")
-    result = subprocess.run([ruff, "check", "app", "tests", "bench", "docs"], cwd=REPO, capture_output=True, text=True)
+    folders = ["app", "tests", "bench", "docs", "tools"]
+    result = subprocess.run([ruff, "check", *folders], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 
 

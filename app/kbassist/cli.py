@@ -279,6 +279,36 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_CASES = paths.bundled_kb().parent / "tests" / "eval" / "cases.yaml"
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from kbassist.search.evaluation import evaluate, format_report, load_cases
+
+    cases_file = Path(args.cases) if args.cases else DEFAULT_CASES
+    if not cases_file.is_file():
+        raise CliError(f"evaluation cases not found: {cases_file} (give --cases FILE)")
+    try:
+        cases = load_cases(cases_file)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
+    engine, _ = _engine(args)
+    report = evaluate(engine, cases)
+    engine.close()
+    data = report.to_json()
+    if not args.misses:
+        data.pop("misses")
+
+    def text(out: TextIO) -> None:
+        out.write(format_report(report) + "\n")
+        if args.misses:
+            for miss in report.misses:
+                out.write(f"miss: {miss}\n")
+
+    _emit(args, data, text)
+    return 0
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from kbassist.ui.app import run
@@ -339,6 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product", metavar="P", help="only this product's items and cases")
     p.add_argument("--csv", action="store_true", help="print the per-macro table as CSV")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")
+    p.add_argument("--cases", metavar="FILE", help="labelled cases (YAML; default: tests/eval/cases.yaml)")
+    p.add_argument("--misses", action="store_true", help="also list the cases the top 3 missed")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)

@@ -53,6 +53,7 @@ class KbItem:
     headings: tuple[str, ...] = ()
     plain_text: str = ""  # body as plain text (no Markdown syntax)
     codes: tuple[str, ...] = ()  # error/decline codes and ID prefixes named in the text
+    symptoms: str = ""  # the "How users describe it" section: cases are matched against it first
     links: tuple[str, ...] = ()  # relative link targets as written
     signature: str = ""  # sha1 of the file's bytes; what incremental indexing compares
 

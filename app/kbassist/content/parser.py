@@ -88,7 +88,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     product = str(meta["product"]).strip()
     if product not in PRODUCTS:
         raise KbFileError(f"unknown product {product!r}")
-    headings, plain, links, code_tokens = _walk(tokens[1:])
+    headings, plain, links, code_tokens, symptoms = _walk(tokens[1:])
     common: dict[str, Any] = {
         "id": item_id,
         "title": _text_field(meta, "title"),
@@ -99,6 +99,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
         "rel_path": rel,
         "headings": tuple(headings),
         "plain_text": plain,
+        "symptoms": symptoms,
         "links": tuple(links),
         "signature": hashlib.sha1(raw).hexdigest(),
     }
@@ -160,13 +161,17 @@ def _date(value: object) -> dt.date:
         raise KbFileError(f"field 'reviewed' must be a date like 2026-03-31, not {value!r}") from None
 
 
-def _walk(tokens: list[Token]) -> tuple[list[str], str, list[str], list[str]]:
-    """Headings, plain text, link targets and inline-code tokens of a parsed body."""
+SYMPTOM_HEADING = re.compile(r"how (users|customers|merchants) describe|symptom|what (users|customers) say", re.I)
+
+
+def _walk(tokens: list[Token]) -> tuple[list[str], str, list[str], list[str], str]:
+    """Headings, plain text, link targets, inline-code tokens and the symptoms section of a parsed body."""
     headings: list[str] = []
     lines: list[str] = []
     links: list[str] = []
     code: list[str] = []
-    in_heading = False
+    symptoms: list[str] = []
+    in_heading = in_symptoms = False
     for tok in tokens:
         if tok.type == "heading_open":
             in_heading = True
@@ -177,8 +182,14 @@ def _walk(tokens: list[Token]) -> tuple[list[str], str, list[str], list[str]]:
             code.extend(tok.content.split())
         elif tok.type == "inline":
             text = _inline_text(tok, links, code)
-            (headings if in_heading else lines).append(text)
-    return headings, "\n".join(lines), links, code
+            if in_heading:
+                headings.append(text)
+                in_symptoms = bool(SYMPTOM_HEADING.search(text))
+            else:
+                lines.append(text)
+                if in_symptoms:
+                    symptoms.append(text)
+    return headings, "\n".join(lines), links, code, "\n".join(symptoms)
 
 
 def _inline_text(tok: Token, links: list[str], code: list[str]) -> str:

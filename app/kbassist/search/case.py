@@ -27,11 +27,13 @@ from kbassist.search.entities import (
     find_ids,
 )
 from kbassist.search.synonyms import Synonyms, load_synonyms
-from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
+from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
 SUBJECT_WEIGHT = 2.0
 MAIN_WEIGHT = 1.0
 QUOTED_WEIGHT = 0.3
+PHRASE_FACTOR = 1.5  # a known multi-word phrase ("bank transfer") says more than its words
+COMMON_FACTOR = 0.35  # everyday English words (common_words.txt)
 MAX_CASE_CHARS = 200_000  # a pasted log can be huge; analyse the first part
 
 QUOTE_HEADER = re.compile(
@@ -186,33 +188,42 @@ def _scrub(text: str) -> str:
 
 
 def weigh_terms(parts: list[tuple[str, float]], synonyms: Synonyms) -> list[WeightedTerm]:
-    """Stems (and synonym phrases) with a weight: how often, and where (subject > new text > history)."""
-    weights: dict[str, float] = {}
+    """Stems (and synonym phrases) with a weight: how often, where (subject > new text > history), how topical.
+
+    Within the subject and the new text, repetition helps but sub-linearly; quoted history counts once
+    per term however often it repeats, so a long thread cannot outweigh the message on top of it.
+    Everyday English words count for a third.
+    """
+    counts: dict[str, dict[float, int]] = {}
     surfaces: dict[str, str] = {}
+    common = common_words()
+    factor: dict[str, float] = {}
     for text, part_weight in parts:
         if not text or part_weight <= 0:
             continue
         words = [w for w in tokenize(_scrub(text)) if w not in INDEX_STOP_WORDS]
         stems = [stem(w) for w in words]
         used: set[int] = set()
+        keys: list[tuple[str, str, float]] = []
         for start, end, phrase in synonyms.phrases_in(stems):
-            key = " ".join(phrase)
-            weights[key] = weights.get(key, 0.0) + part_weight * 1.5
-            surfaces.setdefault(key, " ".join(words[start:end]))
+            keys.append((" ".join(phrase), " ".join(words[start:end]), PHRASE_FACTOR))
             used.update(range(start, end))
         for i, (word, st) in enumerate(zip(words, stems, strict=True)):
-            if i in used or is_stop(word) or _noise(word):
-                continue
-            weights[st] = weights.get(st, 0.0) + part_weight
-            surfaces.setdefault(st, word)
-    # Repetition helps, but sub-linearly: a word said ten times is not ten times the topic.
-    return sorted(
-        (
-            WeightedTerm(k, surfaces[k], min(w, 1.0) + 0.5 * max(0.0, min(w, 6.0) - 1.0) ** 0.5)
-            for k, w in weights.items()
-        ),
-        key=lambda t: (-t.weight, t.stem),
-    )
+            if i not in used and not is_stop(word) and not _noise(word):
+                keys.append((st, word, COMMON_FACTOR if word in common else 1.0))
+        for key, surface, weight in keys:
+            per_part = counts.setdefault(key, {})
+            per_part[part_weight] = per_part.get(part_weight, 0) + 1
+            surfaces.setdefault(key, surface)
+            factor[key] = max(factor.get(key, 0.0), weight)
+    terms = []
+    for key, per_part in counts.items():
+        weight = 0.0
+        for part_weight, count in per_part.items():
+            repeat = 1.0 if part_weight <= QUOTED_WEIGHT else 1.0 + 0.5 * (min(count, 6) - 1) ** 0.5
+            weight += part_weight * repeat
+        terms.append(WeightedTerm(key, surfaces[key], round(weight * factor[key], 4)))
+    return sorted(terms, key=lambda t: (-t.weight, t.stem))
 
 
 def _noise(word: str) -> bool:

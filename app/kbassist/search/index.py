@@ -31,6 +31,7 @@ from kbassist.content.loader import iter_kb_files, misplaced
 from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored, to_document
+from kbassist.search.spelling import Speller
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
+        self._speller: Speller | None = None
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -156,6 +158,7 @@ class KbIndex:
         with self._search_lock:
             old_ix, old_searcher = self._ix, self._searcher
             self._ix, self._searcher = ix, ix.searcher()
+            self._speller = None
             if old_searcher is not None:
                 old_searcher.close()
             if old_ix is not None:
@@ -191,6 +194,21 @@ class KbIndex:
             fresh = self._ix.searcher()
             self._searcher.close()
             self._searcher = fresh
+            self._speller = None
+
+    def speller(self) -> Speller:
+        """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
+        with self._search_lock:
+            if self._speller is None:
+                if self._searcher is None:
+                    raise RuntimeError("index is closed")
+                reader = self._searcher.reader()
+                words = (
+                    (w.decode() if isinstance(w, bytes) else w, info.doc_frequency())
+                    for w, info in reader.iter_field("spell")
+                )
+                self._speller = Speller(words)
+            return self._speller
 
     def doc_count(self) -> int:
         with self.searcher() as s:
@@ -325,7 +343,8 @@ class KbIndex:
                     writer = ix.writer(timeout=WRITER_TIMEOUT)
                     pending = 0
             if pending:
-                writer.commit()
+                # After a bulk load, merge the segments: fewer segments, faster searches.
+                writer.commit(optimize=total > COMMIT_EVERY)
             else:
                 writer.cancel()
         except BaseException:

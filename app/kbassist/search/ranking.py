@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 from kbassist.content.stripe import ALL_CODES
 from kbassist.search.case import CaseAnalysis, WeightedTerm
 from kbassist.search.schema import FIELD_BOOSTS
+from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
 
@@ -28,7 +29,11 @@ PREFIX_BOOST = 1.5
 PRODUCT_LIFT = 0.35  # share added to an article's score when its product is named by the case's IDs/codes
 MACRO_ARTICLE_SHARE = 0.8  # how much a macro borrows from the best article it relies on
 CANDIDATES = 40
-TEXT_FIELDS = tuple(FIELD_BOOSTS)
+PRODUCT_VOTE_LIFT = 1.0  # how much the product the candidates agree on lifts its articles
+PRODUCT_VOTE_DEPTH = 3
+MAX_TYPO_DISTANCE = 2  # edits allowed when correcting a word (of 6+ letters) the KB does not know
+TYPO_FACTOR = 0.8
+CASE_FIELD = "content"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class Ranked:
     product: str
     score: float
     matched: list[str] = field(default_factory=list)  # surfaces of key terms that matched
+    coverage: float = 0.0  # share of the case's key-term weight this item matched
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -59,17 +65,17 @@ class Ranked:
 
 def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
     n = max(searcher.doc_count(), 1)
-    df = max(
-        (searcher.doc_frequency(f, s) for f in ("title", "body", "tags") for s in stems if s not in INDEX_STOP_WORDS),
-        default=0,
-    )
+    df = max((searcher.doc_frequency(CASE_FIELD, s) for s in stems if s not in INDEX_STOP_WORDS), default=0)
     return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
-def key_terms(searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms) -> list[KeyTerm]:
-    """The case's most telling terms: frequent in the case, rare in the KB, known to the KB at all."""
+def key_terms(
+    searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms, speller: Speller | None = None
+) -> list[KeyTerm]:
+    """The case's most telling terms: frequent in the case, known to the KB, misspellings corrected."""
     scored: list[KeyTerm] = []
-    for term in terms:
+    for original in terms:
+        term = original
         phrase = tuple(term.stem.split(" "))
         idf = _idf(searcher, phrase) if len(phrase) == 1 else 0.0
         for alt in synonyms.expand(phrase):
@@ -77,10 +83,34 @@ def key_terms(searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms)
                 idf = max(idf, _idf(searcher, alt) * SYNONYM_FACTOR)
         if len(phrase) > 1 and idf == 0.0:
             idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
+        if idf == 0.0 and speller and len(phrase) == 1 and term.surface.isalpha() and len(term.surface) >= 4:
+            # Unknown to the KB: a typo such as "refnd" or "payot" gets the KB's nearest word instead.
+            guess = speller.correct(term.surface, MAX_TYPO_DISTANCE if len(term.surface) >= 6 else 1)
+            if guess:
+                fixed = stem(guess)
+                idf = _idf(searcher, (fixed,))
+                term = WeightedTerm(fixed, guess, term.weight * TYPO_FACTOR)
         if idf > 0:
             scored.append(KeyTerm(term.stem, term.surface, term.weight * idf**IDF_EXPONENT))
-    scored.sort(key=lambda k: (-k.weight, k.stem))
-    return scored[:MAX_KEY_TERMS]
+    merged: dict[str, KeyTerm] = {}
+    for key in scored:  # a corrected typo may meet the same word spelled right
+        if key.stem not in merged or merged[key.stem].weight < key.weight:
+            merged[key.stem] = key
+    ranked = sorted(merged.values(), key=lambda k: (-k.weight, k.stem))
+    return ranked[:MAX_KEY_TERMS]
+
+
+CASE_FIELD_BOOSTS: dict[str, float] = {"title": 1.2, "tags": 1.2, "headings": 1.1, "symptoms": 1.5, "body": 1.0}
+
+
+def _case_term_query(phrase: tuple[str, ...], boost: float) -> Query:
+    per_field: list[Query] = []
+    for fieldname, field_boost in CASE_FIELD_BOOSTS.items():
+        if len(phrase) == 1:
+            per_field.append(Term(fieldname, phrase[0], boost=boost * field_boost))
+        else:
+            per_field.append(Phrase(fieldname, list(phrase), slop=2, boost=boost * field_boost))
+    return Or(per_field)
 
 
 def _term_query(phrase: tuple[str, ...], boost: float) -> Query:
@@ -99,12 +129,13 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
     for key in keys:
         phrase = tuple(key.stem.split(" "))
         boost = key.weight / top
-        clauses.append(_term_query(phrase, boost))
+        clauses.append(_case_term_query(phrase, boost))
         if SYNONYM_FACTOR > 0:
-            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+            clauses.extend(_case_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
     clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
     clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
-    return Or(clauses) if clauses else None
+    # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
+    return Or(clauses).normalize() if clauses else None
 
 
 def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:
@@ -119,22 +150,35 @@ def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], sy
 
 
 def rank_case(
-    searcher: Searcher, case: CaseAnalysis, synonyms: Synonyms, article_limit: int = 10, macro_limit: int = 5
+    searcher: Searcher,
+    case: CaseAnalysis,
+    synonyms: Synonyms,
+    speller: Speller | None = None,
+    article_limit: int = 10,
+    macro_limit: int = 5,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
-    keys = key_terms(searcher, case.terms, synonyms)
+    keys = key_terms(searcher, case.terms, synonyms, speller)
     codes = list(case.entities.codes)
     prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
     query = build_case_query(keys, codes, prefixes, synonyms)
     if query is None:
         return [], [], keys
+    weight_of = {k.surface: k.weight for k in keys}
+    total_weight = sum(weight_of.values()) or 1.0
     products = case.products
     id_products = {f.product: f.prefix for f in case.entities.ids}
     code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
 
+    # One pass for articles and macros. optimize=False: Whoosh's skip-by-quality bookkeeping costs more than
+    # it saves on a query of dozens of weighted terms over a KB of this size (measured: 2-3x slower).
+    hits = list(searcher.search(query, limit=2 * CANDIDATES, terms=True, optimize=False))
     articles: dict[str, Ranked] = {}
-    for hit in searcher.search(query, filter=Term("kind", "article"), limit=CANDIDATES, terms=True):
+    for hit in hits:
+        if hit["kind"] != "article":
+            continue
         ranked = Ranked(hit["id"], "article", hit["title"], hit["product"], hit.score)
         ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
+        ranked.coverage = sum(weight_of[m] for m in ranked.matched) / total_weight
         code_hits = [c for c in codes if ("codes", c.encode()) in hit.matched_terms()]
         if code_hits:
             ranked.reasons.append("code: " + ", ".join(code_hits))
@@ -143,10 +187,13 @@ def rank_case(
             evidence = id_products.get(hit["product"]) or code_products.get(hit["product"])
             ranked.reasons.append(f"product: {hit['product']}" + (f" (from {evidence})" if evidence else ""))
         articles[ranked.id] = ranked
+    _lift_leading_product(articles)
     article_list = sorted(articles.values(), key=lambda r: (-r.score, r.id))
 
     macros: dict[str, Ranked] = {}
-    for hit in searcher.search(query, filter=Term("kind", "macro"), limit=CANDIDATES, terms=True):
+    for hit in hits:
+        if hit["kind"] != "macro":
+            continue
         ranked = Ranked(hit["id"], "macro", hit["title"], hit["product"], hit.score)
         ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
         macros[ranked.id] = ranked
@@ -168,6 +215,24 @@ def rank_case(
             macro.reasons.append(f"product: {macro.product}")
     macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
     return article_list[:article_limit], macro_list[:macro_limit], keys
+
+
+def _lift_leading_product(articles: dict[str, Ranked]) -> None:
+    """Lift articles of the product the candidates point to as a whole.
+
+    A case that never names its product still tends to match several articles of that product
+    moderately; summing each product's best scores finds it even when a stray article of another
+    product matched one rare word strongly.
+    """
+    if PRODUCT_VOTE_LIFT <= 0 or not articles:
+        return
+    per_product: dict[str, list[float]] = {}
+    for ranked in articles.values():
+        per_product.setdefault(ranked.product, []).append(ranked.score)
+    votes = {p: sum(sorted(scores, reverse=True)[:PRODUCT_VOTE_DEPTH]) for p, scores in per_product.items()}
+    total = sum(votes.values()) or 1.0
+    for ranked in articles.values():
+        ranked.score *= 1 + PRODUCT_VOTE_LIFT * votes[ranked.product] / total
 
 
 def build_search_query(text: str, synonyms: Synonyms, prefix_last: bool = True) -> Query | None:

@@ -14,12 +14,12 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kbassist.content.model import Article, KbItem, Macro
 from kbassist.search.text import ANALYZER
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 5
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
 # the case (measured with `kbassist eval`: title 3 / tags 2.5 cost 9 points of recall@3).
-FIELD_BOOSTS: dict[str, float] = {"title": 1.2, "tags": 1.2, "headings": 1.1, "body": 1.0}
+FIELD_BOOSTS: dict[str, float] = {"title": 1.2, "tags": 1.2, "headings": 1.1, "body": 1.0, "symptoms": 1.5}
 
 
 def build_schema() -> Schema:
@@ -31,6 +31,10 @@ def build_schema() -> Schema:
         title=TEXT(stored=True, analyzer=ANALYZER),
         headings=TEXT(analyzer=ANALYZER),
         body=TEXT(analyzer=ANALYZER),
+        symptoms=TEXT(analyzer=ANALYZER),
+        # Everything a case is matched against, in one field with the telling parts repeated: one term
+        # query per case term instead of one per field keeps a 40-term case query fast (see bench/).
+        content=TEXT(analyzer=ANALYZER),
         tags=TEXT(stored=True, analyzer=ANALYZER),
         codes=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         # Unstemmed words for "did you mean": a corrector must suggest real words, not stems.
@@ -41,6 +45,21 @@ def build_schema() -> Schema:
         mtime_ns=NUMERIC(stored=True, bits=64),
         size=NUMERIC(stored=True, bits=64),
     )
+
+
+CASE_TEXT_REPEATS = {"title": 2, "tags": 1, "headings": 1, "symptoms": 2, "body": 1}
+
+
+def case_text_of(item: KbItem) -> str:
+    """The text cases are matched against, the telling parts repeated (BM25 counts repeats as weight)."""
+    sources = {
+        "title": item.title,
+        "tags": " ".join(item.tags),
+        "headings": "\n".join(item.headings),
+        "symptoms": item.symptoms,
+        "body": item.plain_text,
+    }
+    return "\n".join(text for name, text in sources.items() if text for _ in range(CASE_TEXT_REPEATS[name]))
 
 
 def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
@@ -62,6 +81,8 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         "title": item.title,
         "headings": "\n".join(item.headings),
         "body": item.plain_text,
+        "symptoms": item.symptoms,
+        "content": case_text_of(item),
         "tags": " , ".join(item.tags),
         "codes": ",".join(item.codes),
         "spell": f"{item.title}\n{' '.join(item.tags)}\n{item.plain_text}",

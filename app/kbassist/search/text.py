@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.analysis.filters import STOP_WORDS
@@ -48,6 +49,16 @@ def tokenize(text: str) -> list[str]:
 def stem(word: str) -> str:
     """The stem the index stores for ``word`` (so query terms meet indexed terms)."""
     return porter_stem(word.lower())
+
+
+COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Everyday English that says little about a case ("guys", "couple", "taking"): weighed down, not dropped."""
+    lines = COMMON_WORDS_FILE.read_text("utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
 
 
 def is_stop(word: str) -> bool:
