@@ -459,3 +459,13 @@ def test_stats_view_shows_what_the_window_recorded(qtbot, window: MainWindow, tm
     values = [int(table.model().index(r, 2).data()) for r in range(table.model().rowCount())]
     assert values == sorted(values, reverse=True)
     view.close()
+
+
+def test_customer_name_typed_into_search_is_not_stored(qtbot, window: MainWindow) -> None:
+    paste_case(qtbot, window, DISPUTE_CASE)
+    with qtbot.waitSignal(window.searcher.resultsReady, timeout=10_000):
+        qtbot.keyClicks(window.search_bar.box, "dispute Daniel Kim")
+    window.clear_search()
+    window.recorder.flush()
+    search = next(e for e in UsageStore(paths.usage_db()).events() if e.kind == "search")
+    assert search.terms == ("dispute [name]",)

@@ -168,3 +168,12 @@ def test_redaction_is_stable() -> None:
     for sentence, _, _ in PII:
         once = redact(sentence)
         assert redact(once) == once
+
+
+def test_known_names_are_redacted_whole_words_only() -> None:
+    from kbassist.usage import redact_names
+
+    assert redact_names("refund for Daniel Kim please", ["Daniel Kim"]) == "refund for [name] please"
+    assert redact_names("danielle kimono refund", ["Daniel Kim"]) == "danielle kimono refund"
+    assert redact_names("payout late", []) == "payout late"
+    assert redact_names("MARIA asked about payouts", ["maria.gonzalez"]) == "[name] asked about payouts"

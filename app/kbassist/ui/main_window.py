@@ -40,7 +40,7 @@ from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.models import ResultListModel, Role, Row
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.theme import icon
-from kbassist.usage import UsageRecorder
+from kbassist.usage import UsageRecorder, redact_names
 
 MAX_RECENT = 12
 SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
@@ -404,7 +404,9 @@ class MainWindow(QMainWindow):
     def mark_none_fit(self) -> None:
         if self._session is None or self._suggestions is None:
             return
-        self.recorder.none_fit(self._session, [k.surface for k in self._suggestions.key_terms])
+        names = self._personal_names()
+        terms = [redact_names(k.surface, names) for k in self._suggestions.key_terms]
+        self.recorder.none_fit(self._session, [t for t in terms if "[name]" not in t])
         self.none_fit_button.setEnabled(False)
         self.statusBar().showMessage("Thanks: recorded that no suggestion fits this case.", 5000)
 
@@ -459,7 +461,14 @@ class MainWindow(QMainWindow):
         if self._pending_search is not None:
             query, count = self._pending_search
             self._pending_search = None
-            self.recorder.search(self._session or "", query, count)
+            self.recorder.search(self._session or "", redact_names(query, self._personal_names()), count)
+
+    def _personal_names(self) -> list[str]:
+        """Names the usage store must not keep: the case's customer and the parts of its email addresses."""
+        if self._suggestions is None:
+            return []
+        entities = self._suggestions.case.entities
+        return [entities.customer_name or "", *(e.split("@")[0].replace(".", " ") for e in entities.emails)]
 
     # ================================================================== opening items
     def _step(self, view: QListView, delta: int, *, open_it: bool = False) -> None:

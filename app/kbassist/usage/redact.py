@@ -285,3 +285,18 @@ def redact(text: str) -> str:
         if spans:
             text = _replace_spans(text, spans, token)
     return text
+
+
+def redact_names(text: str, names: Iterable[str]) -> str:
+    """Replace the words of known personal names (the case's customer, say) with ``[name]``.
+
+    Names cannot be found by pattern the way card numbers can, but the window knows the customer's name
+    from the case; a query such as "refund for Daniel Kim" must not reach the store with it.
+    """
+    words = {w.lower() for name in names for w in re.findall(r"[^\W\d_]{2,}", name or "")}
+    if not words:
+        return text
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    )
+    return re.sub(r"(\[name\])(\s+\[name\])+", r"\1", pattern.sub("[name]", text))
