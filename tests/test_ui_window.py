@@ -469,3 +469,13 @@ def test_customer_name_typed_into_search_is_not_stored(qtbot, window: MainWindow
     window.recorder.flush()
     search = next(e for e in UsageStore(paths.usage_db()).events() if e.kind == "search")
     assert search.terms == ("dispute [name]",)
+
+
+def test_case_nothing_fits_is_shown_as_low_confidence_not_answered(qtbot, window: MainWindow) -> None:
+    paste_case(qtbot, window, "Hi team, our office manager is leaving and I need to change the standing catering "
+               "order for the Thursday lunch meetings, 14 people, two vegetarian. Who do I talk to?\nThanks, Priya")
+    assert window.confidence.isVisible()
+    assert "Low confidence" in window.confidence.text()
+    assert window.article_pane.current is None  # nothing is opened as if it were the answer
+    assert window.macro_panel.macro is None
+    assert window.none_fit_button.isEnabled()

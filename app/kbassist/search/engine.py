@@ -22,6 +22,8 @@ Confidence = Literal["high", "low", "none"]
 # rather than a guess (unless the case's IDs or codes point to its product). Calibrated with `kbassist eval`:
 # none-fit cases sit at 0.12-0.30, answered ones mostly above 0.3.
 LOW_COVERAGE = 0.28
+# ... and score at least this much (BM25 units on the bundled KB: none-fit cases 20-45, answered ones mostly 35+).
+LOW_SCORE = 30.0
 
 
 @dataclass(slots=True)
@@ -133,9 +135,9 @@ class SearchEngine:
         if not articles:
             return "none"
         top = articles[0]
-        if top.coverage >= LOW_COVERAGE or top.product in evidence_products:
+        if top.product in evidence_products:
             return "high"
-        return "low"
+        return "high" if top.coverage >= LOW_COVERAGE and top.score >= LOW_SCORE else "low"
 
     @staticmethod
     def _suggestion(ranked: Ranked) -> Suggestion:

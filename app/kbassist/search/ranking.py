@@ -18,7 +18,7 @@ from kbassist.search.case import CaseAnalysis, WeightedTerm
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
-from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
+from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
 MAX_KEY_TERMS = 40
 IDF_EXPONENT = 0.5  # how much rarity counts when choosing key terms (BM25 already weighs it in scoring)
@@ -69,6 +69,17 @@ def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
+CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+
+def _correctable(word: str) -> bool:
+    """A word worth spell-correcting: long enough, and not plain English the KB happens not to use."""
+    return word.isalpha() and len(word) >= 4 and word not in CALENDAR_WORDS and word not in common_words()
+
+
 def key_terms(
     searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms, speller: Speller | None = None
 ) -> list[KeyTerm]:
@@ -83,7 +94,7 @@ def key_terms(
                 idf = max(idf, _idf(searcher, alt) * SYNONYM_FACTOR)
         if len(phrase) > 1 and idf == 0.0:
             idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
-        if idf == 0.0 and speller and len(phrase) == 1 and term.surface.isalpha() and len(term.surface) >= 4:
+        if idf == 0.0 and speller and len(phrase) == 1 and _correctable(term.surface):
             # Unknown to the KB: a typo such as "refnd" or "payot" gets the KB's nearest word instead.
             guess = speller.correct(term.surface, MAX_TYPO_DISTANCE if len(term.surface) >= 6 else 1)
             if guess:

@@ -358,6 +358,8 @@ class MainWindow(QMainWindow):
         if self.macro_panel.macro is not None:
             self.macro_panel.update_values(values)
         self._record_shown(result)
+        if result.confidence != "high":
+            return  # a weak match is listed for the associate to judge, never opened as if it were the answer
         if self.macro_tabs.currentIndex() == 0 and result.macros and not self.macro_list.currentIndex().isValid():
             self._select(self.macro_list, 0)
         if result.articles and self.article_pane.current is None:
