@@ -333,7 +333,7 @@ def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str]
     rss_before = peak_rss_mib()
 
     log("building the index ...")
-    build_s, (engine, report) = timed(lambda: _build(kb_root, index_root))
+    build_s, (engine, report) = timed(lambda: _build(kb_root, index_root, log))
     if report.problems:
         log(f"  {len(report.problems)} problem(s), first: {report.problems[0]}")
     index: dict[str, Any] = {
@@ -374,7 +374,7 @@ def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str]
     index["size_after_updates_mib"] = folder_mib(index_root)
     results["index"] = index
 
-    log("suggestion latency ...")
+    log(f"suggestion latency ({rounds} round(s)) ...")
     cases = [c.text for c in evaluation.load_cases(CASES_FILE)]
     longs = long_cases(cases, seed)
     engine.suggest(cases[0])  # warm-up: caches, first touch of the segment files
@@ -422,9 +422,13 @@ def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str]
     return results
 
 
-def _build(kb_root: Path, index_root: Path) -> tuple[SearchEngine, Any]:
+def _build(kb_root: Path, index_root: Path, log: Callable[[str], None]) -> tuple[SearchEngine, Any]:
+    def progress(done: int, total: int, _current: str) -> None:
+        if done % 1000 == 0 or done == total:
+            log(f"  indexed {done}/{total}")
+
     engine = SearchEngine(kb_root, index_root=index_root)
-    return engine, engine.update()
+    return engine, engine.update(progress)
 
 
 def _counts(report: Any) -> dict[str, int]:
@@ -447,28 +451,28 @@ def format_table(r: dict[str, Any]) -> str:
         f"Python {r['machine']['python']} on {r['machine']['platform']}, {r['machine']['cpus']} CPUs",
         "",
         "Index",
-        f"  {'full build (SearchEngine + update)':44}{ix['build_s']:>10.2f} s"
+        f"  {'full build (SearchEngine + update)':52}{ix['build_s']:>10.2f} s"
         f"   ({ix['build_per_1000_docs_s']:.2f} s per 1000 documents, {ix['documents']} documents)",
-        f"  {'update, nothing changed':44}{ix['update_unchanged_s']:>10.3f} s",
-        f"  {'update, 10 files touched (mtime only)':44}{ix['update_touched_10_s']:>10.3f} s",
-        f"  {'update, 10 files changed':44}{ix['update_changed_10_s']:>10.3f} s",
-        f"  {'did-you-mean word list (first query after build)':44}{ix['speller_build_s']:>10.3f} s",
-        f"  {'did-you-mean word list (after the update)':44}{ix['speller_rebuild_after_change_s']:>10.3f} s",
-        f"  {'index size on disk (after build)':44}{ix['size_mib']:>10.2f} MiB",
-        f"  {'index size on disk (after the updates)':44}{ix['size_after_updates_mib']:>10.2f} MiB",
+        f"  {'update, nothing changed':52}{ix['update_unchanged_s']:>10.3f} s",
+        f"  {'update, 10 files touched (mtime only)':52}{ix['update_touched_10_s']:>10.3f} s",
+        f"  {'update, 10 files changed':52}{ix['update_changed_10_s']:>10.3f} s",
+        f"  {'did-you-mean word list (first query after build)':52}{ix['speller_build_s']:>10.3f} s",
+        f"  {'did-you-mean word list (after the update)':52}{ix['speller_rebuild_after_change_s']:>10.3f} s",
+        f"  {'index size on disk (after build)':52}{ix['size_mib']:>10.2f} MiB",
+        f"  {'index size on disk (after the updates)':52}{ix['size_after_updates_mib']:>10.2f} MiB",
         "",
         "Memory (peak RSS of this process)",
-        f"  {'before the build (KB generated)':44}{mem['peak_rss_before_build_mib']:>10.1f} MiB",
-        f"  {'after the build':44}{mem['peak_rss_after_build_mib']:>10.1f} MiB",
-        f"  {'after all queries':44}{mem['peak_rss_after_queries_mib']:>10.1f} MiB",
+        f"  {'before the build (KB generated)':52}{mem['peak_rss_before_build_mib']:>10.1f} MiB",
+        f"  {'after the build':52}{mem['peak_rss_after_build_mib']:>10.1f} MiB",
+        f"  {'after all queries':52}{mem['peak_rss_after_queries_mib']:>10.1f} MiB",
     ]
     if mem.get("rss_now_mib") is not None:
-        lines.append(f"  {'current RSS at the end':44}{mem['rss_now_mib']:>10.1f} MiB")
-    lines += ["", f"Latency (ms){'':34}{'n':>6}{'median':>10}{'p95':>10}{'max':>10}{'mean':>10}"]
+        lines.append(f"  {'current RSS at the end':52}{mem['rss_now_mib']:>10.1f} MiB")
+    lines += ["", f"Latency (ms){'':42}{'n':>6}{'median':>10}{'p95':>10}{'max':>10}{'mean':>10}"]
 
     def row(label: str, s: dict[str, float]) -> str:
         return (
-            f"  {label:44}{s['n']:>6}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['max_ms']:>10.1f}"
+            f"  {label:52}{s['n']:>6}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['max_ms']:>10.1f}"
             f"{s['mean_ms']:>10.1f}"
         )
 
@@ -479,7 +483,7 @@ def format_table(r: dict[str, Any]) -> str:
         lines.append(row(f"suggest — {words}", block["kb_assist"]))
         lines.append(row(f"BM25 baseline — {words}", block["bm25_baseline"]))
         ratio = block["kb_assist"]["median_ms"] / max(block["bm25_baseline"]["median_ms"], 1e-9)
-        lines.append(f"  {'':44}suggest / baseline (median): {ratio:.1f}x")
+        lines.append(f"  {'':52}suggest / baseline (median): {ratio:.1f}x")
     typed = r["typed"]
     lines.append(row(f"search — {typed['queries']} short queries", typed["search"]))
     lines.append(
@@ -499,8 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.articles < 1:
         parser.error("--articles must be at least 1")
 
+    started = time.perf_counter()
+
     def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
     work = Path(tempfile.mkdtemp(prefix="kbassist-bench-"))
     try:

@@ -105,3 +105,15 @@ def bundled_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
     engine.update()
     yield engine
     engine.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _release_clipboard_at_exit() -> Iterator[None]:
+    """Qt's offscreen clipboard crashes at interpreter exit while it still owns mime data; empty it first."""
+    yield
+    try:
+        from PySide6.QtGui import QGuiApplication
+    except ImportError:
+        return
+    if QGuiApplication.instance() is not None:
+        QGuiApplication.clipboard().clear()

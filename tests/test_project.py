@@ -43,7 +43,7 @@ def test_ruff_clean() -> None:
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed")
-    folders = ["app", "tests", "bench", "docs", "tools"]
+    folders = [f for f in ("app", "tests", "bench", "docs", "tools") if (REPO / f).is_dir()]
     result = subprocess.run([ruff, "check", *folders], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 

@@ -54,6 +54,8 @@ def run(kb: str | None = None) -> int:
     window = build_window(kb)
     window.show()
     code = app.exec()
+    if app.platformName() == "offscreen":
+        app.clipboard().clear()  # Qt's offscreen clipboard crashes at exit while it owns mime data
     window.engine.close()
     window.recorder.close()
     return int(code)
