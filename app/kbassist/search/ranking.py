@@ -33,7 +33,7 @@ PRODUCT_VOTE_LIFT = 1.0  # how much the product the candidates agree on lifts it
 PRODUCT_VOTE_DEPTH = 3
 MAX_TYPO_DISTANCE = 2  # edits allowed when correcting a word (of 6+ letters) the KB does not know
 TYPO_FACTOR = 0.8
-CASE_FIELD = "content"
+RARITY_FIELDS = ("title", "tags", "body")  # where a term's document frequency is counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,8 @@ class Ranked:
 
 def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
     n = max(searcher.doc_count(), 1)
-    df = max((searcher.doc_frequency(CASE_FIELD, s) for s in stems if s not in INDEX_STOP_WORDS), default=0)
+    words = [s for s in stems if s not in INDEX_STOP_WORDS]
+    df = max((searcher.doc_frequency(f, s) for f in RARITY_FIELDS for s in words), default=0)
     return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
 
@@ -96,7 +97,7 @@ def key_terms(
             idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
         if idf == 0.0 and speller and len(phrase) == 1 and _correctable(term.surface):
             # Unknown to the KB: a typo such as "refnd" or "payot" gets the KB's nearest word instead.
-            guess = speller.correct(term.surface, MAX_TYPO_DISTANCE if len(term.surface) >= 6 else 1)
+            guess = speller.correct(term.surface, min(MAX_TYPO_DISTANCE, 2 if len(term.surface) >= 6 else 1))
             if guess:
                 fixed = stem(guess)
                 idf = _idf(searcher, (fixed,))

@@ -14,7 +14,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kbassist.content.model import Article, KbItem, Macro
 from kbassist.search.text import ANALYZER
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
@@ -32,9 +32,6 @@ def build_schema() -> Schema:
         headings=TEXT(analyzer=ANALYZER),
         body=TEXT(analyzer=ANALYZER),
         symptoms=TEXT(analyzer=ANALYZER),
-        # Everything a case is matched against, in one field with the telling parts repeated: one term
-        # query per case term instead of one per field keeps a 40-term case query fast (see bench/).
-        content=TEXT(analyzer=ANALYZER),
         tags=TEXT(stored=True, analyzer=ANALYZER),
         codes=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
         # Unstemmed words for "did you mean": a corrector must suggest real words, not stems.
@@ -45,21 +42,6 @@ def build_schema() -> Schema:
         mtime_ns=NUMERIC(stored=True, bits=64),
         size=NUMERIC(stored=True, bits=64),
     )
-
-
-CASE_TEXT_REPEATS = {"title": 2, "tags": 1, "headings": 1, "symptoms": 2, "body": 1}
-
-
-def case_text_of(item: KbItem) -> str:
-    """The text cases are matched against, the telling parts repeated (BM25 counts repeats as weight)."""
-    sources = {
-        "title": item.title,
-        "tags": " ".join(item.tags),
-        "headings": "\n".join(item.headings),
-        "symptoms": item.symptoms,
-        "body": item.plain_text,
-    }
-    return "\n".join(text for name, text in sources.items() if text for _ in range(CASE_TEXT_REPEATS[name]))
 
 
 def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
@@ -82,7 +64,6 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         "headings": "\n".join(item.headings),
         "body": item.plain_text,
         "symptoms": item.symptoms,
-        "content": case_text_of(item),
         "tags": " , ".join(item.tags),
         "codes": ",".join(item.codes),
         "spell": f"{item.title}\n{' '.join(item.tags)}\n{item.plain_text}",
