@@ -112,19 +112,6 @@ def key_terms(
     return ranked[:MAX_KEY_TERMS]
 
 
-CASE_FIELD_BOOSTS: dict[str, float] = {"title": 1.2, "tags": 1.2, "headings": 1.1, "symptoms": 1.5, "body": 1.0}
-
-
-def _case_term_query(phrase: tuple[str, ...], boost: float) -> Query:
-    per_field: list[Query] = []
-    for fieldname, field_boost in CASE_FIELD_BOOSTS.items():
-        if len(phrase) == 1:
-            per_field.append(Term(fieldname, phrase[0], boost=boost * field_boost))
-        else:
-            per_field.append(Phrase(fieldname, list(phrase), slop=2, boost=boost * field_boost))
-    return Or(per_field)
-
-
 def _term_query(phrase: tuple[str, ...], boost: float) -> Query:
     per_field: list[Query] = []
     for fieldname, field_boost in FIELD_BOOSTS.items():
@@ -141,9 +128,9 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
     for key in keys:
         phrase = tuple(key.stem.split(" "))
         boost = key.weight / top
-        clauses.append(_case_term_query(phrase, boost))
+        clauses.append(_term_query(phrase, boost))
         if SYNONYM_FACTOR > 0:
-            clauses.extend(_case_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
     clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
     clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
     # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
