@@ -18,7 +18,8 @@ SCHEMA_VERSION = 6
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
-# the case (measured with `kbassist eval`: title 3 / tags 2.5 cost 9 points of recall@3).
+# the case (measured with `kbassist eval`: title 3 / tags 2.5 / headings 1.5 cost 3 points of recall@3).
+# The symptoms section ("How users describe it") is worded the way cases are: it weighs most.
 FIELD_BOOSTS: dict[str, float] = {"title": 1.2, "tags": 1.2, "headings": 1.1, "body": 1.0, "symptoms": 1.5}
 
 
