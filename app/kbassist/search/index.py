@@ -25,6 +25,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
+from whoosh.writing import NO_MERGE
 
 from kbassist import paths
 from kbassist.content.loader import iter_kb_files, misplaced
@@ -36,7 +37,8 @@ from kbassist.search.spelling import Speller
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # done, total, current file
-COMMIT_EVERY = 64  # documents per commit while building: search works on what is ready
+COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
+COMMIT_INTERVAL = 2.0  # ... and at most one intermediate commit per this many seconds (each costs a segment)
 WRITER_TIMEOUT = 3.0
 
 
@@ -299,6 +301,7 @@ class KbIndex:
         done = 0
         writer = ix.writer(timeout=WRITER_TIMEOUT)
         pending = 0
+        last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
         try:
             for rel in removed:
                 writer.delete_by_term("path", rel)
@@ -336,8 +339,10 @@ class KbIndex:
                     else:
                         report.added += 1
                 pending += 1
-                if pending >= COMMIT_EVERY:
-                    writer.commit()
+                if pending >= COMMIT_EVERY and time.perf_counter() - last_commit >= COMMIT_INTERVAL:
+                    # No merging mid-build (merging every batch made a 10k build quadratic); the last commit merges.
+                    writer.commit(mergetype=NO_MERGE)
+                    last_commit = time.perf_counter()
                     if live:
                         self._refresh()
                     writer = ix.writer(timeout=WRITER_TIMEOUT)
