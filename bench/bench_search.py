@@ -275,13 +275,19 @@ def latency(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
-def time_each(texts: Sequence[str], fn: Callable[[str], Any], rounds: int) -> list[float]:
+def time_each(
+    texts: Sequence[str], fn: Callable[[str], Any], rounds: int, log: Callable[[str], None] | None = None
+) -> list[float]:
+    """Seconds per call of ``fn`` on each text, ``rounds`` times over; ``log`` hears of slow progress."""
     samples: list[float] = []
+    total = rounds * len(texts)
     for _ in range(rounds):
         for text in texts:
             started = time.perf_counter()
             fn(text)
             samples.append(time.perf_counter() - started)
+            if log and sum(samples) > 30 and len(samples) % 20 == 0:
+                log(f"  {len(samples)}/{total}, median so far {statistics.median(samples) * 1000:.0f} ms")
     return samples
 
 
@@ -315,14 +321,16 @@ def with_typo(query: str) -> str:
     return " ".join(words)
 
 
-def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str], None]) -> dict[str, Any]:
+def run(
+    n_articles: int, seed: int, rounds: int, max_cases: int | None, work: Path, log: Callable[[str], None]
+) -> dict[str, Any]:
     os.environ["KBASSIST_HOME"] = str(work / "home")
     os.environ.pop("KBASSIST_KB", None)
     kb_root = work / "kb"
     index_root = work / "index"
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
-        "settings": {"articles": n_articles, "seed": seed, "rounds": rounds},
+        "settings": {"articles": n_articles, "seed": seed, "rounds": rounds, "max_cases": max_cases},
     }
 
     log(f"writing a synthetic KB of {n_articles} articles and {n_articles // 2} macros ...")
@@ -377,6 +385,8 @@ def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str]
     log(f"suggestion latency ({rounds} round(s)) ...")
     cases = [c.text for c in evaluation.load_cases(CASES_FILE)]
     longs = long_cases(cases, seed)
+    if max_cases:
+        cases = cases[:max_cases]
     engine.suggest(cases[0])  # warm-up: caches, first touch of the segment files
     evaluation.baseline_rank(engine, cases[0], "article")
 
@@ -386,20 +396,18 @@ def run(n_articles: int, seed: int, rounds: int, work: Path, log: Callable[[str]
     def baseline(text: str) -> Any:
         return evaluation.baseline_rank(engine, text, "article")
 
-    results["suggest"] = {
-        "eval_cases": {
-            "cases": len(cases),
-            "words_median": statistics.median(len(t.split()) for t in cases),
-            "kb_assist": latency(time_each(cases, suggest, rounds)),
-            "bm25_baseline": latency(time_each(cases, baseline, rounds)),
-        },
-        "long_cases": {
-            "cases": len(longs),
-            "words_median": statistics.median(len(t.split()) for t in longs),
-            "kb_assist": latency(time_each(longs, suggest, rounds)),
-            "bm25_baseline": latency(time_each(longs, baseline, rounds)),
-        },
-    }
+    results["suggest"] = {}
+    for key, texts in (("eval_cases", cases), ("long_cases", longs)):
+        log(f"  {key}: suggest")
+        system = latency(time_each(texts, suggest, rounds, log))
+        log(f"  {key}: BM25 baseline")
+        base = latency(time_each(texts, baseline, rounds, log))
+        results["suggest"][key] = {
+            "cases": len(texts),
+            "words_median": statistics.median(len(t.split()) for t in texts),
+            "kb_assist": system,
+            "bm25_baseline": base,
+        }
 
     log("typed search and did-you-mean latency ...")
     typos = [with_typo(q) for q in SHORT_QUERIES]
@@ -498,6 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     parser.add_argument("--seed", type=int, default=1234, help="seed for the synthetic KB (default 1234)")
     parser.add_argument("--rounds", type=int, default=1, help="times each case is timed (default 1)")
+    parser.add_argument("--cases", type=int, default=None, help="time only the first N eval cases (default all)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
     args = parser.parse_args(argv)
     if args.articles < 1:
@@ -512,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.keep:
             log(f"working folder: {work}")
-        results = run(args.articles, args.seed, max(args.rounds, 1), work, log)
+        results = run(args.articles, args.seed, max(args.rounds, 1), args.cases, work, log)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
