@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from whoosh.collectors import TermsCollector, TopCollector
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
 from kbassist.content.stripe import ALL_CODES
 from kbassist.search.case import CaseAnalysis, WeightedTerm
+from kbassist.search.collect import collect
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
@@ -138,19 +138,6 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
     return Or(clauses).normalize() if clauses else None
 
 
-def _search_case(searcher: Searcher, query: Query, limit: int) -> Results:
-    """One pass for articles and macros, without Whoosh's top-N shortcuts.
-
-    Both shortcuts cost more than they save on a query of dozens of weighted terms: skipping blocks by
-    quality (`optimize=False` halves the time), and re-pruning the matcher tree every time the
-    N-th best score rises (`replace=0` halves it again: 124 -> 67 ms median on the eval cases). Neither
-    changes which documents come out on top.
-    """
-    collector = TermsCollector(TopCollector(limit, usequality=False, replace=0))
-    searcher.search_with_collector(query, collector)
-    return collector.results()
-
-
 def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:
     words = {t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for _f, t in hit_terms}
     out = []
@@ -182,7 +169,7 @@ def rank_case(
     id_products = {f.product: f.prefix for f in case.entities.ids}
     code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
 
-    hits = list(_search_case(searcher, query, 2 * CANDIDATES))
+    hits = collect(searcher, query, 2 * CANDIDATES)
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":

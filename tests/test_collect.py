@@ -1,0 +1,54 @@
+"""The flat-OR table scorer must agree with Whoosh's own union, on the real bundled index."""
+
+from __future__ import annotations
+
+import pytest
+from whoosh.query import Or, Phrase, Query, Term
+from whoosh.searching import Searcher
+
+from kbassist.search.case import analyse_case
+from kbassist.search.collect import collect, leaves
+from kbassist.search.engine import SearchEngine
+from kbassist.search.ranking import build_case_query, key_terms
+
+CASES = [
+    "My payout po_1NvXq2LkdIwHu7ixq8pVbR4s bounced, the bank account was closed last month. What now?",
+    "stripe.error.CardError: Your card was declined. decline_code=insufficient_funds on pi_3PqZk1LkdIwHu7ix0aB",
+    "customer says they were charged twice for the same subscription renewal and wants a refund today",
+]
+
+
+def _case_query(engine: SearchEngine, searcher: Searcher, text: str) -> Query | None:
+    case = analyse_case(text, engine.synonyms)
+    keys = key_terms(searcher, case.terms, engine.synonyms, engine.index.speller())
+    prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
+    return build_case_query(keys, list(case.entities.codes), prefixes, engine.synonyms)
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_same_documents_scores_and_order_as_whoosh(bundled_engine: SearchEngine, text: str) -> None:
+    with bundled_engine.index.searcher() as searcher:
+        query = _case_query(bundled_engine, searcher, text)
+        assert query is not None and len(leaves(query)) > 20
+        ours = collect(searcher, query, 30)
+        theirs = searcher.search(query, limit=30, optimize=False)
+        assert [h["id"] for h in ours] == [h["id"] for h in theirs]
+        assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+
+
+def test_matched_terms_are_the_leaves_each_document_matched(bundled_engine: SearchEngine) -> None:
+    query = Or([Term("title", "payout", boost=2.0), Term("body", "zzzunknown"), Phrase("body", ["bank", "account"])])
+    with bundled_engine.index.searcher() as searcher:
+        hits = collect(searcher, query, 500)
+        assert hits
+        for hit in hits:
+            in_title = "payout" in searcher.stored_fields(hit.docnum)["title"].lower()
+            assert (("title", b"payout") in hit.terms) == in_title
+            assert ("body", b"zzzunknown") not in hit.terms
+            if ("body", b"bank") in hit.terms:
+                assert ("body", b"account") in hit.terms
+
+
+def test_boosted_or_is_kept_whole() -> None:
+    inner = Or([Term("body", "a"), Term("body", "b")], boost=2.0)
+    assert leaves(Or([inner, Term("title", "c")])) == [inner, Term("title", "c")]
