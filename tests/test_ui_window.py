@@ -13,12 +13,13 @@ from conftest import BUNDLED_KB, article
 pytest.importorskip("PySide6.QtWidgets")
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
-from PySide6.QtGui import QDropEvent, QGuiApplication
+from PySide6.QtGui import QDropEvent, QGuiApplication, QPalette, QTextCharFormat
 from PySide6.QtWidgets import QApplication, QLineEdit, QListView, QMessageBox, QPlainTextEdit
 
 from kbassist import paths
 from kbassist.search.engine import SearchEngine
 from kbassist.settings import Settings
+from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.main_window import MainWindow
 from kbassist.usage import UsageRecorder, UsageStore
 
@@ -479,3 +480,26 @@ def test_case_nothing_fits_is_shown_as_low_confidence_not_answered(qtbot, window
     assert window.article_pane.current is None  # nothing is opened as if it were the answer
     assert window.macro_panel.macro is None
     assert window.none_fit_button.isEnabled()
+
+
+def test_reply_preview_shows_emphasis_and_unfilled_placeholders(qtbot) -> None:
+    panel = MacroPanel()
+    qtbot.addWidget(panel)
+    panel.preview.setPlainText("Please check **Reports → Balance** and *today* {{deadline_date}}.")
+    block = panel.preview.document().firstBlock()
+    panel._highlighter.rehighlightBlock(block)
+    text = block.text()
+
+    formats = block.layout().formats()
+
+    def fmt_at(index: int) -> QTextCharFormat:
+        ranges = [r.format for r in formats if r.start <= index < r.start + r.length]
+        return QTextCharFormat(ranges[-1]) if ranges else QTextCharFormat()
+
+    assert fmt_at(text.index("Reports")).fontWeight() == 700
+    assert fmt_at(text.index("**")).foreground().color() == panel.palette().color(QPalette.ColorRole.PlaceholderText)
+    assert fmt_at(text.index("today")).fontItalic()
+    assert fmt_at(text.index("deadline")).background().color().name() == "#ffd0d0"
+    assert fmt_at(text.index("Please")).fontWeight() != 700
+    # What is copied is unchanged by the highlighting: markers are still there to be rendered or dropped.
+    assert panel.preview.toPlainText().count("**") == 2

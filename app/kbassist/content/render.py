@@ -55,13 +55,14 @@ def reply_html(text: str) -> str:
     return markdown().render(text).strip()
 
 
-_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+# group 1/2: **strong** or __strong__; group 3: *emphasis*. Shared with the reply editor's highlighting.
+EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
 def reply_plain(text: str) -> str:
     """A reply as plain text: emphasis markers dropped, links written out, lists and paragraphs kept."""
-    text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
+    text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
     return text.strip() + "\n"
 

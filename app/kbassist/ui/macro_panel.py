@@ -9,6 +9,7 @@ from PySide6.QtCore import QDate, QMimeData, QRegularExpression, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
+    QPalette,
     QRegularExpressionValidator,
     QSyntaxHighlighter,
     QTextCharFormat,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from kbassist.content.model import PRODUCT_LABELS, Macro
 from kbassist.content.placeholders import PLACEHOLDER, field_type, fill, label, placeholder_names
-from kbassist.content.render import reply_html, reply_plain
+from kbassist.content.render import EMPHASIS, reply_html, reply_plain
 from kbassist.content.stripe import ID_KINDS
 from kbassist.ui.theme import icon
 from kbassist.usage import edit_ratio
@@ -41,19 +42,37 @@ from kbassist.usage import edit_ratio
 _PREFIX_FOR = {k.placeholder: k.prefix for k in reversed(ID_KINDS)}
 
 
-class PlaceholderHighlighter(QSyntaxHighlighter):
-    """Unfilled ``{{placeholders}}`` stand out in the reply so none is sent by mistake."""
+class ReplyHighlighter(QSyntaxHighlighter):
+    """The reply reads as it will arrive: emphasis shown bold or italic with its markers faded, and
+    unfilled ``{{placeholders}}`` standing out so none is sent by mistake.
 
-    def __init__(self, document: QTextDocument) -> None:
+    The markers stay in the text because the associate edits it; copying turns them into real
+    formatting (HTML) or drops them (plain text).
+    """
+
+    def __init__(self, document: QTextDocument, marker_color: QColor) -> None:
         super().__init__(document)
-        self.fmt = QTextCharFormat()
-        self.fmt.setBackground(QColor("#ffd0d0"))
-        self.fmt.setForeground(QColor("#900000"))
-        self.fmt.setFontWeight(700)
+        self.placeholder = QTextCharFormat()
+        self.placeholder.setBackground(QColor("#ffd0d0"))
+        self.placeholder.setForeground(QColor("#900000"))
+        self.placeholder.setFontWeight(700)
+        self.marker = QTextCharFormat()
+        self.marker.setForeground(marker_color)
 
     def highlightBlock(self, text: str) -> None:
+        for match in EMPHASIS.finditer(text):
+            strong = match.group(2) is not None
+            width = 2 if strong else 1
+            emphasis = QTextCharFormat()
+            if strong:
+                emphasis.setFontWeight(700)
+            else:
+                emphasis.setFontItalic(True)
+            self.setFormat(match.start(), match.end() - match.start(), emphasis)
+            self.setFormat(match.start(), width, self.marker)
+            self.setFormat(match.end() - width, width, self.marker)
         for match in PLACEHOLDER.finditer(text):
-            self.setFormat(match.start(), match.end() - match.start(), self.fmt)
+            self.setFormat(match.start(), match.end() - match.start(), self.placeholder)
 
 
 DATE_FORMAT = "MMMM d, yyyy"
@@ -140,7 +159,9 @@ class MacroPanel(QWidget):
         self.preview.setAccessibleName("Reply preview")
         self.preview.setPlaceholderText("Select a macro to see the reply filled from the case.")
         self.preview.textChanged.connect(self._text_edited)
-        self._highlighter = PlaceholderHighlighter(self.preview.document())
+        self._highlighter = ReplyHighlighter(
+            self.preview.document(), self.palette().color(QPalette.ColorRole.PlaceholderText)
+        )
 
         self.form_frame = QFrame(self)
         self.form_frame.setObjectName("placeholderForm")
