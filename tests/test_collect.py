@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
+from conftest import article
 from kbassist.search.case import analyse_case
-from kbassist.search.collect import collect, leaves
+from kbassist.search.collect import collect, field_lengths, leaves
 from kbassist.search.engine import SearchEngine
 from kbassist.search.ranking import build_case_query, key_terms
 
@@ -26,11 +29,12 @@ def _case_query(engine: SearchEngine, searcher: Searcher, text: str) -> Query | 
 
 
 @pytest.mark.parametrize("text", CASES)
-def test_same_documents_scores_and_order_as_whoosh(bundled_engine: SearchEngine, text: str) -> None:
+@pytest.mark.parametrize("with_lengths", [False, True], ids=["whoosh-lengths", "length-table"])
+def test_same_documents_scores_and_order_as_whoosh(bundled_engine: SearchEngine, text: str, with_lengths: bool) -> None:
     with bundled_engine.index.searcher() as searcher:
         query = _case_query(bundled_engine, searcher, text)
         assert query is not None and len(leaves(query)) > 20
-        ours = collect(searcher, query, 30)
+        ours = collect(searcher, query, 30, field_lengths(searcher) if with_lengths else None)
         theirs = searcher.search(query, limit=30, optimize=False)
         assert [h["id"] for h in ours] == [h["id"] for h in theirs]
         assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
@@ -52,3 +56,19 @@ def test_matched_terms_are_the_leaves_each_document_matched(bundled_engine: Sear
 def test_boosted_or_is_kept_whole() -> None:
     inner = Or([Term("body", "a"), Term("body", "b")], boost=2.0)
     assert leaves(Or([inner, Term("title", "c")])) == [inner, Term("title", "c")]
+
+
+def test_multi_segment_index_scores_like_whoosh(mini_kb: Path, tmp_path: Path) -> None:
+    """Documents added after the first commit live in another segment, with a docnum offset."""
+    engine = SearchEngine(mini_kb, index_root=tmp_path / "ix")
+    engine.update()
+    article(mini_kb, "payouts", "late-again", "Payout late again", "The payout to the bank account is late.")
+    engine.update()
+    query = Or([Term("body", "payout", boost=1.7), Term("title", "late"), Phrase("body", ["bank", "account"])])
+    with engine.index.searcher() as searcher:
+        assert len(list(searcher.leaf_searchers())) > 1
+        ours = collect(searcher, query, 50, field_lengths(searcher))
+        theirs = searcher.search(query, limit=50, optimize=False)
+        assert [h["id"] for h in ours] == [h["id"] for h in theirs]
+        assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+    engine.close()

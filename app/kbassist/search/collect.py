@@ -9,10 +9,14 @@ the sum of its children's), with the matched terms for free.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Query, Term
+from whoosh.scoring import BM25FScorer
 from whoosh.searching import Searcher
 
 
@@ -49,7 +53,22 @@ def _as_bytes(text: Any) -> bytes:
     return text if isinstance(text, bytes) else str(text).encode("utf-8")
 
 
-def collect(searcher: Searcher, query: Query, limit: int) -> list[CaseHit]:
+def field_lengths(searcher: Searcher) -> dict[str, list[int]]:
+    """Each scored field's length per document, as BM25F sees it (Whoosh stores it as one lossy byte).
+
+    Looking a length up through Whoosh costs about a third of a case query on a large KB; the table is
+    built once per index commit (`KbIndex.derived`).
+    """
+    count = searcher.doc_count_all()
+    reader = searcher.reader()
+    return {
+        name: [reader.doc_field_length(d, name, 1) for d in range(count)]
+        for name, fieldtype in searcher.schema.items()
+        if fieldtype.scorable
+    }
+
+
+def collect(searcher: Searcher, query: Query, limit: int, lengths: dict[str, list[int]] | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
     parts = leaves(query)
     context = searcher.context(needs_current=False)
@@ -57,16 +76,45 @@ def collect(searcher: Searcher, query: Query, limit: int) -> list[CaseHit]:
     for sub, offset in searcher.leaf_searchers():
         for leaf in parts:
             terms = _leaf_terms(leaf)
-            matcher = leaf.matcher(sub, context)
-            while matcher.is_active():
-                docnum = matcher.id() + offset
-                hit = table.get(docnum)
+            field_length = lengths.get(leaf.fieldname) if lengths and isinstance(leaf, Term) else None
+            for local, score in scored_postings(leaf.matcher(sub, context), field_length, offset):
+                hit = table.get(local + offset)
                 if hit is None:
-                    hit = table[docnum] = CaseHit(docnum)
-                hit.score += matcher.score()
+                    hit = table[local + offset] = CaseHit(local + offset)
+                hit.score += score
                 hit.terms.update(terms)
-                matcher.next()
     best = sorted(table.values(), key=lambda h: (-h.score, h.docnum))[:limit]
     for hit in best:
         hit.fields = searcher.stored_fields(hit.docnum)
     return best
+
+
+def scored_postings(
+    matcher: Matcher, field_length: list[int] | None = None, offset: int = 0
+) -> Iterator[tuple[int, float]]:
+    """(document, score) for every posting of a matcher.
+
+    A (boosted) term's postings are read a block at a time and scored with the term's own BM25F scorer,
+    which skips the per-posting matcher protocol; the scores are the same numbers. Anything else
+    (phrases, compound leaves) goes through the matcher protocol.
+    """
+    boost, leaf = 1.0, matcher
+    if type(matcher) is WrappingMatcher:
+        boost, leaf = matcher.boost, matcher.child
+    if type(leaf) is W3LeafMatcher and type(leaf.scorer) is BM25FScorer:
+        score, length = leaf.scorer._score, leaf.scorer.dfl
+        if field_length is not None:
+            length = (lambda d: field_length[d + offset]) if offset else field_length.__getitem__
+        while leaf.is_active():
+            if leaf._ids is None:
+                leaf._read_ids()
+            if leaf._weights is None:
+                leaf._read_weights()
+            ids, weights = leaf._ids, leaf._weights
+            for i in range(leaf._i, leaf._blocklength):
+                yield ids[i], score(weights[i], length(ids[i])) * boost
+            leaf._next_block()
+        return
+    while matcher.is_active():
+        yield matcher.id(), matcher.score()
+        matcher.next()

@@ -12,8 +12,9 @@ from whoosh.query import And, Term
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case
+from kbassist.search.collect import field_lengths
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import KeyTerm, Ranked, build_search_query, rank_case
+from kbassist.search.ranking import KeyTerm, Ranked, build_search_query, macro_reliance, rank_case
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 
@@ -112,7 +113,11 @@ class SearchEngine:
         case = analyse_case(case_text, self.synonyms)
         speller = self.index.speller()
         with self.index.searcher() as searcher:
-            articles, macros, keys = rank_case(searcher, case, self.synonyms, speller, article_limit, macro_limit)
+            reliance = self.index.derived("macro_reliance", macro_reliance)
+            lengths = self.index.derived("field_lengths", field_lengths)
+            articles, macros, keys = rank_case(
+                searcher, case, self.synonyms, speller, article_limit, macro_limit, reliance, lengths
+            )
         products = list(case.products)
         result_confidence = self._confidence(articles, products)
         if articles and articles[0].product not in products and result_confidence == "high":

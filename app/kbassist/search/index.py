@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
@@ -33,6 +34,8 @@ from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored, to_document
 from kbassist.search.spelling import Speller
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +93,7 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
-        self._speller: Speller | None = None
+        self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -160,7 +163,7 @@ class KbIndex:
         with self._search_lock:
             old_ix, old_searcher = self._ix, self._searcher
             self._ix, self._searcher = ix, ix.searcher()
-            self._speller = None
+            self._derived.clear()
             if old_searcher is not None:
                 old_searcher.close()
             if old_ix is not None:
@@ -196,21 +199,20 @@ class KbIndex:
             fresh = self._ix.searcher()
             self._searcher.close()
             self._searcher = fresh
-            self._speller = None
+            self._derived.clear()
+
+    def derived(self, name: str, build: Callable[[Searcher], T]) -> T:
+        """A value computed from the index (word list, macro links), built once per commit, on first use."""
+        with self._search_lock:
+            if self._searcher is None:
+                raise RuntimeError("index is closed")
+            if name not in self._derived:
+                self._derived[name] = build(self._searcher)
+            return self._derived[name]
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
-        with self._search_lock:
-            if self._speller is None:
-                if self._searcher is None:
-                    raise RuntimeError("index is closed")
-                reader = self._searcher.reader()
-                words = (
-                    (w.decode() if isinstance(w, bytes) else w, info.doc_frequency())
-                    for w, info in reader.iter_field("spell")
-                )
-                self._speller = Speller(words)
-            return self._speller
+        return self.derived("speller", _build_speller)
 
     def doc_count(self) -> int:
         with self.searcher() as s:
@@ -362,3 +364,11 @@ class KbIndex:
             progress(0, 0, "")
         report.problems.sort(key=lambda p: p.rel_path)
         return report
+
+
+def _build_speller(searcher: Searcher) -> Speller:
+    words = (
+        (w.decode() if isinstance(w, bytes) else w, info.doc_frequency())
+        for w, info in searcher.reader().iter_field("spell")
+    )
+    return Speller(words)

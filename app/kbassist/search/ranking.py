@@ -8,6 +8,7 @@ matching articles. Macros are ranked by their own text and by the articles they 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from whoosh.query import And, Or, Phrase, Prefix, Query, Term
@@ -156,6 +157,8 @@ def rank_case(
     speller: Speller | None = None,
     article_limit: int = 10,
     macro_limit: int = 5,
+    reliance: Mapping[str, list[MacroRef]] | None = None,
+    lengths: dict[str, list[int]] | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
     keys = key_terms(searcher, case.terms, synonyms, speller)
     codes = list(case.entities.codes)
@@ -169,7 +172,7 @@ def rank_case(
     id_products = {f.product: f.prefix for f in case.entities.ids}
     code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
 
-    hits = collect(searcher, query, 2 * CANDIDATES)
+    hits = collect(searcher, query, 2 * CANDIDATES, lengths)
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":
@@ -196,13 +199,11 @@ def rank_case(
         ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
         macros[ranked.id] = ranked
     # Macros that rely on a strong article are good replies even when their own words differ.
-    relying: dict[str, list[dict]] = {}
-    for fields in searcher.documents(kind="macro"):
-        for article_id in fields["meta"].get("articles", ()):
-            relying.setdefault(article_id, []).append(fields)
+    if reliance is None:
+        reliance = macro_reliance(searcher)
     for art in article_list:
-        for fields in relying.get(art.id, ()):
-            macro = macros.get(fields["id"]) or Ranked(fields["id"], "macro", fields["title"], fields["product"], 0.0)
+        for ref in reliance.get(art.id, ()):
+            macro = macros.get(ref.id) or Ranked(ref.id, "macro", ref.title, ref.product, 0.0)
             if not any(r.startswith("relies on") for r in macro.reasons):
                 macro.score += MACRO_ARTICLE_SHARE * art.score
                 macro.reasons.append(f"relies on: {art.title}")
@@ -213,6 +214,27 @@ def rank_case(
             macro.reasons.append(f"product: {macro.product}")
     macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
     return article_list[:article_limit], macro_list[:macro_limit], keys
+
+
+@dataclass(frozen=True, slots=True)
+class MacroRef:
+    id: str
+    title: str
+    product: str
+
+
+def macro_reliance(searcher: Searcher) -> dict[str, list[MacroRef]]:
+    """For each article id, the macros that rely on it.
+
+    Reading every macro's stored fields costs about as much as the search itself on a large KB, so the
+    engine builds this once per index commit (`KbIndex.derived`) rather than per case.
+    """
+    relying: dict[str, list[MacroRef]] = {}
+    for fields in searcher.documents(kind="macro"):
+        ref = MacroRef(fields["id"], fields["title"], fields["product"])
+        for article_id in fields["meta"].get("articles", ()):
+            relying.setdefault(article_id, []).append(ref)
+    return relying
 
 
 def _lift_leading_product(articles: dict[str, Ranked]) -> None:
