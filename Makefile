@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/kbassist eval
+	$(BIN)/kbassist eval --cases tests/eval/holdout.yaml
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_search.py
