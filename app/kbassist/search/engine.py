@@ -12,9 +12,9 @@ from whoosh.query import And, Term
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case
-from kbassist.search.collect import field_lengths
+from kbassist.search.collect import collect_words, field_lengths
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import KeyTerm, Ranked, build_search_query, macro_reliance, rank_case
+from kbassist.search.ranking import KeyTerm, Ranked, macro_reliance, rank_case, search_word_queries
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 
@@ -176,13 +176,14 @@ class SearchEngine:
     def search(
         self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[SearchHit]:
-        query = build_search_query(text, self.synonyms)
-        if query is None:
+        words = search_word_queries(text, self.synonyms)
+        if not words:
             return []
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
-        flt = And(filters) if len(filters) > 1 else (filters[0] if filters else None)
         with self.index.searcher() as searcher:
-            hits = searcher.search(query, filter=flt, limit=limit)
+            allowed = set(searcher.docs_for_query(And(filters))) if filters else None
+            lengths = self.index.derived("field_lengths", field_lengths)
+            hits = collect_words(searcher, words, limit, lengths, allowed)
             return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
 
     def did_you_mean(self, text: str) -> str | None:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from whoosh.query import And, Or, Phrase, Prefix, Query, Term
+from whoosh.query import Or, Phrase, Prefix, Query, Term
 from whoosh.searching import Searcher
 
 from kbassist.content.stripe import ALL_CODES
@@ -255,11 +255,12 @@ def _lift_leading_product(articles: dict[str, Ranked]) -> None:
         ranked.score *= 1 + PRODUCT_VOTE_LIFT * votes[ranked.product] / total
 
 
-def build_search_query(text: str, synonyms: Synonyms, prefix_last: bool = True) -> Query | None:
-    """A typed query: every word counts (more matched words rank higher); the last may be half-typed."""
+def search_word_queries(text: str, synonyms: Synonyms, prefix_last: bool = True) -> list[Query]:
+    """A typed query, one OR-query per word (its fields, synonyms, codes, ids); the last may be half-typed.
+
+    `collect_words` combines them so that documents matching every word come first.
+    """
     words = [w for w in tokenize(text) if w not in INDEX_STOP_WORDS]
-    if not words:
-        return None
     clauses: list[Query] = []
     for i, word in enumerate(words):
         phrase = (stem(word),)
@@ -269,8 +270,5 @@ def build_search_query(text: str, synonyms: Synonyms, prefix_last: bool = True) 
             options += [Prefix("title", word, boost=1.5), Prefix("spell", word, boost=0.5)]
         options.append(Term("codes", word, boost=CODE_BOOST))
         options.append(Term("id", word, boost=CODE_BOOST))
-        clauses.append(Or(options))
-    if len(clauses) == 1:
-        return clauses[0]
-    # All words should match; rank documents matching all of them first, then the rest.
-    return Or([And(clauses, boost=2.0), Or(clauses, scale=0.9)])
+        clauses.append(Or(options).normalize())
+    return clauses

@@ -1,0 +1,56 @@
+"""Typed search on the real bundled KB: what an associate types into the search box finds the article."""
+
+from __future__ import annotations
+
+import pytest
+
+from kbassist.search.engine import SearchEngine
+
+# (query as typed, acceptable article ids): the answer must be among the first three results.
+QUERIES = [
+    ("refund not showing", {"refunds-refund-timeline"}),
+    ("payout failed", {"payouts-payout-failed"}),
+    ("webhook signature", {"webhooks-signature-verification-failed"}),
+    ("card declined", {"payments-card-declined-generic"}),
+    ("dispute evidence", {"disputes-submitting-evidence"}),
+    ("insufficient funds", {"payments-insufficient-funds-decline"}),
+    ("api key", {"api-api-keys"}),
+    ("invoice past due", {"invoicing-invoice-past-due"}),
+    ("subscription cancel", {"billing-subscription-cancellation"}),
+    ("terminal reader offline", {"terminal-reader-not-connecting"}),
+    ("checkout session expired", {"checkout-session-expired"}),
+    ("radar rule", {"radar-rules-and-lists"}),
+    ("connect onboarding", {"connect-onboarding-requirements"}),
+    ("payout schedule", {"payouts-payout-schedule"}),
+    ("export transactions", {"reporting-exporting-transactions"}),
+    ("two factor", {"account-dashboard-2fa-lost-device"}),
+    ("webhook retries", {"webhooks-retries-and-disabled-endpoints"}),
+    ("rate limit", {"api-rate-limits"}),
+    ("chargeback fee", {"disputes-dispute-fee-and-funds-withdrawn"}),
+    ("partial refund", {"refunds-partial-refund"}),
+    ("team member role", {"account-team-members-roles"}),
+    ("currency conversion", {"reporting-currency-conversion"}),
+    ("3d secure", {"authentication-sca-exemptions", "authentication-liability-shift"}),
+    ("chargebak evidence", {"disputes-submitting-evidence"}),  # a typo the synonyms and speller don't fix
+    ("terminal reader off", {"terminal-reader-not-connecting"}),  # the last word still being typed
+    ("refund statem", {"refunds-refund-timeline"}),
+]
+
+
+@pytest.mark.parametrize(("query", "want"), QUERIES, ids=[q for q, _ in QUERIES])
+def test_typed_query_finds_the_article(bundled_engine: SearchEngine, query: str, want: set[str]) -> None:
+    top = [h.id for h in bundled_engine.search(query, kind="article", limit=3)]
+    assert want & set(top), top
+
+
+def test_documents_matching_every_word_come_first(bundled_engine: SearchEngine) -> None:
+    hits = bundled_engine.search("webhook signature", limit=20)
+    words = [("webhook" in h.title.lower(), "signature" in h.title.lower()) for h in hits]
+    assert words[0] == (True, True)
+
+
+def test_filters_keep_only_that_product_or_kind(bundled_engine: SearchEngine) -> None:
+    hits = bundled_engine.search("refund", product="disputes", limit=50)
+    assert hits and {h.product for h in hits} == {"disputes"}
+    macros = bundled_engine.search("refund", kind="macro", limit=50)
+    assert macros and {h.kind for h in macros} == {"macro"}
