@@ -43,6 +43,9 @@ Progress = Callable[[int, int, str], None]  # done, total, current file
 COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
 COMMIT_INTERVAL = 2.0  # ... and at most one intermediate commit per this many seconds (each costs a segment)
 WRITER_TIMEOUT = 3.0
+# Whoosh's in-memory posting buffer per writer (default 128). 32 cut a 3,000-document build's peak memory from
+# 328 to 244 MiB at the same speed; 16 saved little more and was 25% slower.
+WRITER_LIMIT_MB = 32
 
 
 @dataclass(slots=True)
@@ -301,7 +304,7 @@ class KbIndex:
         kept_ids = {s.item_id: rel for rel, s in indexed.items() if rel in on_disk and rel not in {t[0] for t in todo}}
         total = len(todo) + len(removed)
         done = 0
-        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        writer = ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
         pending = 0
         last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
         try:
@@ -347,7 +350,7 @@ class KbIndex:
                     last_commit = time.perf_counter()
                     if live:
                         self._refresh()
-                    writer = ix.writer(timeout=WRITER_TIMEOUT)
+                    writer = ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
                     pending = 0
             if pending:
                 # After a bulk load, merge the segments: fewer segments, faster searches.
