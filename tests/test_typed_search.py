@@ -34,6 +34,8 @@ QUERIES = [
     ("chargebak evidence", {"disputes-submitting-evidence"}),  # a typo the synonyms and speller don't fix
     ("terminal reader off", {"terminal-reader-not-connecting"}),  # the last word still being typed
     ("refund statem", {"refunds-refund-timeline"}),
+    ("webhook sign", {"webhooks-signature-verification-failed"}),
+    ("instant pay", {"payouts-instant-payouts"}),
 ]
 
 
@@ -54,3 +56,10 @@ def test_filters_keep_only_that_product_or_kind(bundled_engine: SearchEngine) ->
     assert hits and {h.product for h in hits} == {"disputes"}
     macros = bundled_engine.search("refund", kind="macro", limit=50)
     assert macros and {h.kind for h in macros} == {"macro"}
+
+
+@pytest.mark.parametrize(
+    ("partial", "full"), [("payout schedu", "payout schedule"), ("dispute evid", "dispute evidence")]
+)
+def test_half_typed_last_word_ranks_like_the_full_word(bundled_engine: SearchEngine, partial: str, full: str) -> None:
+    assert bundled_engine.search(partial, limit=1)[0].id == bundled_engine.search(full, limit=1)[0].id

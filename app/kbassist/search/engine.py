@@ -14,7 +14,14 @@ from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case
 from kbassist.search.collect import collect_words, field_lengths
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import KeyTerm, Ranked, macro_reliance, rank_case, search_word_queries
+from kbassist.search.ranking import (
+    KeyTerm,
+    Ranked,
+    completions,
+    macro_reliance,
+    rank_case,
+    search_word_queries,
+)
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 
@@ -176,11 +183,11 @@ class SearchEngine:
     def search(
         self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[SearchHit]:
-        words = search_word_queries(text, self.synonyms)
-        if not words:
-            return []
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
         with self.index.searcher() as searcher:
+            words = search_word_queries(text, self.synonyms, lambda prefix: completions(searcher, prefix))
+            if not words:
+                return []
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
             lengths = self.index.derived("field_lengths", field_lengths)
             hits = collect_words(searcher, words, limit, lengths, allowed)

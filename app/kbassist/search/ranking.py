@@ -8,10 +8,10 @@ matching articles. Macros are ranked by their own text and by the articles they 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from whoosh.query import Or, Phrase, Prefix, Query, Term
+from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from kbassist.content.stripe import ALL_CODES
@@ -255,10 +255,17 @@ def _lift_leading_product(articles: dict[str, Ranked]) -> None:
         ranked.score *= 1 + PRODUCT_VOTE_LIFT * votes[ranked.product] / total
 
 
-def search_word_queries(text: str, synonyms: Synonyms, prefix_last: bool = True) -> list[Query]:
-    """A typed query, one OR-query per word (its fields, synonyms, codes, ids); the last may be half-typed.
+COMPLETIONS = 3  # words the KB knows that a half-typed last word may become, most common first
 
-    `collect_words` combines them so that documents matching every word come first.
+
+def search_word_queries(
+    text: str, synonyms: Synonyms, complete: Callable[[str], Sequence[str]] | None = None
+) -> list[Query]:
+    """A typed query, one OR-query per word (its fields, synonyms, codes, ids).
+
+    The last word may be half-typed: `complete` offers the KB's words it may become ("schedu" ->
+    "schedule"), each searched as if typed in full. `collect_words` combines the words so that documents
+    matching every word come first.
     """
     words = [w for w in tokenize(text) if w not in INDEX_STOP_WORDS]
     clauses: list[Query] = []
@@ -266,9 +273,24 @@ def search_word_queries(text: str, synonyms: Synonyms, prefix_last: bool = True)
         phrase = (stem(word),)
         options = [_term_query(phrase, 1.0)]
         options.extend(_term_query(alt, QUERY_SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
-        if prefix_last and i == len(words) - 1 and len(word) >= 2 and not is_stop(word):
-            options += [Prefix("title", word, boost=1.5), Prefix("spell", word, boost=0.5)]
+        if complete and i == len(words) - 1 and len(word) >= 3 and not is_stop(word):
+            stems = {phrase[0]}
+            for completion in complete(word):
+                if (fixed := stem(completion)) not in stems:
+                    stems.add(fixed)
+                    options.append(_term_query((fixed,), 1.0))
         options.append(Term("codes", word, boost=CODE_BOOST))
         options.append(Term("id", word, boost=CODE_BOOST))
         clauses.append(Or(options).normalize())
     return clauses
+
+
+def completions(searcher: Searcher, prefix: str, limit: int = COMPLETIONS) -> list[str]:
+    """The KB's most common words that start with `prefix` (the word itself excluded)."""
+    reader = searcher.reader()
+    found = [
+        (reader.doc_frequency("spell", word), word)
+        for raw in reader.expand_prefix("spell", prefix)
+        if (word := raw.decode("utf-8") if isinstance(raw, bytes) else raw) != prefix
+    ]
+    return [word for _df, word in sorted(found, key=lambda f: (-f[0], f[1]))[:limit]]
