@@ -503,3 +503,22 @@ def test_reply_preview_shows_emphasis_and_unfilled_placeholders(qtbot) -> None:
     assert fmt_at(text.index("Please")).fontWeight() != 700
     # What is copied is unchanged by the highlighting: markers are still there to be rendered or dropped.
     assert panel.preview.toPlainText().count("**") == 2
+
+
+def test_weekly_trend_gives_each_product_its_own_colour(qtbot, window: MainWindow) -> None:
+    macros = {}
+    for item in window.engine.index.all_items():
+        if item.kind == "macro":
+            macros.setdefault(item.product, item.id)
+    session = window.recorder.new_session()
+    for macro_id in list(macros.values())[:7]:
+        window.recorder.macro_copied(session, macro_id, 0.0, 0, "suggestion")
+    window.recorder.flush()
+    window.show_stats()
+    view = window.stats_view
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.stats is not None and len({t.product for t in view.stats.trend}) >= 7, timeout=20_000)
+    qtbot.waitUntil(lambda: len(view.trend_chart.chart().series()) == 6, timeout=5_000)
+    colours = [s.pen().color().name() for s in view.trend_chart.chart().series()]
+    assert len(set(colours)) == 6, colours
+    view.close()

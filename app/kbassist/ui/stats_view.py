@@ -24,7 +24,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -46,6 +46,11 @@ from kbassist.ui.tasks import TaskRunner
 from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+# One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
+# vanishes on white). Qt's default theme repeats its colours from the sixth series on.
+TREND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,9 +354,10 @@ class StatsView(QDialog):
             axis_y.applyNiceNumbers()
             chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
             chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-            for product in leaders:
+            for product, color in zip(leaders, TREND_COLORS, strict=False):
                 line = QLineSeries()
                 line.setName(PRODUCT_LABELS.get(product, product))
+                line.setPen(QPen(QColor(color), 2))
                 for i, week in enumerate(weeks):
                     line.append(float(i), float(per_product[product].get(week, 0)))
                 chart.addSeries(line)
