@@ -10,7 +10,7 @@ from whoosh.searching import Searcher
 
 from conftest import article
 from kbassist.search.case import analyse_case
-from kbassist.search.collect import collect, field_lengths, leaves
+from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
 from kbassist.search.ranking import build_case_query, key_terms
 
@@ -29,15 +29,17 @@ def _case_query(engine: SearchEngine, searcher: Searcher, text: str) -> Query | 
 
 
 @pytest.mark.parametrize("text", CASES)
-@pytest.mark.parametrize("with_lengths", [False, True], ids=["whoosh-lengths", "length-table"])
-def test_same_documents_scores_and_order_as_whoosh(bundled_engine: SearchEngine, text: str, with_lengths: bool) -> None:
+@pytest.mark.parametrize("with_cache", [False, True], ids=["plain", "cached-lengths-and-phrases"])
+def test_same_documents_scores_and_order_as_whoosh(bundled_engine: SearchEngine, text: str, with_cache: bool) -> None:
     with bundled_engine.index.searcher() as searcher:
         query = _case_query(bundled_engine, searcher, text)
         assert query is not None and len(leaves(query)) > 20
-        ours = collect(searcher, query, 30, field_lengths(searcher) if with_lengths else None)
+        cache = scoring_cache(searcher) if with_cache else None
         theirs = searcher.search(query, limit=30, optimize=False)
-        assert [h["id"] for h in ours] == [h["id"] for h in theirs]
-        assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+        for _ in range(2):  # the second time, phrases come from the cache
+            ours = collect(searcher, query, 30, cache)
+            assert [h["id"] for h in ours] == [h["id"] for h in theirs]
+            assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
 
 
 def test_matched_terms_are_the_leaves_each_document_matched(bundled_engine: SearchEngine) -> None:
@@ -67,8 +69,20 @@ def test_multi_segment_index_scores_like_whoosh(mini_kb: Path, tmp_path: Path) -
     query = Or([Term("body", "payout", boost=1.7), Term("title", "late"), Phrase("body", ["bank", "account"])])
     with engine.index.searcher() as searcher:
         assert len(list(searcher.leaf_searchers())) > 1
-        ours = collect(searcher, query, 50, field_lengths(searcher))
+        ours = collect(searcher, query, 50, scoring_cache(searcher))
         theirs = searcher.search(query, limit=50, optimize=False)
         assert [h["id"] for h in ours] == [h["id"] for h in theirs]
         assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
     engine.close()
+
+
+def test_a_phrase_is_matched_once_per_commit_whatever_its_boost(bundled_engine: SearchEngine) -> None:
+    with bundled_engine.index.searcher() as searcher:
+        cache = scoring_cache(searcher)
+        plain = collect(searcher, Phrase("body", ["bank", "account"]), 50, cache)
+        boosted = collect(searcher, Phrase("body", ["bank", "account"], boost=2.5), 50, cache)
+        assert list(cache.phrases) == [("body", ("bank", "account"), 1)]
+        assert plain and [h.docnum for h in plain] == [h.docnum for h in boosted]
+        assert [2.5 * h.score for h in plain] == pytest.approx([h.score for h in boosted], rel=1e-12)
+        whoosh = searcher.search(Phrase("body", ["bank", "account"], boost=2.5), limit=50, optimize=False)
+        assert [h.score for h in boosted] == pytest.approx([h.score for h in whoosh], rel=1e-9)

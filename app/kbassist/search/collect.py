@@ -17,7 +17,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.scoring import BM25FScorer
-from whoosh.searching import Searcher
+from whoosh.searching import SearchContext, Searcher
 
 
 @dataclass(slots=True)
@@ -68,22 +68,60 @@ def field_lengths(searcher: Searcher) -> dict[str, list[int]]:
     }
 
 
-def score_table(searcher: Searcher, query: Query, lengths: dict[str, list[int]] | None = None) -> dict[int, CaseHit]:
+@dataclass(slots=True)
+class ScoringCache:
+    """What scoring reuses between queries until the next commit (`KbIndex.derived` builds one per commit)."""
+
+    lengths: dict[str, list[int]]
+    # (field, words, slop) -> [(docnum, score at boost 1)]: phrases come from the synonym list, so the same few
+    # hundred recur in every case, and matching one costs Whoosh a positions check in every document.
+    phrases: dict[tuple[str, tuple[str, ...], int], list[tuple[int, float]]] = field(default_factory=dict)
+    stored: int = 0  # postings held in `phrases`
+    max_stored: int = 500_000  # a bound on memory (15,000 documents, 173 cases: 555 phrases, 38,553 postings)
+
+
+def scoring_cache(searcher: Searcher) -> ScoringCache:
+    return ScoringCache(field_lengths(searcher))
+
+
+def score_table(searcher: Searcher, query: Query, cache: ScoringCache | None = None) -> dict[int, CaseHit]:
     """Every document `query` matches, with its summed score and the terms it matched."""
-    parts = leaves(query)
     context = searcher.context(needs_current=False)
     table: dict[int, CaseHit] = {}
-    for sub, offset in searcher.leaf_searchers():
-        for leaf in parts:
-            terms = _leaf_terms(leaf)
-            field_length = lengths.get(leaf.fieldname) if lengths and isinstance(leaf, Term) else None
-            for local, score in scored_postings(leaf.matcher(sub, context), field_length, offset):
-                hit = table.get(local + offset)
-                if hit is None:
-                    hit = table[local + offset] = CaseHit(local + offset)
-                hit.score += score
-                hit.terms.update(terms)
+    for leaf in leaves(query):
+        terms = _leaf_terms(leaf)
+        for docnum, score in _leaf_postings(searcher, leaf, context, cache):
+            hit = table.get(docnum)
+            if hit is None:
+                hit = table[docnum] = CaseHit(docnum)
+            hit.score += score
+            hit.terms.update(terms)
     return table
+
+
+def _leaf_postings(
+    searcher: Searcher, leaf: Query, context: SearchContext, cache: ScoringCache | None
+) -> Iterator[tuple[int, float]]:
+    if cache is not None and type(leaf) is Phrase:
+        key = (leaf.fieldname, tuple(leaf.words), leaf.slop)
+        base = cache.phrases.get(key)
+        if base is None:
+            unit = Phrase(leaf.fieldname, list(leaf.words), slop=leaf.slop)
+            base = [
+                (local + offset, score)
+                for sub, offset in searcher.leaf_searchers()
+                for local, score in scored_postings(unit.matcher(sub, context))
+            ]
+            if cache.stored + len(base) <= cache.max_stored:
+                cache.phrases[key] = base
+                cache.stored += len(base)
+        for docnum, score in base:
+            yield docnum, score * leaf.boost
+        return
+    field_length = cache.lengths.get(leaf.fieldname) if cache and isinstance(leaf, Term) else None
+    for sub, offset in searcher.leaf_searchers():
+        for local, score in scored_postings(leaf.matcher(sub, context), field_length, offset):
+            yield local + offset, score
 
 
 def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
@@ -93,9 +131,9 @@ def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseH
     return best
 
 
-def collect(searcher: Searcher, query: Query, limit: int, lengths: dict[str, list[int]] | None = None) -> list[CaseHit]:
+def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
-    return _best(searcher, score_table(searcher, query, lengths).values(), limit)
+    return _best(searcher, score_table(searcher, query, cache).values(), limit)
 
 
 ALL_WORDS_FACTOR = 3.0  # a typed query's documents that match every word rank above those matching some
@@ -105,7 +143,7 @@ def collect_words(
     searcher: Searcher,
     words: Sequence[Query],
     limit: int,
-    lengths: dict[str, list[int]] | None = None,
+    cache: ScoringCache | None = None,
     allowed: Container[int] | None = None,
 ) -> list[CaseHit]:
     """The best documents for a typed query of one OR-query per word.
@@ -117,7 +155,7 @@ def collect_words(
     combined: dict[int, CaseHit] = {}
     matched: dict[int, int] = {}
     for word in words:
-        for docnum, hit in score_table(searcher, word, lengths).items():
+        for docnum, hit in score_table(searcher, word, cache).items():
             if allowed is not None and docnum not in allowed:
                 continue
             total = combined.setdefault(docnum, CaseHit(docnum))

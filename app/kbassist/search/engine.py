@@ -12,7 +12,7 @@ from whoosh.query import And, Term
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case
-from kbassist.search.collect import collect_words, field_lengths
+from kbassist.search.collect import collect_words, scoring_cache
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.ranking import (
     KeyTerm,
@@ -121,9 +121,9 @@ class SearchEngine:
         speller = self.index.speller()
         with self.index.searcher() as searcher:
             reliance = self.index.derived("macro_reliance", macro_reliance)
-            lengths = self.index.derived("field_lengths", field_lengths)
+            cache = self.index.derived("scoring", scoring_cache)
             articles, macros, keys = rank_case(
-                searcher, case, self.synonyms, speller, article_limit, macro_limit, reliance, lengths
+                searcher, case, self.synonyms, speller, article_limit, macro_limit, reliance, cache
             )
         products = list(case.products)
         result_confidence = self._confidence(articles, products)
@@ -189,8 +189,8 @@ class SearchEngine:
             if not words:
                 return []
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
-            lengths = self.index.derived("field_lengths", field_lengths)
-            hits = collect_words(searcher, words, limit, lengths, allowed)
+            cache = self.index.derived("scoring", scoring_cache)
+            hits = collect_words(searcher, words, limit, cache, allowed)
             return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
 
     def did_you_mean(self, text: str) -> str | None:

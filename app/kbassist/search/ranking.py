@@ -16,7 +16,7 @@ from whoosh.searching import Searcher
 
 from kbassist.content.stripe import ALL_CODES
 from kbassist.search.case import CaseAnalysis, WeightedTerm
-from kbassist.search.collect import collect
+from kbassist.search.collect import ScoringCache, collect
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
@@ -158,7 +158,7 @@ def rank_case(
     article_limit: int = 10,
     macro_limit: int = 5,
     reliance: Mapping[str, list[MacroRef]] | None = None,
-    lengths: dict[str, list[int]] | None = None,
+    cache: ScoringCache | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
     keys = key_terms(searcher, case.terms, synonyms, speller)
     codes = list(case.entities.codes)
@@ -172,7 +172,7 @@ def rank_case(
     id_products = {f.product: f.prefix for f in case.entities.ids}
     code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
 
-    hits = collect(searcher, query, 2 * CANDIDATES, lengths)
+    hits = collect(searcher, query, 2 * CANDIDATES, cache)
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":
