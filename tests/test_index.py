@@ -153,3 +153,27 @@ def test_kept_searcher_is_refreshed_not_reopened(mini_kb: Path) -> None:
         assert after.doc_count() == 6
     assert before is not after  # refresh() hands back a new searcher over the new segments
     index.close()
+
+
+def test_stop_keeps_what_was_indexed_and_the_next_start_carries_on(mini_kb: Path, tmp_path: Path) -> None:
+    for n in range(12):
+        article(mini_kb, "payments", f"extra-{n}", f"Extra topic {n}", f"Body about zebrafish number {n}.")
+    index = KbIndex(mini_kb, tmp_path / "ix")
+
+    def stop_after_five(done: int, _total: int, _rel: str) -> None:
+        if done == 5:
+            index.stop()  # as the window does when the associate quits during a long first build
+
+    report = index.update(stop_after_five)
+    assert report.stopped and report.added == 5
+    assert index.doc_count() == 5
+    assert index.update().added == 0  # a stopped index takes no more work (the app is quitting)
+    index.close()
+
+    again = KbIndex(mini_kb, tmp_path / "ix")
+    report = again.update()
+    assert not report.stopped and report.unchanged == 5
+    assert again.doc_count() == len(list((mini_kb / "articles").rglob("*.md"))) + len(
+        list((mini_kb / "macros").rglob("*.md"))
+    )
+    again.close()

@@ -106,6 +106,10 @@ class SearchEngine:
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
         return self.index.rebuild(progress)
 
+    def stop_updates(self) -> None:
+        """End a running index update early (keeping its work) and skip later ones: the app is quitting."""
+        self.index.stop()
+
     def get(self, item_id: str) -> KbItem | None:
         return self.index.get(item_id)
 

@@ -56,6 +56,7 @@ class UpdateReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     rebuilt: bool = False
+    stopped: bool = False  # `KbIndex.stop()` ended it early; what was indexed so far is kept
     messages: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -96,6 +97,7 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
+        self._stop = threading.Event()
         self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
         self._open()
 
@@ -232,6 +234,14 @@ class KbIndex:
         return sorted((from_stored(f, self.kb_root) for f in stored), key=lambda i: (i.kind, i.product, i.title))
 
     # ----------------------------------------------------------------- updating
+    def stop(self) -> None:
+        """End a running update soon, keeping what it indexed, and skip any later one (for shutdown).
+
+        A first build of a large KB takes minutes; quitting must not wait for it. The files not reached
+        keep their old (or no) index state, so the next start carries on where this one stopped.
+        """
+        self._stop.set()
+
     def update(self, progress: Progress | None = None) -> UpdateReport:
         """Re-index only files that were added, changed or removed since the last update."""
         with self._write_lock:
@@ -267,6 +277,9 @@ class KbIndex:
         ix = whoosh_index.open_dir(str(self.root / generation))
         report = self._sync(ix, progress, live=False)
         ix.close()
+        if report.stopped:  # an incomplete generation is never switched to
+            shutil.rmtree(self.root / generation, ignore_errors=True)
+            return report
         self._switch_to(generation)
         report.rebuilt = True
         return report
@@ -314,6 +327,9 @@ class KbIndex:
                 done += 1
                 pending += 1
             for rel, path, st in todo:
+                if self._stop.is_set():
+                    report.stopped = True
+                    break
                 done += 1
                 if progress:
                     progress(done, total, rel)
@@ -352,7 +368,9 @@ class KbIndex:
                         self._refresh()
                     writer = ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
                     pending = 0
-            if pending:
+            if pending and report.stopped:
+                writer.commit(mergetype=NO_MERGE)  # quick: merging can wait for the next start
+            elif pending:
                 # After a bulk load, merge the segments: fewer segments, faster searches.
                 writer.commit(optimize=total > COMMIT_EVERY)
             else:

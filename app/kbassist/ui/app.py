@@ -58,4 +58,6 @@ def run(kb: str | None = None) -> int:
         app.clipboard().clear()  # Qt's offscreen clipboard crashes at exit while it owns mime data
     window.engine.close()
     window.recorder.close()
+    del window
+    app.shutdown()
     return int(code)

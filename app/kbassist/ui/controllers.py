@@ -139,6 +139,12 @@ class IndexController(QObject):
     def _changed(self, _path: str) -> None:
         self._debounce.start()
 
+    def stop(self) -> None:
+        """Quit-time: no more updates; one that is running ends at the next file, keeping its work."""
+        self._debounce.stop()
+        self.runner.close()
+        self.engine.stop_updates()
+
     def update(self) -> None:
         if self.running:
             self._again = True  # one more pass when this one ends, to pick up what changed meanwhile
@@ -167,6 +173,8 @@ class IndexController(QObject):
 
     @staticmethod
     def _describe(report: UpdateReport) -> str:
+        if report.stopped:
+            return "Indexing stopped"
         if report.rebuilt:
             return f"Index rebuilt in {report.seconds:.1f}s"
         if report.touched:

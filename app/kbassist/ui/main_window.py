@@ -689,10 +689,13 @@ class MainWindow(QMainWindow):
         state.sync()
 
     def shutdown_workers(self) -> None:
+        """Stop background work before the core closes: no new jobs, a running index build ends early."""
+        self.index.stop()
         for controller in (self.suggest, self.searcher):
             controller.cancel()
-            controller.runner.wait(10_000)
-        self.index.runner.wait(60_000)
+            controller.runner.close()
+        for runner in (self.suggest.runner, self.searcher.runner, self.index.runner):
+            runner.wait(30_000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._record_search()

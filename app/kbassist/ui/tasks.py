@@ -53,6 +53,7 @@ class TaskRunner(QObject):
         self._relay.done.connect(self.finished)
         self._relay.failed.connect(self.failed)
         self._callbacks: dict[int, tuple[Callable[[Any], None] | None, Callable[[Exception], None] | None]] = {}
+        self.closed = False
         self.finished.connect(self._dispatch_done)
         self.failed.connect(self._dispatch_failed)
 
@@ -62,6 +63,9 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
     ) -> int:
+        """Queue `fn`; its outcome reaches `on_done` or `on_error` on the UI thread. Ignored once closed."""
+        if self.closed:
+            return 0
         ticket = next(self._tickets)
         self._callbacks[ticket] = (on_done, on_error)
         self.pool.start(_Job(ticket, fn, self._relay))
@@ -76,6 +80,11 @@ class TaskRunner(QObject):
         _, on_error = self._callbacks.pop(ticket, (None, None))
         if on_error and isinstance(error, Exception):
             on_error(error)
+
+    def close(self) -> None:
+        """Take no more work and drop what has not started (shutdown): nothing may run after the core closes."""
+        self.closed = True
+        self.pool.clear()
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until queued work is done (shutdown and tests only)."""
