@@ -1,5 +1,7 @@
 """Case analysis: entities from real-looking tickets; history and signatures kept out of the topic."""
 
+import pytest
+
 from kbassist.search.case import analyse_case
 from kbassist.search.entities import find_amounts, find_codes, find_ids
 
@@ -68,6 +70,40 @@ def test_names_from_introductions_and_sign_offs() -> None:
     signed = "The reader will not connect to wifi at all.\nTried everything.\n\nCheers,\nAmara Okafor\n"
     assert analyse_case(signed).entities.customer_name == "Amara Okafor"
     assert analyse_case("why is my payout late").entities.customer_name is None
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Refund failed twice.\n\nMit freundlichen Grüßen\nThomas Becker", "Thomas Becker"),
+        ("Le virement n'est pas arrivé.\n\nCordialement,\nÉlodie Marchand", "Élodie Marchand"),
+        ("El reembolso no llegó.\nSaludos, Lucía", "Lucía"),
+        ("payout late again, third time this month\n\n— Priya", "Priya"),
+        ("Thanks, Marco", "Marco"),
+        ("This is Dave from Acme. Our payouts stopped.", "Dave"),
+        ("返金がまだ届きません。\n山田と申します。", "山田"),
+    ],
+)
+def test_names_in_other_languages_and_styles(text: str, name: str) -> None:
+    assert analyse_case(text).entities.customer_name == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, confused here. My payout is wrong",
+        "I'm confused why the refund failed",
+        "This is Wrong. Charged twice for one order.",
+        "Hello,\nno developer on our side can fix this.\nThanks",
+        "Regards, the dev team",
+        "Webhook fails.\n\nBest regards,\nSent from my iPhone",
+        "Cheers!\nAcme Support",
+        "Hi,\nI am Getting error card_declined on every attempt",
+    ],
+)
+def test_phrases_are_not_names(text: str) -> None:
+    """Real reports gave "confused", "wrong" and "no developer" as names when the pattern ignored case."""
+    assert analyse_case(text).entities.customer_name is None
 
 
 def test_placeholder_values_from_case() -> None:

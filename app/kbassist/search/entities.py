@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,6 +16,7 @@ from kbassist.content.stripe import (
     SECRET_PATTERN,
     id_kind,
 )
+from kbassist.search.text import common_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,39 +124,51 @@ AMOUNT_PATTERN = re.compile(
 )
 EMAIL_PATTERN = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 
-_NAME_WORD = r"[A-ZÀ-Ý][a-zà-ÿ'’-]+"
-_NAME = rf"{_NAME_WORD}(?:\s+(?:de\s+|van\s+|von\s+|da\s+)?{_NAME_WORD}){{0,2}}"
+# A name word is capitalised as written: the intro phrases are matched without regard to case, the name
+# itself with it, so "i'm confused" or "Hi, wrong charge" never yields a name. (Compiled with re.I the
+# capital class matched any word: every "name" found in real reports was a phrase such as "confused".)
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?"
+_PARTICLE = r"(?:de|da|do|dos|van|von|der|den|del|di|la|le|ter|bin|al)"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,2}}"
+_CJK_NAME = r"[\u4e00-\u9fff\u3005]{1,4}(?:[ \u3000]?[\u4e00-\u9fff\u3005]{1,4})?"
 NAME_INTRO = re.compile(
-    rf"\b(?:my name is|my name's|this is|i am|i'm|name:)\s+(?P<name>{_NAME})"
-    r"(?=\s*(?:,|\.|from\b|at\b|here\b|and\b|\(|$|\n))",
-    re.I | re.M,
+    r"(?i:\b(?:my name is|my name's|mein name ist|ich heiße|je m'appelle|je suis|me llamo|mi nombre es|"
+    r"meu nome é|mi chiamo|mijn naam is|hier ist|this is|here is|ich bin|i am|i'm|name:))[ \t]+"
+    rf"(?P<name>{_NAME})"
+    r"(?=[ \t]*(?:,|\.(?!\w)|!|\(|$|\n|(?i:from|at|with|of|von|de|bei|here|hier|and|und|et|y)\b))",
+    re.M,
 )
-SIGN_OFF = re.compile(
-    r"^\s*(?:thanks|thank you|thanks again|many thanks|best|best regards|kind regards|warm regards|regards|"
-    r"cheers|sincerely|yours sincerely|respectfully|br|cordialement|saludos|grüße|mfg)[\s,.!]*$",
-    re.I,
+# Introductions where the phrase alone is weak ("This is Wrong", "I'm Sorry"): the name must not be an
+# everyday English word unless a "from <company>" or "here" confirms it.
+_WEAK_INTRO = re.compile(r"(?i:this is|here is|i am|i'm|ich bin|je suis|hier ist)[ \t]+$")
+_CONFIRMED = re.compile(r"[ \t]+(?i:from|at|von|de|bei|here|hier)\b")
+JA_INTRO = re.compile(rf"(?P<name>{_CJK_NAME})(?:と申します|と言います)")
+_SIGN_OFF_WORDS = (
+    r"thanks|thank you|thanks again|thanks in advance|many thanks|thx|best|best regards|best wishes|kind regards|"
+    r"warm regards|warmly|regards|cheers|sincerely|yours sincerely|yours truly|respectfully|br|all the best|"
+    r"cordialement|bien cordialement|bien à vous|merci|merci d'avance|merci beaucoup|salutations|bonne journée|"
+    r"mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|freundliche grüsse|viele grüße|"
+    r"viele grüsse|beste grüße|liebe grüße|grüße|grüsse|gruß|danke|vielen dank|lg|vg|mfg|"
+    r"saludos|un saludo|saludos cordiales|atentamente|gracias|muchas gracias|cordialmente|"
+    r"atenciosamente|obrigado|obrigada|abraços|cumprimentos|"
+    r"met vriendelijke groet|vriendelijke groet|met vriendelijke groeten|groeten|groetjes|mvg|bedankt|"
+    r"cordiali saluti|distinti saluti|saluti|grazie|grazie mille|un saluto|"
+    r"よろしくお願いします|よろしくお願いいたします|宜しくお願いします|宜しくお願い致します|よろしくお願い致します"
 )
+SIGN_OFF = re.compile(rf"^\s*(?:{_SIGN_OFF_WORDS})[\s,.!。、]*$", re.I)
+# "Thanks, Priya" on one line; "— Marco" or "-- Sam" alone near the end.
+SIGN_OFF_INLINE = re.compile(rf"^\s*(?i:{_SIGN_OFF_WORDS})[ \t]*[,.!–—-][ \t]*(?P<name>{_NAME})[ \t]*[.!]?\s*$")
+DASH_NAME = re.compile(rf"^\s*(?:[—–~]|-{{1,2}})[ \t]*(?P<name>{_NAME})[ \t]*$")
 NOT_NAMES = frozenset(
-    {
-        "Support",
-        "Stripe",
-        "Team",
-        "Customer",
-        "Merchant",
-        "Admin",
-        "Billing",
-        "Finance",
-        "Sales",
-        "Hello",
-        "Thanks",
-        "Sent",
-        "Regards",
-        "Best",
-        "The",
-        "Our",
-        "Dear",
-    }
+    """
+    support stripe team customer customers merchant admin billing finance sales hello hi hey thanks thank sent
+    regards best the our dear accounts account accounting office shop store dev developer developers devs
+    engineering ops operations management manager owner founder ceo cto cfo inc ltd llc gmbh sarl sas bv srl
+    co company corp group help desk service services payments payment refunds dashboard api iphone android
+    mobile outlook gmail note ps update edit urgent issue bug error warning info hallo bonjour hola ciao
+    """.split()
 )
+SIGNATURE_TAIL = 8  # lines from the end where a "— Name" sign-off is believed
 
 
 def find_ids(text: str) -> list[FoundId]:
@@ -219,31 +233,50 @@ def find_emails(text: str, exclude_domains: tuple[str, ...] = ("stripe.com",)) -
     return out
 
 
-def _clean_name(candidate: str) -> str | None:
-    words = [w for w in candidate.split() if w]
-    if not words or any(w.strip(".,") in NOT_NAMES for w in words) or len(words) > 4:
+def _clean_name(candidate: str, strict: bool = False) -> str | None:
+    """The candidate as a name, or None when any of its words is a role, a company word or (strict) plain English."""
+    words = [w.strip(" ,.") for w in candidate.split() if w.strip(" ,.")]
+    if not words or len(words) > 4:
         return None
-    return " ".join(words).strip(" ,.")
+    lowered = [w.lower() for w in words]
+    if any(w in NOT_NAMES for w in lowered):
+        return None
+    if strict and len(words) == 1 and lowered[0] in common_words():
+        return None
+    return " ".join(words)
+
+
+def _sign_off_candidates(lines: list[str]) -> Iterator[str]:
+    """Where a writer's name stands: under a sign-off ("Best regards,\nThomas Becker"), on its line
+    ("Thanks, Priya"), or after a dash near the end ("— Marco")."""
+    tail_start = max(len(lines) - SIGNATURE_TAIL, 0)
+    for i, line in enumerate(lines):
+        if match := SIGN_OFF_INLINE.match(line):
+            yield match.group("name")
+        if SIGN_OFF.match(line):
+            nxt = next((ln for ln in lines[i + 1 : i + 3] if ln), "").strip(" ,.。")
+            if re.fullmatch(_NAME, nxt) or re.fullmatch(_CJK_NAME, nxt):
+                yield nxt
+        if i >= tail_start and (match := DASH_NAME.match(line)):
+            yield match.group("name")
 
 
 def find_customer_name(main_text: str, signature: str, header_name: str | None = None) -> str | None:
-    """The writer's name: from the sender header, a self-introduction, or the line after a sign-off."""
+    """The writer's name: from the sender header, a self-introduction, or a sign-off.
+
+    A wrong name in a greeting is worse than none, so every path asks for a capitalised name in a place
+    where names stand, and refuses role and company words.
+    """
     if header_name:
         name = _clean_name(re.sub(r"[\"']", "", header_name))
         if name and re.fullmatch(_NAME, name):
             return name
     for match in NAME_INTRO.finditer(main_text):
-        name = _clean_name(match.group("name"))
-        if name:
+        before = main_text[: match.start("name")]
+        weak = bool(_WEAK_INTRO.search(before)) and not _CONFIRMED.match(main_text, match.end("name"))
+        if name := _clean_name(match.group("name"), strict=weak):
             return name
+    if match := JA_INTRO.search(main_text):
+        return match.group("name")
     lines = [ln.strip() for ln in (main_text + "\n" + signature).splitlines()]
-    for i, line in enumerate(lines):
-        if SIGN_OFF.match(line):
-            for nxt in lines[i + 1 : i + 3]:
-                if nxt and re.fullmatch(_NAME, nxt.strip(" ,.")):
-                    name = _clean_name(nxt)
-                    if name:
-                        return name
-                if nxt:
-                    break
-    return None
+    return next(filter(None, map(_clean_name, _sign_off_candidates(lines))), None)
