@@ -12,6 +12,7 @@ from kbassist.content.stripe import (
     ALL_CODES,
     CODE_IN_TEXT,
     DECLINE_CODES,
+    GENERIC_CODES,
     ID_PATTERN,
     SECRET_PATTERN,
     id_kind,
@@ -55,7 +56,7 @@ class Entities:
         for found in self.ids:
             counts[found.product] = counts.get(found.product, 0) + 2
         for code in self.codes:
-            product = ALL_CODES.get(code)
+            product = None if code in GENERIC_CODES else ALL_CODES.get(code)
             if product:
                 counts[product] = counts.get(product, 0) + 2
         return sorted(counts, key=lambda p: -counts[p])
@@ -127,7 +128,10 @@ EMAIL_PATTERN = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"
 # A name word is capitalised as written: the intro phrases are matched without regard to case, the name
 # itself with it, so "i'm confused" or "Hi, wrong charge" never yields a name. (Compiled with re.I the
 # capital class matched any word: every "name" found in real reports was a phrase such as "confused".)
-_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:-[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?"
+# Capitals and letters of every Latin, Greek and Cyrillic script: Petrović, Rāwiri, O'Connell, Ji-woo.
+_UPPER = "[" + "".join(re.escape(chr(c)) for c in range(0x41, 0x530) if chr(c).isupper()) + "]"
+_LETTERS = r"[^\W\d_]"
+_NAME_WORD = rf"{_UPPER}{_LETTERS}*(?:['’]{_UPPER}{_LETTERS}+)?(?:-{_LETTERS}+)?"
 _PARTICLE = r"(?:de|da|do|dos|van|von|der|den|del|di|la|le|ter|bin|al)"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,2}}"
 _CJK_NAME = r"[\u4e00-\u9fff\u3005]{1,4}(?:[ \u3000]?[\u4e00-\u9fff\u3005]{1,4})?"
@@ -150,15 +154,25 @@ _SIGN_OFF_WORDS = (
     r"mit freundlichen grüßen|mit freundlichen grüssen|freundliche grüße|freundliche grüsse|viele grüße|"
     r"viele grüsse|beste grüße|liebe grüße|grüße|grüsse|gruß|danke|vielen dank|lg|vg|mfg|"
     r"saludos|un saludo|saludos cordiales|atentamente|gracias|muchas gracias|cordialmente|"
-    r"atenciosamente|obrigado|obrigada|abraços|cumprimentos|"
-    r"met vriendelijke groet|vriendelijke groet|met vriendelijke groeten|groeten|groetjes|mvg|bedankt|"
+    r"atenciosamente|obrigado|obrigada|abraços|abraço|cumprimentos|"
+    r"met vriendelijke groet|vriendelijke groet|met vriendelijke groeten|groeten|groet|groetjes|mvg|bedankt|"
+    r"mvh|med vänlig hälsning|vänliga hälsningar|hälsningar|venlig hilsen|pozdrawiam|"
     r"cordiali saluti|distinti saluti|saluti|grazie|grazie mille|un saluto|"
     r"よろしくお願いします|よろしくお願いいたします|宜しくお願いします|宜しくお願い致します|よろしくお願い致します"
 )
 SIGN_OFF = re.compile(rf"^\s*(?:{_SIGN_OFF_WORDS})[\s,.!。、]*$", re.I)
+# For names only: a closing line that starts like a sign-off ("Thanks for your time,", "Thanks a lot in
+# advance,"). The name must then stand alone on the next line, so a sentence that merely starts with
+# "Thanks" gives nothing.
+SIGN_OFF_LEAD = re.compile(
+    rf"^\s*(?:(?i:{_SIGN_OFF_WORDS})\b.{{0,70}}|.{{0,40}}(?:よろしく|宜しく)お願い(?:いた|致)?します[。！!]*)$"
+)
 # "Thanks, Priya" on one line; "— Marco" or "-- Sam" alone near the end.
 SIGN_OFF_INLINE = re.compile(rf"^\s*(?i:{_SIGN_OFF_WORDS})[ \t]*[,.!–—-][ \t]*(?P<name>{_NAME})[ \t]*[.!]?\s*$")
-DASH_NAME = re.compile(rf"^\s*(?:[—–~]|-{{1,2}})[ \t]*(?P<name>{_NAME})[ \t]*$")
+DASH_NAME = re.compile(rf"^\s*(?:[—–~]|-{{1,2}})[ \t]*(?P<name>{_NAME})[ \t]*(?:[,|/][^\n]*)?$")
+# The name line of a signature may carry a role: "Ioana, platform ops", "Wei Zhang | Payments".
+NAME_LINE = re.compile(rf"(?P<name>{_NAME})[ \t]*(?:[,|/–—][^\n]*)?")
+CJK_NAME_LINE = re.compile(rf"(?P<name>{_CJK_NAME})")
 NOT_NAMES = frozenset(
     """
     support stripe team customer customers merchant admin billing finance sales hello hi hey thanks thank sent
@@ -241,24 +255,49 @@ def _clean_name(candidate: str, strict: bool = False) -> str | None:
     lowered = [w.lower() for w in words]
     if any(w in NOT_NAMES for w in lowered):
         return None
-    if strict and len(words) == 1 and lowered[0] in common_words():
+    if strict and any(w in common_words() for w in lowered):
         return None
     return " ".join(words)
 
 
-def _sign_off_candidates(lines: list[str]) -> Iterator[str]:
-    """Where a writer's name stands: under a sign-off ("Best regards,\nThomas Becker"), on its line
-    ("Thanks, Priya"), or after a dash near the end ("— Marco")."""
+def _name_after(lines: list[str]) -> str | None:
+    """The name on the first line or two after a sign-off, with any role after a comma cut off."""
+    for line in [ln for ln in lines[:3] if ln][:2]:
+        text = line.strip(" .。")
+        if (match := NAME_LINE.fullmatch(text)) or (match := CJK_NAME_LINE.fullmatch(text)):
+            return match.group("name")
+    return None
+
+
+def _sign_off_candidates(lines: list[str]) -> Iterator[tuple[str, bool]]:
+    """Where a writer's name stands, with whether it must pass the plain-English check: under a sign-off
+    ("Best regards,\nThomas Becker"), on its line ("Thanks, Priya"), after a dash near the end
+    ("— Marco"), or as the first line of a signature block that ends the mail ("Priyanka Rao\nWeb team")."""
     tail_start = max(len(lines) - SIGNATURE_TAIL, 0)
     for i, line in enumerate(lines):
         if match := SIGN_OFF_INLINE.match(line):
-            yield match.group("name")
-        if SIGN_OFF.match(line):
-            nxt = next((ln for ln in lines[i + 1 : i + 3] if ln), "").strip(" ,.。")
-            if re.fullmatch(_NAME, nxt) or re.fullmatch(_CJK_NAME, nxt):
-                yield nxt
+            yield match.group("name"), False
+        if (SIGN_OFF.match(line) or (i >= tail_start and SIGN_OFF_LEAD.match(line))) and (
+            name := _name_after(lines[i + 1 : i + 4])
+        ):
+            yield name, False
         if i >= tail_start and (match := DASH_NAME.match(line)):
-            yield match.group("name")
+            yield match.group("name"), False
+    block = _last_block(lines)
+    if block and (match := NAME_LINE.fullmatch(block[0].strip(" ."))):
+        name = match.group("name")
+        if len(name.split()) >= 2 or len(block) >= 2:  # a lone word alone at the end may be anything
+            yield name, True
+
+
+def _last_block(lines: list[str]) -> list[str]:
+    """The last paragraph when it is short enough to be a signature (1-4 lines after a blank line)."""
+    while lines and not lines[-1]:
+        lines = lines[:-1]
+    if "" not in lines:
+        return []
+    block = lines[len(lines) - lines[::-1].index("") :]
+    return block if 1 <= len(block) <= 4 and all(len(ln) <= 60 for ln in block) else []
 
 
 def find_customer_name(main_text: str, signature: str, header_name: str | None = None) -> str | None:
@@ -278,5 +317,8 @@ def find_customer_name(main_text: str, signature: str, header_name: str | None =
             return name
     if match := JA_INTRO.search(main_text):
         return match.group("name")
-    lines = [ln.strip() for ln in (main_text + "\n" + signature).splitlines()]
-    return next(filter(None, map(_clean_name, _sign_off_candidates(lines))), None)
+    lines = [ln.strip() for ln in (main_text + "\n\n" + signature).splitlines()]
+    for candidate, strict in _sign_off_candidates(lines):
+        if name := _clean_name(candidate, strict=strict):
+            return name
+    return None
