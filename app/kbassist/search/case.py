@@ -26,6 +26,8 @@ from kbassist.search.entities import (
     find_emails,
     find_ids,
 )
+from kbassist.search.glossary import carry_across
+from kbassist.search.language import Language, detect_language
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
@@ -66,6 +68,8 @@ class CaseAnalysis:
     signature: str = ""
     entities: Entities = field(default_factory=Entities)
     terms: list[WeightedTerm] = field(default_factory=list)
+    language: Language = field(default_factory=lambda: Language("en", 0.0))
+    topic: str = ""  # subject and new message as the English KB can match them (see glossary.carry_across)
 
     @property
     def products(self) -> list[str]:
@@ -90,11 +94,16 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnal
         emails=find_emails(everything),
         customer_name=find_customer_name(main, signature, sender_name),
     )
+    language = detect_language(f"{subject}\n{main}")
+    topic_subject, topic_main = subject, main
+    if not language.is_english:  # what the English KB can match: glossary words in English, stop words gone
+        topic_subject, topic_main = carry_across(subject, language.code), carry_across(main, language.code)
     terms = weigh_terms(
-        [(subject, SUBJECT_WEIGHT), (main, MAIN_WEIGHT), (quoted, QUOTED_WEIGHT)],
+        [(topic_subject, SUBJECT_WEIGHT), (topic_main, MAIN_WEIGHT), (quoted, QUOTED_WEIGHT)],
         synonyms or load_synonyms(),
     )
-    return CaseAnalysis(subject, main, quoted, signature, entities, terms)
+    topic = f"{topic_subject}\n{topic_main}"
+    return CaseAnalysis(subject, main, quoted, signature, entities, terms, language, topic)
 
 
 def eml_to_text(raw: bytes) -> str:
@@ -232,3 +241,9 @@ def _noise(word: str) -> bool:
         return len(word) != 3
     letters = sum(c.isalpha() for c in word)
     return letters < len(word) / 2 or len(word) > 40
+
+
+def case_text_for_embedding(case: CaseAnalysis) -> str:
+    """The subject and new message in prose: logs, IDs and URLs carry no sentence meaning for the model."""
+    lines = [ln for ln in case.topic.splitlines() if ln.strip()]
+    return re.sub(r"\s+", " ", _scrub("\n".join(lines))).strip()
