@@ -42,6 +42,19 @@ def _literal(dumper: yaml.Dumper, data: str) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
 
 
+def write_set(cases: list[dict], out: Path) -> None:
+    """Write the set in a fixed key order, texts as literal blocks, under the header."""
+    yaml.add_representer(_Literal, _literal)
+    ordered = []
+    for case in sorted(cases, key=lambda c: c["id"]):
+        row = {k: case[k] for k in ORDER if k in case}
+        row.update({k: v for k, v in case.items() if k not in row})
+        row["text"] = _Literal(str(row["text"]).rstrip() + "\n")
+        ordered.append(row)
+    header = (Path(__file__).with_name("field_header.txt")).read_text("utf-8")
+    out.write_text(header + yaml.dump(ordered, allow_unicode=True, sort_keys=False, width=110), "utf-8")
+
+
 def main(parts_dir: Path, out: Path) -> int:
     cases = []
     seen_sources: set[str] = set()
@@ -66,19 +79,8 @@ def main(parts_dir: Path, out: Path) -> int:
     for case in cases:
         if case["id"] in existing:
             case["split"] = existing[case["id"]]
-    yaml.add_representer(_Literal, _literal)
-    ordered = []
-    for case in sorted(cases, key=lambda c: c["id"]):
-        row = {k: case[k] for k in ORDER if k in case}
-        row.update({k: v for k, v in case.items() if k not in row})
-        row["text"] = _Literal(str(row["text"]).rstrip() + "\n")
-        ordered.append(row)
-    if not cases:
-        print(f"no part*.yaml files in {parts_dir}: nothing to merge", file=sys.stderr)
-        return 1
-    header = (Path(__file__).with_name("field_header.txt")).read_text("utf-8")
-    out.write_text(header + yaml.dump(ordered, allow_unicode=True, sort_keys=False, width=110), "utf-8")
-    print(f"{len(ordered)} cases -> {out}", file=sys.stderr)
+    write_set(cases, out)
+    print(f"{len(cases)} cases -> {out}", file=sys.stderr)
     return 0
 
 
