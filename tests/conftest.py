@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +15,50 @@ REPO = Path(__file__).resolve().parents[1]
 BUNDLED_KB = REPO / "kb"
 
 
+@pytest.fixture(scope="session")
+def bundled_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled KB's embedding cache, computed once per run by the real model (about 10 s).
+
+    Every test's home starts with a copy, so an engine on the bundled KB ranks with its vectors at once,
+    as an installed app does after its first start, instead of embedding the KB again in every test.
+    """
+    from kbassist.search.dense import Embedder, build_table, cache_file
+    from kbassist.search.index import KbIndex
+
+    home = tmp_path_factory.mktemp("vectors-home")
+    saved = os.environ.get("KBASSIST_HOME")
+    os.environ["KBASSIST_HOME"] = str(home)
+    try:
+        index = KbIndex(BUNDLED_KB, home / "index")
+        index.update()
+        with index.searcher() as searcher:
+            stored = list(searcher.all_stored_fields())
+        index.close()
+        embedder = Embedder()
+        build_table(stored, embedder)
+        return cache_file(embedder.version)
+    finally:
+        if saved is None:
+            os.environ.pop("KBASSIST_HOME", None)
+        else:
+            os.environ["KBASSIST_HOME"] = saved
+
+
 @pytest.fixture(autouse=True)
-def kbassist_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Send every folder KB Assist writes to a temporary home; never touch the user's real folders."""
-    home = tmp_path / "home"
+def kbassist_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, bundled_vectors: Path
+) -> Path:
+    """Send every folder KB Assist writes to a temporary home; never touch the user's real folders.
+
+    The home sits beside the test's tmp_path, not in it, so a test that checks what its own folder holds
+    sees only its files.
+    """
+    home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("KBASSIST_HOME", str(home))
     monkeypatch.delenv("KBASSIST_KB", raising=False)
+    seeded = home / "cache" / "vectors" / bundled_vectors.name
+    seeded.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(bundled_vectors, seeded)
     return home
 
 

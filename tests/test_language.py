@@ -52,7 +52,7 @@ def test_german_words_are_not_spell_corrected_into_english(bundled_engine: Searc
 def test_a_spanish_case_finds_its_product_through_the_glossary(bundled_engine: SearchEngine) -> None:
     result = bundled_engine.suggest(
         "Buenas tardes, hice un reembolso a un cliente hace diez días y todavía no le aparece en su tarjeta. "
-        "¿Cuánto tarda normalmente? Saludos, Lucía"
+        "¿Cuánto tarda normalmente?\nSaludos, Lucía"
     )
     assert result.case.language.code == "es"
     assert result.to_json()["case"]["language"] == "es"

@@ -80,7 +80,9 @@ def test_realistic_case_ranks_the_right_article_and_macro(
     assert macros & set(top_macros), f"macros {top_macros}, wanted one of {macros}"
     if product:
         assert result.articles[0].product == product
-    assert result.confidence == "high"
+        assert result.confidence == "high"
+    # A case whose right answers lie in two products (product None) may be shown as leads: the candidates
+    # disagree on the product, which is what "low" says (the field set's confidence calibration).
     for suggestion in result.articles + result.macros:
         assert suggestion.why
 

@@ -32,7 +32,9 @@ QUERIES = [
     ("currency conversion", {"reporting-currency-conversion"}),
     ("3d secure", {"authentication-sca-exemptions", "authentication-liability-shift"}),
     ("chargebak evidence", {"disputes-submitting-evidence"}),  # a typo the synonyms and speller don't fix
-    ("terminal reader off", {"terminal-reader-not-connecting"}),  # the last word still being typed
+    # The last word still being typed. "off" is also a word of its own; since the KB has an article about
+    # a Bluetooth reader that is off or not found after a reboot, that one answers too.
+    ("terminal reader off", {"terminal-reader-not-connecting", "terminal-bluetooth-reader-reconnect-after-restart"}),
     ("refund statem", {"refunds-refund-timeline"}),
     ("webhook sign", {"webhooks-signature-verification-failed"}),
     ("instant pay", {"payouts-instant-payouts"}),

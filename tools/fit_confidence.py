@@ -1,9 +1,15 @@
-"""Fit the confidence model (kbassist.search.confidence) on the field set's tune split, and print it.
+"""Fit the confidence model (kbassist.search.confidence) on the tuning cases, and print it.
 
-Only `tune` is read. The label is "answerable and the top article is in the case's product"; the fit is an
-L2-regularised logistic regression (Newton steps in numpy), features standardised for the fit and the
-weights mapped back. The threshold printed is the lowest at which, on tune, the share of confident cases
-with the right product reaches TARGET_PRECISION.
+Two sets are read: the field set's `tune` split and the older tuning set (tests/eval/cases.yaml). The
+tune split alone misleads: its KB gaps were filled with articles written for those very cases, so its
+answerable cases match far better (median coverage 0.67) than cases the KB was not written for (0.51 on
+the older set), and a model fitted on it alone calls half of those unsure. The field `test` split and
+tests/eval/holdout.yaml are never read.
+
+The label is "answerable and the top article is in the case's product"; the fit is an L2-regularised
+logistic regression (Newton steps in numpy), features standardised for the fit and the weights mapped
+back. The threshold printed is the lowest at which, on these cases, the share of confident cases with the
+right product reaches TARGET_PRECISION (0.94: the 0.92 target plus two points of room).
 
     python tools/fit_confidence.py [--field tests/eval/field.yaml]
 """
@@ -18,23 +24,36 @@ import numpy as np
 
 from kbassist.search import confidence
 from kbassist.search.engine import SearchEngine
+from kbassist.search.evaluation import load_cases
 from kbassist.search.field_eval import load_field_cases
 
-TARGET_PRECISION = 0.92
+# The issue's target is 0.92 on the test split; the threshold is chosen for 0.94 on tune, two points of
+# room for cases it has not seen (decided before the test split was measured).
+TARGET_PRECISION = 0.94
 L2 = 1.0
 
 
-def collect(engine: SearchEngine, field: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+def labelled(engine: SearchEngine, field: Path, tuning: Path) -> list[tuple[str, bool, set[str]]]:
+    """(text, answerable, right products) from the field set's tune split and the older tuning set."""
+    out = [(c.text, c.answerable, set(c.products)) for c in load_field_cases(field, "tune")]
+    product_of = {item.id: item.product for item in engine.index.all_items()}
+    for case in load_cases(tuning):
+        wanted = {product_of[i] for i in (*case.articles, *case.also) if i in product_of}
+        out.append((case.text, bool(case.articles), wanted))
+    return out
+
+
+def collect(engine: SearchEngine, field: Path, tuning: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     rows, labels, unanswerable = [], [], []
     names = list(confidence.WEIGHTS)
-    for case in load_field_cases(field, "tune"):
-        analysis, articles, _macros, keys = engine.rank(case.text)
+    for text, answerable, products in labelled(engine, field, tuning):
+        analysis, articles, _macros, keys = engine.rank(text)
         if not articles or len(keys) < confidence.MIN_KEY_TERMS:
             continue
         s = confidence.signals(articles, analysis.products, len(keys), analysis.language.is_english)
         rows.append([s.as_dict()[n] for n in names])
-        labels.append(case.answerable and articles[0].product in case.products)
-        unanswerable.append(not case.answerable)
+        labels.append(answerable and articles[0].product in products)
+        unanswerable.append(not answerable)
     return np.array(rows), np.array(labels, dtype=float), np.array(unanswerable), names
 
 
@@ -56,10 +75,11 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--field", default=Path(__file__).resolve().parents[1] / "tests" / "eval" / "field.yaml")
+    parser.add_argument("--tuning", default=Path(__file__).resolve().parents[1] / "tests" / "eval" / "cases.yaml")
     args = parser.parse_args()
     engine = SearchEngine(Path(__file__).resolve().parents[1] / "kb")
     engine.update()
-    x, y, unanswerable, names = collect(engine, Path(args.field))
+    x, y, unanswerable, names = collect(engine, Path(args.field), Path(args.tuning))
     engine.close()
     weights, intercept = fit(x, y)
     p = 1 / (1 + np.exp(-(x @ weights + intercept)))

@@ -53,13 +53,17 @@ def _engine(args: argparse.Namespace, progress: bool = False) -> tuple[SearchEng
     engine = SearchEngine(_kb_root(args))
     show = progress and not args.json and sys.stderr.isatty()
 
+    printed: list[bool] = []
+
     def report(done: int, total: int, rel: str) -> None:
         if show and total:
             sys.stderr.write(f"\rIndexing {done}/{total} {rel[:60]:<60}")
             sys.stderr.flush()
+            printed.append(True)
 
     update = engine.update(report)
-    if show and update.touched:
+    engine.prepare_dense(report)  # a first run embeds the KB once (about 8 s for the bundled one)
+    if printed:
         sys.stderr.write("\n")
     for message in engine.index.messages:
         sys.stderr.write(f"kbassist: {message}\n")
@@ -284,10 +288,15 @@ DEFAULT_CASES = paths.bundled_kb().parent / "tests" / "eval" / "cases.yaml"
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from kbassist.search.evaluation import evaluate, format_report, load_cases
+    from kbassist.search.field_eval import is_field_set
 
     cases_file = Path(args.cases) if args.cases else DEFAULT_CASES
     if not cases_file.is_file():
         raise CliError(f"evaluation cases not found: {cases_file} (give --cases FILE)")
+    if is_field_set(cases_file):
+        return _eval_field(args, cases_file)
+    if args.split:
+        raise CliError(f"--split applies to a field set with tune/test splits; {cases_file} has none")
     try:
         cases = load_cases(cases_file)
     except (ValueError, KeyError, TypeError) as exc:
@@ -304,6 +313,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.misses:
             for miss in report.misses:
                 out.write(f"miss: {miss}\n")
+
+    _emit(args, data, text)
+    return 0
+
+
+def _eval_field(args: argparse.Namespace, cases_file: Path) -> int:
+    from kbassist.search.field_eval import evaluate_field, format_field_report, load_field_cases
+
+    try:
+        cases = load_field_cases(cases_file, args.split)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
+    if not cases:
+        raise CliError(f"no cases in split {args.split!r} of {cases_file}")
+    engine, _ = _engine(args)
+    report = evaluate_field(engine, cases, args.split or "all")
+    engine.close()
+    data = report.to_json()
+    if not args.misses:
+        data.pop("per_case")
+
+    def text(out: TextIO) -> None:
+        out.write(format_field_report(report) + "\n")
+        if args.misses:
+            for row in report.per_case:
+                if not set(row["got_articles"]) & set(row["want_articles"]):
+                    out.write(f"miss: {row}\n")
 
     _emit(args, data, text)
     return 0
@@ -373,6 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")
     p.add_argument("--cases", metavar="FILE", help="labelled cases (YAML; default: tests/eval/cases.yaml)")
     p.add_argument("--misses", action="store_true", help="also list the cases the top 3 missed")
+    p.add_argument("--split", choices=("tune", "test"), help="field set only: measure one split")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")

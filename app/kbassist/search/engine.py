@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
-from kbassist.search.case import CaseAnalysis, analyse_case
+from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.collect import collect_words, scoring_cache
+from kbassist.search.confidence import Confidence, decide
+from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.ranking import (
     KeyTerm,
@@ -25,13 +30,18 @@ from kbassist.search.ranking import (
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 
-Confidence = Literal["high", "low", "none"]
-# The top article must match at least this share of the case's key-term weight to be shown as an answer
-# rather than a guess (unless the case's IDs or codes point to its product). Calibrated with `kbassist eval`:
-# none-fit cases sit at 0.12-0.30, answered ones mostly above 0.3.
-LOW_COVERAGE = 0.28
-# ... and score at least this much (BM25 units on the bundled KB: none-fit cases 20-45, answered ones mostly 35+).
-LOW_SCORE = 30.0
+log = logging.getLogger(__name__)
+
+MIN_EMBED_WORDS = 3
+# Documents a suggestion may embed itself before answering (about 30 ms each): an edited article or two.
+INLINE_EMBED_LIMIT = 32
+
+
+def _as_counter(progress: Progress | None) -> Callable[[int, int], None] | None:
+    """The index's progress callback (done, total, file) fed by the embedding's (done, total)."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(done, total, "embedding")
 
 
 @dataclass(slots=True)
@@ -74,6 +84,7 @@ class Suggestions:
                 "entities": self.case.entities.to_json(),
                 "key_terms": [k.surface for k in self.key_terms],
                 "confidence": self.confidence,
+                "language": self.case.language.code,
             },
             "articles": [a.to_json() for a in self.articles],
             "macros": [m.to_json() for m in self.macros],
@@ -92,13 +103,29 @@ class SearchHit:
 class SearchEngine:
     """One KB folder's index plus the ranking that uses it; safe to call from worker threads."""
 
-    def __init__(self, kb_root: Path, index_root: Path | None = None, synonyms: Synonyms | None = None) -> None:
+    def __init__(
+        self,
+        kb_root: Path,
+        index_root: Path | None = None,
+        synonyms: Synonyms | None = None,
+        embedder: Embedder | Literal[False] | None = None,
+    ) -> None:
+        """``embedder``: the sentence-embedding model (default: the bundled one); ``False`` ranks lexically only."""
         self.kb_root = Path(kb_root).resolve()
         self.index = KbIndex(self.kb_root, index_root)
         self.synonyms = synonyms or load_synonyms()
+        self.embedder: Embedder | None = None if embedder is False else (embedder or Embedder())
+        self._dense_lock = threading.Lock()
+        self._dense: tuple[object, DenseTable] | None = None  # (the commit's stored documents, their vectors)
 
     def close(self) -> None:
         self.index.close()
+
+    def __enter__(self) -> SearchEngine:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def update(self, progress: Progress | None = None) -> UpdateReport:
         return self.index.update(progress)
@@ -113,7 +140,66 @@ class SearchEngine:
     def get(self, item_id: str) -> KbItem | None:
         return self.index.get(item_id)
 
+    # ------------------------------------------------------------------ dense vectors
+    def dense_table(self, wait: bool = False, progress: Progress | None = None) -> DenseTable | None:
+        """The KB's vectors for the current commit, embedding only documents not seen before.
+
+        Built outside the search lock, once per commit. A suggestion does not wait for more than
+        ``INLINE_EMBED_LIMIT`` documents to be embedded (a first run on a large KB takes minutes): it ranks
+        lexically meanwhile, and ``prepare_dense()`` (run after indexing by the window and `kbassist index`)
+        fills the cache. None when the model cannot be used.
+        """
+        if self.embedder is None:
+            return None
+        stored = self.index.derived("stored_fields", lambda s: list(s.all_stored_fields()))
+        with self._dense_lock:
+            if self._dense is not None and self._dense[0] is stored:
+                return self._dense[1]
+            try:
+                if not wait and missing_count(stored, self.embedder) > INLINE_EMBED_LIMIT:
+                    return None
+                table = build_table(stored, self.embedder, self.index.stopping, _as_counter(progress))
+            except DenseUnavailableError as exc:
+                log.warning("%s; suggestions use keyword matching only", exc)
+                self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
+                self.embedder = None
+                return None
+            if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
+                self._dense = (stored, table)
+            return table
+
+    def prepare_dense(self, progress: Progress | None = None) -> bool:
+        """Embed whatever the KB's vectors lack (run off the UI thread); False when the model is unavailable."""
+        return self.dense_table(wait=True, progress=progress) is not None
+
+    def embed_case(self, case: CaseAnalysis) -> np.ndarray | None:
+        text = case_text_for_embedding(case)
+        if self.embedder is None or sum(w.isalpha() for w in text.split()) < MIN_EMBED_WORDS:
+            return None  # an ID or a greeting alone has no meaning for the model to compare
+        try:
+            return self.embedder.embed([text])[0]
+        except DenseUnavailableError:
+            return None
+
     # ------------------------------------------------------------------ cases
+    def rank(
+        self, case_text: str | bytes, article_limit: int = 10, macro_limit: int = 5
+    ) -> tuple[CaseAnalysis, list[Ranked], list[Ranked], list[KeyTerm]]:
+        """The case read, and its articles and macros ranked with the evidence behind each (no filling)."""
+        case = analyse_case(case_text, self.synonyms)
+        speller = self.index.speller()
+        dense = self.dense_table()
+        similarities = None
+        if dense is not None and (vector := self.embed_case(case)) is not None:
+            similarities = DenseScores(dense, dense.similarities(vector))
+        with self.index.searcher() as searcher:
+            reliance = self.index.derived("macro_reliance", macro_reliance)
+            cache = self.index.derived("scoring", scoring_cache)
+            articles, macros, keys = rank_case(
+                searcher, case, self.synonyms, speller, article_limit, macro_limit, reliance, cache, similarities
+            )
+        return case, articles, macros, keys
+
     def suggest(
         self,
         case_text: str | bytes,
@@ -121,16 +207,9 @@ class SearchEngine:
         article_limit: int = 10,
         macro_limit: int = 5,
     ) -> Suggestions:
-        case = analyse_case(case_text, self.synonyms)
-        speller = self.index.speller()
-        with self.index.searcher() as searcher:
-            reliance = self.index.derived("macro_reliance", macro_reliance)
-            cache = self.index.derived("scoring", scoring_cache)
-            articles, macros, keys = rank_case(
-                searcher, case, self.synonyms, speller, article_limit, macro_limit, reliance, cache
-            )
+        case, articles, macros, keys = self.rank(case_text, article_limit, macro_limit)
         products = list(case.products)
-        result_confidence = self._confidence(articles, products)
+        result_confidence = decide(articles, products, len(keys), case.language.is_english)
         if articles and articles[0].product not in products and result_confidence == "high":
             products.append(articles[0].product)
         values = self.placeholder_values(case, agent)
@@ -145,15 +224,6 @@ class SearchEngine:
             result.macros.append(suggestion)
         result.confidence = result_confidence
         return result
-
-    @staticmethod
-    def _confidence(articles: list[Ranked], evidence_products: list[str]) -> Confidence:
-        if not articles:
-            return "none"
-        top = articles[0]
-        if top.product in evidence_products:
-            return "high"
-        return "high" if top.coverage >= LOW_COVERAGE and top.score >= LOW_SCORE else "low"
 
     @staticmethod
     def _suggestion(ranked: Ranked) -> Suggestion:

@@ -242,6 +242,10 @@ class KbIndex:
         """
         self._stop.set()
 
+    def stopping(self) -> bool:
+        """True once ``stop()`` was called: long work on the index's behalf ends at its next step."""
+        return self._stop.is_set()
+
     def update(self, progress: Progress | None = None) -> UpdateReport:
         """Re-index only files that were added, changed or removed since the last update."""
         with self._write_lock:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from kbassist.content.stripe import ALL_CODES
+from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
 from kbassist.search.case import CaseAnalysis, WeightedTerm
 from kbassist.search.collect import ScoringCache, collect
+from kbassist.search.dense import DenseHit, DenseScores
+from kbassist.search.hybrid import fuse
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
@@ -55,6 +57,8 @@ class Ranked:
     matched: list[str] = field(default_factory=list)  # surfaces of key terms that matched
     coverage: float = 0.0  # share of the case's key-term weight this item matched
     reasons: list[str] = field(default_factory=list)
+    lexical: float = 0.0  # BM25F score of the case query (before fusion and lifts)
+    similarity: float = 0.0  # cosine similarity of the case and the item's embeddings
 
     @property
     def why(self) -> str:
@@ -159,20 +163,22 @@ def rank_case(
     macro_limit: int = 5,
     reliance: Mapping[str, list[MacroRef]] | None = None,
     cache: ScoringCache | None = None,
+    dense: DenseScores | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
-    keys = key_terms(searcher, case.terms, synonyms, speller)
+    # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
+    keys = key_terms(searcher, case.terms, synonyms, speller if case.language.is_english else None)
     codes = list(case.entities.codes)
     prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
     query = build_case_query(keys, codes, prefixes, synonyms)
-    if query is None:
+    if query is None and dense is None:
         return [], [], keys
     weight_of = {k.surface: k.weight for k in keys}
     total_weight = sum(weight_of.values()) or 1.0
     products = case.products
     id_products = {f.product: f.prefix for f in case.entities.ids}
-    code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES}
+    code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES}
 
-    hits = collect(searcher, query, 2 * CANDIDATES, cache)
+    hits = collect(searcher, query, 2 * CANDIDATES, cache) if query is not None else []
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":
@@ -183,11 +189,14 @@ def rank_case(
         code_hits = [c for c in codes if ("codes", c.encode()) in hit.matched_terms()]
         if code_hits:
             ranked.reasons.append("code: " + ", ".join(code_hits))
-        if hit["product"] in products:
-            ranked.score *= 1 + PRODUCT_LIFT
-            evidence = id_products.get(hit["product"]) or code_products.get(hit["product"])
-            ranked.reasons.append(f"product: {hit['product']}" + (f" (from {evidence})" if evidence else ""))
         articles[ranked.id] = ranked
+    if dense is not None:
+        fuse(articles, dense.ranked("article"), _from_dense)
+    for ranked in articles.values():
+        if ranked.product in products:
+            ranked.score *= 1 + PRODUCT_LIFT
+            evidence = id_products.get(ranked.product) or code_products.get(ranked.product)
+            ranked.reasons.append(f"product: {ranked.product}" + (f" (from {evidence})" if evidence else ""))
     _lift_leading_product(articles)
     article_list = sorted(articles.values(), key=lambda r: (-r.score, r.id))
 
@@ -198,6 +207,8 @@ def rank_case(
         ranked = Ranked(hit["id"], "macro", hit["title"], hit["product"], hit.score)
         ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
         macros[ranked.id] = ranked
+    if dense is not None:
+        fuse(macros, dense.ranked("macro"), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.
     if reliance is None:
         reliance = macro_reliance(searcher)
@@ -214,6 +225,10 @@ def rank_case(
             macro.reasons.append(f"product: {macro.product}")
     macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
     return article_list[:article_limit], macro_list[:macro_limit], keys
+
+
+def _from_dense(hit: DenseHit) -> Ranked:
+    return Ranked(hit.id, hit.kind, hit.title, hit.product, 0.0)
 
 
 @dataclass(frozen=True, slots=True)

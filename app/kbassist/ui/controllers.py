@@ -155,7 +155,12 @@ class IndexController(QObject):
         def progress(done: int, total: int, _rel: str) -> None:
             self.progress.emit(done, total)  # emitted from the worker; delivered queued to the UI thread
 
-        self.runner.submit(lambda: self.engine.update(progress), self._done, self._failed)
+        def work() -> UpdateReport:
+            report = self.engine.update(progress)
+            self.engine.prepare_dense(progress)  # vectors of new or changed files; until then, lexical only
+            return report
+
+        self.runner.submit(work, self._done, self._failed)
 
     def _done(self, report: UpdateReport) -> None:
         self.running = False

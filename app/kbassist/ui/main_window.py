@@ -386,6 +386,9 @@ class MainWindow(QMainWindow):
         if result.products:
             labels = ", ".join(PRODUCT_LABELS.get(p, p) for p in result.products[:3])
             parts.append(f"<b>Product</b> {html.escape(labels)}")
+        language = result.case.language
+        if not language.is_english:  # English is the KB's language; anything else is news to the associate
+            parts.append(f"<b>Language</b> {html.escape(language.name)}")
         self.entities.setText(" · ".join(parts) if parts else "<i>No IDs, codes or amounts found in the case.</i>")
 
     def _show_confidence(self, result: Suggestions) -> None:

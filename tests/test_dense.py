@@ -1,0 +1,101 @@
+"""The sentence-embedding model: shipped with checksums, loaded offline, cached by file signature, and a
+damaged model leaves ranking lexical with a clear message instead of failing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import article
+from kbassist.search.dense import DenseUnavailableError, Embedder, build_table, cache_file, model_dir
+from kbassist.search.engine import SearchEngine
+
+
+def test_similar_sentences_are_close_and_unrelated_ones_far() -> None:
+    vectors = Embedder().embed(
+        [
+            "my customer says the refund never arrived",
+            "Refund not showing on the customer's statement yet",
+            "How do I rotate my API secret key",
+        ]
+    )
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > 0.6
+    assert vectors[0] @ vectors[2] < 0.2
+
+
+def _damaged_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir(), folder)
+    with (folder / "tokenizer.json").open("ab") as f:
+        f.write(b" ")
+    return folder
+
+
+def test_a_damaged_model_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DenseUnavailableError, match="checksum"):
+        Embedder(_damaged_copy(tmp_path)).embed(["refund"])
+
+
+def test_the_engine_ranks_lexically_when_the_model_is_damaged(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "late", "Refund not arrived", "## How users describe it\n- the refund never arrived\n")
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=Embedder(_damaged_copy(tmp_path)))
+    engine.update()
+    assert not engine.prepare_dense()
+    result = engine.suggest("my customer says the refund never arrived")
+    assert [a.id for a in result.articles] == ["refunds-late"]
+    assert any("checksum" in m for m in engine.index.messages)
+    engine.close()
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting the texts it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts = 0
+
+    def embed(self, texts, max_tokens=128):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return super().embed(texts, max_tokens)
+
+
+def test_vectors_are_cached_by_file_signature(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "late", "Refund not arrived", "Refunds take 5-10 business days.")
+    first = article(kb, "payouts", "failed", "Payout failed", "The bank returned the payout.")
+    cache_file(Embedder().version).unlink(missing_ok=True)
+    embedder = CountingEmbedder()
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=embedder)
+    engine.update()
+    assert engine.prepare_dense()
+    assert embedder.texts == 2
+    first.write_text(first.read_text("utf-8") + "\nUpdate the bank account.\n", "utf-8")
+    engine.update()
+    table = engine.dense_table()
+    assert table is not None and set(table.ids) == {"refunds-late", "payouts-failed"}
+    assert embedder.texts == 3  # only the edited article was embedded again
+    engine.close()
+    with SearchEngine(kb, index_root=tmp_path / "index2", embedder=(again := CountingEmbedder())) as fresh:
+        fresh.update()
+        assert fresh.prepare_dense() and again.texts == 0  # a new index of the same files reuses the cache
+
+
+def test_a_damaged_cache_is_embedded_again(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "late", "Refund not arrived", "Refunds take 5-10 business days.")
+    path = cache_file(Embedder().version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a numpy file")
+    engine = SearchEngine(kb, index_root=tmp_path / "index")
+    engine.update()
+    with engine.index.searcher() as searcher:
+        stored = list(searcher.all_stored_fields())
+    table = build_table(stored, Embedder())
+    assert table.ids == ("refunds-late",) and table.vectors.shape == (1, 384)
+    engine.close()
