@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +17,15 @@ REPO = Path(__file__).resolve().parents[1]
 BUNDLED_KB = REPO / "kb"
 
 
-@pytest.fixture(scope="session")
-def bundled_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+# Outside a test (session- and module-scoped fixtures are set up before a test's own home exists) every
+# folder still points at a throwaway home, never at the user's real cache or data.
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="kbassist-tests-"))
+os.environ["KBASSIST_HOME"] = str(SESSION_HOME)
+atexit.register(shutil.rmtree, SESSION_HOME, True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bundled_vectors() -> Path:
     """The bundled KB's embedding cache, computed once per run by the real model (about 10 s).
 
     Every test's home starts with a copy, so an engine on the bundled KB ranks with its vectors at once,
@@ -25,23 +34,14 @@ def bundled_vectors(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from kbassist.search.dense import Embedder, build_table, cache_file
     from kbassist.search.index import KbIndex
 
-    home = tmp_path_factory.mktemp("vectors-home")
-    saved = os.environ.get("KBASSIST_HOME")
-    os.environ["KBASSIST_HOME"] = str(home)
-    try:
-        index = KbIndex(BUNDLED_KB, home / "index")
-        index.update()
-        with index.searcher() as searcher:
-            stored = list(searcher.all_stored_fields())
-        index.close()
-        embedder = Embedder()
-        build_table(stored, embedder)
-        return cache_file(embedder.version)
-    finally:
-        if saved is None:
-            os.environ.pop("KBASSIST_HOME", None)
-        else:
-            os.environ["KBASSIST_HOME"] = saved
+    index = KbIndex(BUNDLED_KB, SESSION_HOME / "vectors-index")
+    index.update()
+    with index.searcher() as searcher:
+        stored = list(searcher.all_stored_fields())
+    index.close()
+    embedder = Embedder()
+    build_table(stored, embedder)
+    return cache_file(embedder.version)
 
 
 @pytest.fixture(autouse=True)

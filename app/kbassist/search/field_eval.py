@@ -87,6 +87,7 @@ class Retrieval:
 class Confidence:
     confident: int = 0  # cases shown as a confident answer
     confident_product_right: float = 0.0  # of those: in scope and the top article's product is right
+    confident_product_any: float = 0.0  # of those: the top article's product is right (out-of-scope too)
     answerable: int = 0
     answerable_confident: float = 0.0  # answerable cases shown as confident
     unanswerable: int = 0
@@ -175,7 +176,7 @@ class DenseBaseline:
         self.embedder = Embedder()
         with engine.index.searcher() as searcher:
             stored = list(searcher.all_stored_fields())
-        self.table = build_table(stored, self.embedder, engine.index.root / "vectors.npz")
+        self.table = build_table(stored, self.embedder)
 
     def rank(self, text: str) -> dict[str, _Ranking]:
         scores = DenseScores(self.table, self.table.similarities(self.embedder.embed([text])[0]))
@@ -251,6 +252,7 @@ def _confidence(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Confidence:
         confident_product_right=_share(
             [not c.out_of_scope and bool(r.articles) and r.articles[0].product in c.products for c, r in confident]
         ),
+        confident_product_any=_share([bool(r.articles) and r.articles[0].product in c.products for c, r in confident]),
         answerable=len(answerable),
         answerable_confident=_share([r.confidence == "high" for r in answerable]),
         unanswerable=len(unanswerable),
@@ -301,7 +303,8 @@ def format_field_report(report: FieldReport) -> str:
         lines.append("")
     c = report.confidence
     lines += [
-        f"confident answers: {c.confident}; top article in the right product: {c.confident_product_right:.3f}",
+        f"confident answers: {c.confident}; top article in the right product: {c.confident_product_right:.3f} "
+        f"(out-of-scope cases counted wrong), {c.confident_product_any:.3f} (by product alone)",
         f"answerable cases shown as confident: {c.answerable_confident:.3f} ({c.answerable} cases)",
         f"unanswerable cases shown as low confidence: {c.unanswerable_low:.3f} ({c.unanswerable} cases)",
         f"names: precision {report.names.precision:.3f} ({report.names.detected} detected), "
