@@ -163,8 +163,10 @@ def rank_case(
     macro_limit: int = 5,
     reliance: Mapping[str, list[MacroRef]] | None = None,
     cache: ScoringCache | None = None,
-    dense: DenseScores | None = None,
+    dense: DenseScores | Callable[[], DenseScores | None] | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
+    """``dense`` may be a callable: it is called only when the lexical candidates are ready, so the case's
+    embedding can be computed meanwhile on another core."""
     # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
     keys = key_terms(searcher, case.terms, synonyms, speller if case.language.is_english else None)
     codes = list(case.entities.codes)
@@ -179,6 +181,8 @@ def rank_case(
     code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES}
 
     hits = collect(searcher, query, 2 * CANDIDATES, cache) if query is not None else []
+    if callable(dense):
+        dense = dense()
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":
