@@ -101,3 +101,32 @@ def test_bundled_kb_is_complete_and_clean() -> None:
         assert sum(m.product == product for m in content.macros) >= 2, product
     for m in content.macros:
         assert m.articles, m.id
+
+
+GOOD = "---\nid: refunds-{slug}\ntitle: T\nproduct: refunds\ntags: [a]\nowner: x\nreviewed: {date}\n---\n# T\nbody\n"
+
+
+def test_hostile_front_matter_is_refused_and_the_rest_still_loads(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    write(kb / "articles/refunds/ok.md", GOOD.format(slug="ok", date="2026-01-02"))
+    laughs = "\n".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 10))
+    write(kb / "articles/refunds/bomb.md", f'---\nl0: &l0 ["lol"]\n{laughs}\nid: *l9\n---\nx\n')
+    write(kb / "articles/refunds/date.md", GOOD.format(slug="date", date="2026-02-30"))
+    nul = GOOD.format(slug="nul", date="2026-01-02") + "x" * 9000 + "\x00"
+    write(kb / "articles/refunds/nul.md", nul)
+    content = load_kb(kb)
+    assert set(content.items) == {"refunds-ok"}
+    found = reasons(content.problems)
+    assert "aliases" in found["articles/refunds/bomb.md"]
+    assert "2026-03-31" in found["articles/refunds/date.md"]
+    assert "NUL" in found["articles/refunds/nul.md"]
+
+
+def test_a_link_to_a_file_outside_the_kb_is_never_read(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    write(kb / "articles/refunds/ok.md", GOOD.format(slug="ok", date="2026-01-02"))
+    secret = write(tmp_path / "elsewhere" / "secret.md", GOOD.format(slug="secret", date="2026-01-02"))
+    (kb / "articles/refunds/link.md").symlink_to(secret)
+    content = load_kb(kb)
+    assert set(content.items) == {"refunds-ok"}
+    assert "outside the KB" in reasons(content.problems)["articles/refunds/link.md"]

@@ -177,3 +177,19 @@ def test_stop_keeps_what_was_indexed_and_the_next_start_carries_on(mini_kb: Path
         list((mini_kb / "macros").rglob("*.md"))
     )
     again.close()
+
+
+def test_an_impossible_date_is_reported_and_indexing_goes_on(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    for i in range(5):
+        date = "2026-02-30" if i == 2 else "2026-01-02"
+        write(
+            kb / f"articles/refunds/a{i}.md",
+            f"---\nid: refunds-a{i}\ntitle: Refund {i}\nproduct: refunds\ntags: [a]\nowner: x\n"
+            f"reviewed: {date}\n---\nbody\n",
+        )
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=False)
+    report = engine.update()
+    assert {i.id for i in engine.index.all_items()} == {f"refunds-a{i}" for i in (0, 1, 3, 4)}
+    assert [p.rel_path for p in report.problems] == ["articles/refunds/a2.md"]
+    engine.close()

@@ -22,6 +22,7 @@ from kbassist.content.placeholders import placeholder_names
 from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
 
 MAX_FILE_BYTES = 256 * 1024
+MAX_FRONT_MATTER_BYTES = 16 * 1024  # the largest in the bundled KB is under 1 KiB
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,120}$")
 ARTICLE_FIELDS = ("id", "title", "product", "tags", "owner", "reviewed")
 MACRO_FIELDS = ("id", "title", "product", "tags", "articles")
@@ -29,6 +30,17 @@ MACRO_FIELDS = ("id", "title", "product", "tags", "articles")
 
 class KbFileError(ValueError):
     """A file that cannot be used; the message is what editors see."""
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: `*alias` lets a few hundred bytes expand into billions of strings
+    ("billion laughs"), which hung every command of a team sharing the KB. Front matter never needs them."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 def markdown() -> MarkdownIt:
@@ -43,6 +55,8 @@ def parse_file(path: Path, kb_root: Path) -> KbItem | Problem:
     """Read ``path`` (an article or macro under ``kb_root``) into a record, or a Problem."""
     rel = path.relative_to(kb_root).as_posix()
     try:
+        if not path.resolve().is_relative_to(Path(kb_root).resolve()):
+            raise KbFileError("is a link to a file outside the KB folder; not read")
         raw = path.read_bytes()
         return parse_bytes(raw, path, kb_root)
     except KbFileError as exc:
@@ -63,7 +77,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     rel = path.relative_to(kb_root).as_posix()
     if len(raw) > MAX_FILE_BYTES:
         raise KbFileError(f"file is too large ({len(raw) // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw:
         raise KbFileError("binary file (contains NUL bytes), not Markdown text")
     try:
         text = raw.decode("utf-8")
@@ -117,8 +131,12 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
 
 
 def _load_front_matter(source: str) -> dict[str, Any]:
+    if len(source.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise KbFileError(f"front matter is too large (the limit is {MAX_FRONT_MATTER_BYTES // 1024} KiB)")
     try:
-        meta = yaml.safe_load(source)
+        meta = yaml.load(source, Loader=_FrontMatterLoader)  # a SafeLoader that refuses aliases
+    except ValueError as exc:  # an impossible date such as 2026-02-30 fails in the date constructor
+        raise KbFileError(f"bad value in YAML front matter ({exc}); dates look like 2026-03-31") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
