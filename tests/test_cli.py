@@ -136,3 +136,13 @@ def test_bad_command_lines_give_a_message_not_a_traceback(
     assert result.returncode != 0
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_no_display_gives_one_line_not_an_abort(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(
+        [sys.executable, "-m", "kbassist"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "no display" in result.stderr and "kbassist suggest" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -345,7 +346,22 @@ def _eval_field(args: argparse.Namespace, cases_file: Path) -> int:
     return 0
 
 
+def _no_display() -> str | None:
+    """Why the window cannot open here, before Qt aborts the process trying (exit 134, no message of use)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "Run it from a desktop session, or use the command line: kbassist suggest FILE, kbassist search WORDS "
+        "(kbassist --help lists every command)"
+    )
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    if reason := _no_display():
+        raise CliError(reason)
     try:
         from kbassist.ui.app import run
     except ImportError as exc:  # PySide6 missing or broken: say so instead of a traceback
