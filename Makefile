@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@bash tools/qt_system_libs.sh window
 	$(BIN)/kbassist
 
 test: $(STAMP)
