@@ -130,3 +130,13 @@ def test_a_link_to_a_file_outside_the_kb_is_never_read(tmp_path: Path) -> None:
     content = load_kb(kb)
     assert set(content.items) == {"refunds-ok"}
     assert "outside the KB" in reasons(content.problems)["articles/refunds/link.md"]
+
+
+def test_malformed_placeholders_are_reported(mini_kb: Path) -> None:
+    body = "Hi {{customer_name, thanks for writing.\n\nRefund {{refund_idd} went out on {{date}}.\n"
+    macro(mini_kb, "refunds", "broken", "Broken", body, "[refunds-refund-timeline]")
+    _content, problems = lint_folder(mini_kb)
+    found = [p.reason for p in problems if p.rel_path == "macros/refunds/broken.md"]
+    assert any("malformed placeholder '{{customer_name, thanks" in r for r in found)
+    assert any("malformed placeholder '{{refund_idd}" in r for r in found)
+    assert not any("{{date}}" in r and "malformed" in r for r in found)

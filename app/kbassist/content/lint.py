@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from urllib.parse import urlsplit
 
 from kbassist.content.loader import KbContent, load_kb
@@ -88,6 +89,21 @@ def check_item(item: KbItem, content: KbContent) -> list[Problem]:
         for match in PLACEHOLDER.finditer(item.body):
             if match.group(1) not in KNOWN_PLACEHOLDERS:
                 warn(f"unknown placeholder {{{{{match.group(1)}}}}}: the app can't fill it from a case")
+        for fragment in malformed_placeholders(item.body):
+            warn(f"malformed placeholder {fragment!r}: write {{{{name}}}} or {{{{name|default}}}}")
+    return out
+
+
+_OPENING = re.compile(r"\{\{")
+
+
+def malformed_placeholders(body: str) -> list[str]:
+    """Each "{{" that does not start a whole placeholder ("{{customer_name, …", "{{refund_idd}"), shown with
+    what follows it; the reply would otherwise go out with raw braces in it."""
+    out = []
+    for match in _OPENING.finditer(body):
+        if not PLACEHOLDER.match(body, match.start()) and (match.start() == 0 or body[match.start() - 1] != "{"):
+            out.append(body[match.start() : match.start() + 24].split("\n", maxsplit=1)[0])
     return out
 
 
