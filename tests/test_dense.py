@@ -4,13 +4,14 @@ damaged model leaves ranking lexical with a clear message instead of failing."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import article
-from kbassist.search.dense import DenseUnavailableError, Embedder, build_table, cache_file, model_dir
+from kbassist.search.dense import DOC_TOKENS, DenseUnavailableError, Embedder, build_table, cache_file, model_dir
 from kbassist.search.engine import SearchEngine
 
 
@@ -98,4 +99,43 @@ def test_a_damaged_cache_is_embedded_again(tmp_path: Path) -> None:
         stored = list(searcher.all_stored_fields())
     table = build_table(stored, Embedder())
     assert table.ids == ("refunds-late",) and table.vectors.shape == (1, 384)
+    engine.close()
+
+
+class HeldEmbedder(Embedder):
+    """The real model, whose embedding of KB documents waits until the test lets it go on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def embed(self, texts, max_tokens=128):  # type: ignore[no-untyped-def]
+        if max_tokens == DOC_TOKENS:
+            self.entered.set()
+            self.release.wait(60)
+        return super().embed(texts, max_tokens)
+
+
+def test_a_suggestion_never_waits_for_the_kb_being_embedded(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "late", "Refund not arrived", "## How users describe it\n- the refund never arrived\n")
+    cache_file(Embedder().version).unlink(missing_ok=True)
+    embedder = HeldEmbedder()
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=embedder)
+    engine.update()
+    preparing = threading.Thread(target=engine.prepare_dense)
+    preparing.start()
+    assert embedder.entered.wait(60)
+    answered: list[object] = []
+    asking = threading.Thread(target=lambda: answered.append(engine.suggest("the refund never arrived")))
+    asking.start()
+    asking.join(60)
+    finished_while_held = not asking.is_alive()
+    embedder.release.set()
+    preparing.join(60)
+    asking.join(60)
+    assert finished_while_held
+    assert [a.id for a in answered[0].articles] == ["refunds-late"]  # type: ignore[attr-defined]
+    assert engine.dense_table() is not None  # and once embedded, the vectors serve
     engine.close()

@@ -154,7 +154,13 @@ class SearchEngine:
         if self.embedder is None:
             return None
         stored = self.index.derived("stored_fields", lambda s: list(s.all_stored_fields()))
-        with self._dense_lock:
+        current = self._dense
+        if current is not None and current[0] is stored:
+            return current[1]
+        # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
+        if not self._dense_lock.acquire(blocking=wait):
+            return None
+        try:
             if self._dense is not None and self._dense[0] is stored:
                 return self._dense[1]
             try:
@@ -169,6 +175,8 @@ class SearchEngine:
             if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
                 self._dense = (stored, table)
             return table
+        finally:
+            self._dense_lock.release()
 
     def prepare_dense(self, progress: Progress | None = None) -> bool:
         """Embed whatever the KB's vectors lack (run off the UI thread); False when the model is unavailable."""
