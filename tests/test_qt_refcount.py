@@ -55,6 +55,9 @@ def test_a_window_session_keeps_bool_references(qtbot, bundled_engine) -> None:
     window = MainWindow(bundled_engine, Settings(), UsageRecorder(paths.usage_db(), enabled=False))
     qtbot.addWidget(window)
     window.show()
+    # The window indexes and embeds the KB in the background at start; let that settle first, so the
+    # caches it builds (and the objects it frees) are not counted as signals' references.
+    qtbot.waitUntil(lambda: window.index.last_report is not None and not window.index.running, timeout=60_000)
     cases = [
         "My payout po_1NvXq2LkdIwHu7ixq8pVbR4s failed, bank says account_closed.",
         "Customer disputed dp_1OkF2aLkdIwHu7ix0Qm3Zt9X, what evidence do I send?",
