@@ -119,3 +119,22 @@ def test_empty_and_huge_cases_do_not_fail() -> None:
     assert analyse_case("").is_empty
     big = analyse_case("refund " * 100_000)
     assert big.terms[0].stem == "refund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a." * 1_000_000,  # dotted words: the email pattern tried every position again to the end (165 s at 200 KB)
+        "1" * 2_000_000,
+        "x" * 2_000_000 + "@",
+        "From: someone\nSubject: " + "y" * 2_000_000 + "\n\nbody",  # headers used to be parsed before the cut
+        "refund 4242 4242 4242 4242 re_3PqRfnd0aLkdIwHu7ix9Qz a@b.co " * 200_000,  # 10 MB
+    ],
+)
+def test_hostile_pastes_are_analysed_in_one_pass(text: str) -> None:
+    """Every pattern over case text is linear and the input is cut before parsing; before, some of these
+    took minutes. The case is still read: an ID in the first part is found."""
+    case = analyse_case(text)
+    assert len(case.main) <= 1_000_000
+    if "re_3Pq" in text:
+        assert [f.value for f in case.entities.ids] == ["re_3PqRfnd0aLkdIwHu7ix9Qz"]

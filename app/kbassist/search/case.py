@@ -37,6 +37,7 @@ QUOTED_WEIGHT = 0.3
 PHRASE_FACTOR = 1.5  # a known multi-word phrase ("bank transfer") says more than its words
 COMMON_FACTOR = 0.35  # everyday English words (common_words.txt)
 MAX_CASE_CHARS = 200_000  # a pasted log can be huge; analyse the first part
+MAX_INPUT = 1_000_000  # characters (or bytes of an .eml) read at all: headers and body of any real mail fit
 
 QUOTE_HEADER = re.compile(
     r"^\s*(?:On\s.{4,200}?wrote:|Le\s.{4,200}?a écrit\s?:|Am\s.{4,200}?schrieb.{0,40}:|El\s.{4,200}?escribió:)\s*$"
@@ -82,6 +83,7 @@ class CaseAnalysis:
 
 def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnalysis:
     """Everything the ranking needs to know about a case, without the index."""
+    raw = raw[:MAX_INPUT]  # before any parsing: a 10 MB paste or mail header must not reach the patterns
     subject, body, sender_name = _split_headers(raw)
     body = body[:MAX_CASE_CHARS]
     main, quoted = _split_quoted(body)

@@ -44,7 +44,7 @@ MAX_CHARS = 4000  # the first few paragraphs say which language; more only costs
 
 # Lines that are logs, code or data rather than prose: JSON, stack frames, key=value dumps, shell lines.
 _CODE_LINE = re.compile(r"^\s*(?:[{}\[\]\"<>#$|]|at\s+\S+\(|\w+(?:\.\w+)+\(|[\w.-]+\s*[:=]\s*[\"'{\[\d]|//|\$\s)", re.M)
-_NOISE = re.compile(r"https?://\S+|`[^`\n]*`|\S+@\S+|\b\w*_\w+\b|\b\w*\d\w*\b")
+_NOISE = re.compile(r"https?://\S+|`[^`\n]*`|(?<!\S)\S+@\S+|\b\w*_\w+\b|\b\w*\d\w*\b")
 
 
 @dataclass(frozen=True, slots=True)
