@@ -146,3 +146,12 @@ def test_no_display_gives_one_line_not_an_abort(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no display" in result.stderr and "kbassist suggest" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_show_never_sends_terminal_escapes(cli_home: dict[str, str], tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "esc", "Refund title", "Body \x1b]0;owned\x07 \x1b[2J\x1b[31mred\x1b[0m text")
+    result = run("show", "refunds-esc", "--kb", str(kb), env=cli_home)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "red" in result.stdout and "text" in result.stdout

@@ -140,3 +140,22 @@ def test_malformed_placeholders_are_reported(mini_kb: Path) -> None:
     assert any("malformed placeholder '{{customer_name, thanks" in r for r in found)
     assert any("malformed placeholder '{{refund_idd}" in r for r in found)
     assert not any("{{date}}" in r and "malformed" in r for r in found)
+
+
+def test_links_that_leave_the_kb_are_reported_not_looked_up(mini_kb: Path) -> None:
+    article(
+        mini_kb, "refunds", "escape", "Escape", "[pw](/etc/passwd) [up](../../../outside.md) [ok](refund-failed.md)"
+    )
+    _content, problems = lint_folder(mini_kb)
+    found = [p.reason for p in problems if p.rel_path == "articles/refunds/escape.md"]
+    assert any("'/etc/passwd' points outside the KB" in r for r in found)
+    assert any("'../../../outside.md' points outside the KB" in r for r in found)
+    assert not any("refund-failed.md" in r for r in found)
+
+
+def test_images_never_reach_a_reply_or_the_reading_pane() -> None:
+    from kbassist.content.render import article_html, reply_html
+
+    reply = reply_html("Hi there ![logo](https://track.example/pixel.gif?u=1), thanks")
+    assert "<img" not in reply and "track.example" not in reply and "[logo]" in reply
+    assert "<img" not in article_html("# T\n\n![diagram](https://example.com/d.png)\n")

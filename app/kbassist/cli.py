@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,12 +36,28 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(f"{self.prog}: {message}")
 
 
+# Control characters other than newline and tab: an ESC sequence in a KB file or a case must not reach the
+# terminal, where it can rewrite the screen or the title (JSON output escapes them already).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class _SafeText(io.TextIOBase):
+    """stdout with control characters shown as U+FFFD instead of being sent to the terminal."""
+
+    def __init__(self, target: TextIO) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(_CONTROL.sub("\ufffd", text))
+        return len(text)
+
+
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -> None:
     if args.json:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        text(sys.stdout)
+        text(_SafeText(sys.stdout))  # type: ignore[arg-type]
 
 
 def _kb_root(args: argparse.Namespace) -> Path:

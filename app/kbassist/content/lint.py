@@ -76,6 +76,9 @@ def check_item(item: KbItem, content: KbContent) -> list[Problem]:
     if folder != item.product:
         warn(f"product {item.product!r} does not match its folder {folder!r}")
     for href in item.links:
+        if leaves_kb(item.rel_path, href):
+            warn(f"link to {href!r} points outside the KB folder: link articles by a relative path inside it")
+            continue
         target = resolve_link(item.rel_path, href)
         if target is not None and not (content.root / target).is_file():
             warn(f"broken link to {href!r}")
@@ -107,10 +110,21 @@ def malformed_placeholders(body: str) -> list[str]:
     return out
 
 
-def resolve_link(from_rel: str, href: str) -> str | None:
-    """The KB-relative path a relative link points to; None for web links, anchors and other schemes."""
+def leaves_kb(from_rel: str, href: str) -> bool:
+    """A path link that is absolute or climbs out of the KB folder (never looked up on the real disk)."""
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path:
+        return False
+    if parts.path.startswith("/"):
+        return True
+    return posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path)).startswith("..")
+
+
+def resolve_link(from_rel: str, href: str) -> str | None:
+    """The KB-relative path a relative link points to; None for web links, anchors, other schemes and paths
+    that leave the KB folder."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path or leaves_kb(from_rel, href):
         return None
     target = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path))
     return None if target.startswith("..") else target

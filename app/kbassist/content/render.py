@@ -41,7 +41,7 @@ def _highlighter(stems: frozenset[str], stem_fn: Any) -> Any:
 
 def article_html(body: str, highlight_stems: Iterable[str] = (), stem_fn: Any = None) -> str:
     """An article body as HTML for the reading pane, with words whose stem is in ``highlight_stems`` marked."""
-    md = markdown()
+    md = _markdown_without_images()
     stems = frozenset(highlight_stems)
     if stems and stem_fn is not None:
         md.add_render_rule("text", _highlighter(stems, stem_fn))
@@ -50,9 +50,23 @@ def article_html(body: str, highlight_stems: Iterable[str] = (), stem_fn: Any = 
     return rendered.replace("<table>", '<table border="1" cellspacing="0" cellpadding="5" width="100%">')
 
 
+def _image_as_text(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    """An image is written as its description: a remote <img> in a reply is a tracking pixel in the
+    customer's mail, and the reading pane has no business fetching one either."""
+    token = tokens[idx]
+    alt = "".join(child.content for child in token.children or ())
+    return html.escape(f"[{alt}]" if alt else "[image]")
+
+
+def _markdown_without_images() -> Any:
+    md = markdown()
+    md.add_render_rule("image", _image_as_text)
+    return md
+
+
 def reply_html(text: str) -> str:
     """A reply as HTML for rich-text targets (the HTML half of what Copy puts on the clipboard)."""
-    return markdown().render(text).strip()
+    return _markdown_without_images().render(text).strip()
 
 
 # group 1/2: **strong** or __strong__; group 3: *emphasis*. Shared with the reply editor's highlighting.
