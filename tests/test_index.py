@@ -193,3 +193,43 @@ def test_an_impossible_date_is_reported_and_indexing_goes_on(tmp_path: Path) -> 
     assert {i.id for i in engine.index.all_items()} == {f"refunds-a{i}" for i in (0, 1, 3, 4)}
     assert [p.rel_path for p in report.problems] == ["articles/refunds/a2.md"]
     engine.close()
+
+
+def _dupe_pair(kb: Path) -> tuple[Path, Path]:
+    body = "---\nid: refunds-same\ntitle: {t}\nproduct: refunds\ntags: [a]\nowner: x\nreviewed: 2026-01-02\n---\nbody\n"
+    newer = write(kb / "articles/refunds/a-newer.md", body.format(t="Newer"))  # first in path order
+    older = write(kb / "articles/refunds/b-older.md", body.format(t="Older"))
+    os.utime(newer, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    os.utime(older, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    return newer, older
+
+
+def test_of_two_files_with_one_id_the_older_keeps_it_in_lint_and_index(tmp_path: Path) -> None:
+    from kbassist.content.loader import load_kb
+
+    kb = tmp_path / "kb"
+    _dupe_pair(kb)
+    content = load_kb(kb)
+    assert content.items["refunds-same"].title == "Older"
+    assert [p.rel_path for p in content.problems] == ["articles/refunds/a-newer.md"]
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=False)
+    report = engine.update()
+    item = engine.get("refunds-same")
+    assert item is not None and item.title == "Older"
+    assert [p.rel_path for p in report.problems] == ["articles/refunds/a-newer.md"]
+    engine.close()
+
+
+def test_an_older_file_that_appears_later_takes_its_id_back(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    _newer, older = _dupe_pair(kb)
+    hidden = older.rename(tmp_path / "b-older.md")
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=False)
+    engine.update()
+    assert engine.get("refunds-same").title == "Newer"  # type: ignore[union-attr]
+    hidden.rename(older)  # restored from a backup with its old mtime
+    report = engine.update()
+    assert engine.get("refunds-same").title == "Older"  # type: ignore[union-attr]
+    assert [p.rel_path for p in report.problems] == ["articles/refunds/a-newer.md"]
+    assert [p.rel_path for p in engine.update().problems] == ["articles/refunds/a-newer.md"]  # and stays so
+    engine.close()

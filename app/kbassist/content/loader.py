@@ -60,8 +60,16 @@ def load_kb(kb_root: Path) -> KbContent:
         content.problems.append(Problem(".", f"KB folder does not exist: {kb_root}"))
         return content
     parsed: list[KbItem | Problem] = []
-    for path in iter_kb_files(kb_root):
+    for path in sorted(iter_kb_files(kb_root), key=lambda p: (_mtime_ns(p), p.as_posix())):
         rel = path.relative_to(kb_root).as_posix()
         parsed.append(misplaced(rel) or parse_file(path, kb_root))
-    add_items(content, parsed)
+    add_items(content, parsed)  # visited oldest first: of two files with one id, the older keeps it
+    content.problems.sort(key=lambda p: p.rel_path)
     return content
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0  # reported when it is read

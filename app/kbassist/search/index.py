@@ -317,8 +317,12 @@ class KbIndex:
                 report.unchanged += 1
                 continue
             todo.append((rel, path, st))
-        # Ids held by files that stay as they are; a changed or new file may not take one of them.
-        kept_ids = {s.item_id: rel for rel, s in indexed.items() if rel in on_disk and rel not in {t[0] for t in todo}}
+        # Ids held by files that stay as they are. A changed or new file takes one only if it held it first:
+        # older mtime, then path order (the rule lint applies too). Files are visited in that order.
+        todo.sort(key=lambda t: (t[2].st_mtime_ns, t[0]))
+        changing = {t[0] for t in todo}
+        kept_ids = {s.item_id: rel for rel, s in indexed.items() if rel in on_disk and rel not in changing}
+        claim = {rel: (s.mtime_ns, rel) for rel, s in indexed.items() if rel in on_disk and rel not in changing}
         total = len(todo) + len(removed)
         done = 0
         writer = ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
@@ -351,12 +355,17 @@ class KbIndex:
                     report.unchanged += 1
                 owner = kept_ids.get(result.id)
                 if owner is not None and owner != rel:
-                    report.problems.append(Problem(rel, f"duplicate id {result.id!r} (already used by {owner})"))
-                    if known:
-                        writer.delete_by_term("path", rel)
-                        pending += 1
-                    continue
+                    if claim[owner] < (st.st_mtime_ns, rel):
+                        report.problems.append(Problem(rel, f"duplicate id {result.id!r} (already used by {owner})"))
+                        if known:
+                            writer.delete_by_term("path", rel)
+                            pending += 1
+                        continue
+                    # This file held the id first: the newer holder gives it up.
+                    writer.delete_by_term("path", owner)
+                    report.problems.append(Problem(owner, f"duplicate id {result.id!r} (already used by {rel})"))
                 kept_ids[result.id] = rel
+                claim[rel] = (st.st_mtime_ns, rel)
                 writer.update_document(**to_document(result, st.st_mtime_ns, st.st_size))
                 if not (known and known.signature == result.signature):
                     if known:
