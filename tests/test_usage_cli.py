@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,40 @@ def test_no_usage_yet_creates_nothing(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["macros"] == [] and data["gaps"] == [] and data["sessions"] == 0
     assert not (tmp_path / "data").exists()
+
+
+def test_a_damaged_database_is_reported_and_left_as_it_is(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "usage.sqlite3"
+    db.parent.mkdir(parents=True)
+    damaged = b"SQLite format 3\x00" + b"\xff" * 8192
+    db.write_bytes(damaged)
+    result = run(tmp_path, "--json")
+    assert result.returncode == 1
+    assert "cannot read usage data" in result.stderr and "left as it is" in result.stderr
+    assert db.read_bytes() == damaged
+    assert sorted(p.name for p in db.parent.iterdir()) == ["usage.sqlite3"]  # nothing moved aside or created
+
+
+def test_two_processes_opening_a_new_database_at_once_both_get_the_schema(tmp_path: Path) -> None:
+    """The version is read inside the migration's own transaction: before, one of two writers racing on a
+    new file died on 'table events already exists' in 5 of 12 runs."""
+    script = (
+        "import sys, time; from kbassist.usage.store import UsageStore\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start together\n"
+        "s = UsageStore(sys.argv[1]); print(s.schema_version); s.close()\n"
+    )
+    for round_ in range(6):
+        db = tmp_path / f"race-{round_}.sqlite3"
+        start = str(time.time() + 2.0)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(db), start],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        outputs = [p.communicate(timeout=60) for p in procs]
+        assert all(p.returncode == 0 for p in procs), [err for _out, err in outputs]
+        assert len({out.strip() for out, _err in outputs}) == 1

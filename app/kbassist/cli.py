@@ -291,10 +291,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")
     db = paths.usage_db()
     try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
-        with UsageStore(db) if db.is_file() else UsageStore(":memory:") as store:
+        with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:
             stats = compute_stats(store, items, args.since, args.until, args.product, load_settings().stale_after_days)
-    except UsageStoreError as exc:
-        raise CliError(f"cannot read usage data {db}: {exc}", 1) from None
+    except UsageStoreError as exc:  # a reader never repairs or moves the file: it says what it found
+        raise CliError(f"cannot read usage data {db}: {exc} (the file was left as it is)", 1) from None
     if args.csv:
         write_macros_csv(stats, sys.stdout)
         return 0

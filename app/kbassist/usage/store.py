@@ -121,14 +121,19 @@ class UsageStore:
     Raises ``StoreUnavailableError`` when the file cannot be opened at all.
     """
 
-    def __init__(self, path: Path | str, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: Path | str, busy_timeout: float = 5.0, read_only: bool = False) -> None:
+        """``read_only``: for readers such as `kbassist stats`, which must never change the file: no
+        migration, no WAL switch, and a damaged file raises ``StoreCorruptError`` instead of being moved."""
         self.path = path if str(path) == MEMORY else Path(path)
         self.busy_timeout = busy_timeout
+        self.read_only = read_only
         self.moved_aside: Path | None = None
         self._conn = self._open()
 
     # ---------------------------------------------------------------- opening
     def _open(self) -> sqlite3.Connection:
+        if self.read_only:
+            return self._connect_read_only()
         try:
             return self._connect()
         except StoreCorruptError as exc:
@@ -148,7 +153,7 @@ class UsageStore:
         try:
             with _expected_errors():
                 conn = sqlite3.connect(str(self.path), timeout=self.busy_timeout, isolation_level=None)
-                mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                mode = self._switch_to_wal(conn)
                 if str(mode).lower() != "wal" and str(self.path) != MEMORY:
                     log.warning("usage database %s cannot use WAL (journal_mode=%s)", self.path, mode)
                 conn.execute("PRAGMA synchronous=FULL")
@@ -156,6 +161,33 @@ class UsageStore:
                 if check != "ok":
                     raise StoreCorruptError(f"quick_check: {check}")
                 self._migrate(conn)
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        return conn
+
+    def _switch_to_wal(self, conn: sqlite3.Connection) -> str:
+        """Switching a new file to WAL takes its lock, and SQLite reports a second process doing the same
+        at once as "locked" without waiting for the busy timeout: wait for it here instead."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _connect_read_only(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = None
+        try:
+            with _expected_errors():
+                uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
+                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    raise StoreCorruptError(f"quick_check: {check}")
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -178,22 +210,31 @@ class UsageStore:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            log.warning("usage database is at schema v%d, newer than this app's v%d", version, SCHEMA_VERSION)
+        """Each step reads the version inside its own write transaction, so two processes opening a new
+        file at once never both run a step (one waits for the lock, then finds the step done). A file that is
+        already current is not locked at all: another process may be holding it."""
+        if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             return
-        for step in range(version, SCHEMA_VERSION):
+        while True:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement in MIGRATIONS[step]:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    conn.execute("COMMIT")
+                    if version > SCHEMA_VERSION:
+                        log.warning(
+                            "usage database is at schema v%d, newer than this app's v%d", version, SCHEMA_VERSION
+                        )
+                    return
+                for statement in MIGRATIONS[version]:
                     conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {step + 1}")
+                conn.execute(f"PRAGMA user_version = {version + 1}")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
-            if step:
-                log.info("usage database migrated to schema v%d", step + 1)
+            if version:
+                log.info("usage database migrated to schema v%d", version + 1)
 
     # ---------------------------------------------------------------- transactions
     @contextlib.contextmanager
