@@ -177,3 +177,77 @@ def test_known_names_are_redacted_whole_words_only() -> None:
     assert redact_names("danielle kimono refund", ["Daniel Kim"]) == "danielle kimono refund"
     assert redact_names("payout late", []) == "payout late"
     assert redact_names("MARIA asked about payouts", ["maria.gonzalez"]) == "[name] asked about payouts"
+
+
+# ---------------------------------------------------------------- the generated corpus (issue 10)
+# Layouts people really type: double spaces, tabs, a line break inside the number, dots and slashes.
+_SEPARATORS = [" ", "  ", "\t", "\n", " - ", "-", ".", "/"]
+_CARDS_16 = [
+    "4242424242424242", "4000056655665556", "5555555555554444", "5200828282828210", "2223003122003222",
+    "6011111111111117", "6011000990139424", "3566002020360505", "4111111111111111", "4000002500003155",
+]  # fmt: skip
+_IBANS = [value for _s, value, token in PII if token == "[iban]"]
+_INTL_PHONES = [value for _s, value, token in PII if token == "[phone]" and value.startswith("+")]
+
+
+def _generated_pii() -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    for card in _CARDS_16:
+        for sep in _SEPARATORS:
+            value = sep.join(card[i : i + 4] for i in range(0, 16, 4))
+            out.append((f"the card {value} was declined", value, "[card]"))
+            out.append((f"pls refund {value}\nthanks", value, "[card]"))
+    for iban in _IBANS:
+        for sep in ("  ", "\n", "\t"):
+            out.append((f"send it to {iban.replace(' ', sep)} please", iban.replace(" ", sep), "[iban]"))
+    for phone in _INTL_PHONES:
+        value = "00" + phone[1:]
+        out.append((f"ring us on {value} today", value, "[phone]"))
+    for email in ("ops@localhost", "billing@intranet", "jane@mailserver", "root@devbox", "a.b@corp-mail"):
+        out.append((f"mail {email} about it", email, "[email]"))
+    for i in range(10):
+        value = f"{123 + i * 71:03d}-{12 + i * 7:02d}-{4567 + i * 311:04d}"
+        out.append((f"my SSN is {value} for the tax form", value, "[ssn]"))
+    return out
+
+
+GENERATED_PII = _generated_pii()
+GENERATED_LOOK_ALIKES = [
+    *(f"order {n} shipped" for n in ("100234987", "20260501", "A-7781-22", "INV-2026-0042", "#5521", "PO 88213")),
+    *(f"charged {a} yesterday" for a in ("$1,234.56", "€1.234,56", "1 234,56 €", "£89.00", "¥12000", "CHF 1'200.50")),
+    *(f"on {d} we saw it" for d in ("2026-05-01", "01.05.2026", "05/01/2026", "1/5/26", "2026/05/01", "May 1, 2026")),
+    *(f"version {v} of the plugin" for v in ("2.7.5", "8.3.0", "10.0.1", "7.0.1", "14.14.0", "6.11.3")),
+    *(f"HTTP {c} from the API" for c in ("400", "401", "402", "404", "409", "429", "500", "503")),
+    *(f"last four {n}, expires {e}" for n, e in (("4242", "12/34"), ("0005", "01/27"), ("1117", "09/2028"))),
+    *(f"the {p} prefix" for p in ("ch_", "pi_", "re_", "dp_", "po_", "acct_", "cus_", "sub_", "in_", "evt_")),
+    *(f"error code {c} again" for c in ("card_declined", "insufficient_funds", "resource_missing", "rate_limit")),
+    *(f"tracking {t} via UPS" for t in ("1Z999AA10123456784", "9400111899223100012345", "JD014600003828271914")),
+    *(f"between {a} and {b}" for a, b in (("2026-05-01", "2026-06-01"), ("01.05.2026", "01.06.2026"))),
+    *(f"{n} cases in {m} minutes" for n, m in (("12", "30"), ("145", "60"), ("3", "5"))),
+]
+
+
+def test_generated_corpus_is_large() -> None:
+    assert len(PII) + len(GENERATED_PII) + len(NOT_PII) + len(GENERATED_LOOK_ALIKES) >= 300
+
+
+@pytest.mark.parametrize(("sentence", "value", "token"), GENERATED_PII, ids=[repr(p[1])[:30] for p in GENERATED_PII])
+def test_generated_pii_is_fully_redacted(sentence: str, value: str, token: str) -> None:
+    out = redact(sentence)
+    assert token in out, out
+    digits = re.sub(r"\D", "", value)
+    assert not digits or digits not in re.sub(r"\D", "", out), out
+    assert "@" not in out
+
+
+@pytest.mark.parametrize("text", GENERATED_LOOK_ALIKES)
+def test_generated_look_alikes_survive(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_names_are_redacted_with_or_without_accents() -> None:
+    from kbassist.usage.redact import redact_names
+
+    assert redact_names("refund for Elodie Marchand", ["Élodie Marchand"]) == "refund for [name]"
+    assert redact_names("refund for Zoë and Jose", ["Zoe", "José"]) == "refund for [name] and [name]"
+    assert redact_names("a joseph story", ["José"]) == "a joseph story"

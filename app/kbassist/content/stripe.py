@@ -83,9 +83,11 @@ ID_KINDS: tuple[IdKind, ...] = tuple(
 
 _BY_PREFIX = {k.prefix: k for k in ID_KINDS}
 
-# An object ID: a known prefix and 8+ characters of base62 (live Checkout Sessions are longer).
+# An object ID: a known prefix and 8+ characters of base62 (live Checkout Sessions are longer), with a
+# digit or a capital among them: random base62 always has one, while "card_declined" or "in_progress"
+# (a decline code, a status) have none and are words, not IDs.
 ID_PATTERN = re.compile(
-    r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(k.prefix) for k in ID_KINDS) + r")([A-Za-z0-9]{8,})\b"
+    r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(k.prefix) for k in ID_KINDS) + r")((?=[a-z]*[0-9A-Z])[A-Za-z0-9]{8,})\b"
 )
 # Secrets are never IDs; they are redacted, not filled into replies.
 SECRET_PATTERN = re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}\b|\bwhsec_[A-Za-z0-9]{8,}\b")

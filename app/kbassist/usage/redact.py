@@ -10,6 +10,7 @@ phone numbers have no checksum, so they are recognised by shape (a ``+`` country
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from kbassist.content.stripe import ID_PATTERN
@@ -19,6 +20,7 @@ EMAIL = "[email]"
 PHONE = "[phone]"
 IBAN = "[iban]"
 SECRET = "[secret]"
+SSN = "[ssn]"
 
 _SPACE = " \u00a0"
 SECRET_KEY = re.compile(r"(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_|whsec_)[A-Za-z0-9_]*")
@@ -26,11 +28,16 @@ EMAIL_ADDRESS = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
 )
+# An address without a dot in its domain (user@localhost, name@intranet) is still someone's address.
+EMAIL_NO_DOT = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]{2,}\b(?![.@])")
+US_SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+_WHITESPACE = re.compile(r"\s+")
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
-# Digit groups separated by one space or dash: where a card number may hide.
-_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:[ \u00a0-]\d+)*(?!\d)")
+# Digit groups separated by one space, dash, dot or slash (after whitespace is normalised): where a card
+# number may hide.
+_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:(?: ?[./-] ?| )\d+)*(?!\d)")
 _DIGIT_GROUP = re.compile(r"\d+")
-_PHONE_INTL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[ \u00a0.-]?(?:\(\d{1,4}\)|\d{1,5})){2,6}(?![\w])")
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ \u00a0.-]?(?:\(\d{1,4}\)|\d{1,5})){2,6}(?![\w])")
 _PHONE_NANP = re.compile(r"(?<![\w(])(?:\(\d{3}\)[ \u00a0]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w])")
 _PHONE_TRUNK = re.compile(r"(?<![\w.,/-])0\d{1,4}(?:[ \u00a0.-]?\d{2,4}){1,4}(?![\w])")
 _PHONE_CONTEXT = re.compile(
@@ -275,11 +282,19 @@ _PASSES: tuple[tuple[Callable[[str], list[tuple[int, int]]], str], ...] = (
 
 
 def redact(text: str) -> str:
-    """``text`` with card numbers, emails, phones, IBANs and secret keys replaced by tokens such as
-    ``[card]``, and Stripe object IDs cut to their prefix (``ch_…``): what is left may be stored."""
+    """``text`` with card numbers, emails, phones, IBANs, US social security numbers and secret keys
+    replaced by tokens such as ``[card]``, and Stripe object IDs cut to their prefix (``ch_…``): what is
+    left may be stored.
+
+    Whitespace is normalised first (runs of spaces, tabs and newlines become one space): a card number
+    typed with a double space or broken over two lines was stored in clear when its groups were looked
+    for before."""
+    text = _WHITESPACE.sub(" ", text).strip()
     text = SECRET_KEY.sub(SECRET, text)
     text = ID_PATTERN.sub(_stripe_id, text)
     text = EMAIL_ADDRESS.sub(EMAIL, text)
+    text = EMAIL_NO_DOT.sub(EMAIL, text)
+    text = US_SSN.sub(SSN, text)
     for find, token in _PASSES:
         spans = find(text)
         if spans:
@@ -293,10 +308,18 @@ def redact_names(text: str, names: Iterable[str]) -> str:
     Names cannot be found by pattern the way card numbers can, but the window knows the customer's name
     from the case; a query such as "refund for Daniel Kim" must not reach the store with it.
     """
-    words = {w.lower() for name in names for w in re.findall(r"[^\W\d_]{2,}", name or "")}
+    words = {_fold(w.lower()) for name in names for w in re.findall(r"[^\W\d_]{2,}", name or "")}
     if not words:
         return text
     pattern = re.compile(
         r"\b(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")\b", re.IGNORECASE
     )
-    return re.sub(r"(\[name\])(\s+\[name\])+", r"\1", pattern.sub("[name]", text))
+    # Matched without accents ("Elodie" for "Élodie", and the other way round); folding keeps every
+    # character in place, so the spans found in the folded text are the original's.
+    spans = [m.span() for m in pattern.finditer(_fold(text))]
+    return re.sub(r"(\[name\])(\s+\[name\])+", r"\1", _replace_spans(text, spans, "[name]"))
+
+
+def _fold(text: str) -> str:
+    """Each character without its accents, one character for one (é -> e, ø stays ø)."""
+    return "".join(unicodedata.normalize("NFKD", ch)[0] if ch.isalpha() else ch for ch in text)
