@@ -233,3 +233,29 @@ def test_an_older_file_that_appears_later_takes_its_id_back(tmp_path: Path) -> N
     assert [p.rel_path for p in report.problems] == ["articles/refunds/a-newer.md"]
     assert [p.rel_path for p in engine.update().problems] == ["articles/refunds/a-newer.md"]  # and stays so
     engine.close()
+
+
+def test_damage_in_the_middle_of_a_segment_is_rebuilt_when_a_read_hits_it(tmp_path: Path) -> None:
+    """Not seen when the index opens (the header is fine), so before, every search touching it raised."""
+    import random
+
+    from conftest import BUNDLED_KB
+
+    engine = SearchEngine(BUNDLED_KB, index_root=tmp_path / "index", embedder=False)
+    engine.update()
+    engine.close()
+    generation = next(p for p in (tmp_path / "index").glob("gen-*") if p.is_dir())
+    segment = max(generation.glob("*.seg"), key=lambda p: p.stat().st_size)
+    data = bytearray(segment.read_bytes())
+    rng = random.Random(1)
+    middle = len(data) // 2
+    data[middle : middle + 4096] = bytes(rng.randrange(256) for _ in range(4096))
+    segment.write_bytes(bytes(data))
+    engine = SearchEngine(BUNDLED_KB, index_root=tmp_path / "index", embedder=False)
+    queries = ["refund not arrived", "payout failed bank account closed", "dispute evidence deadline",
+               "webhook signature", "card declined insufficient funds", "invoice past due"]  # fmt: skip
+    for query in queries:
+        assert engine.suggest(query).articles, query
+        assert engine.search(query), query
+    assert any("damaged" in m and "rebuilt" in m for m in engine.index.messages)
+    engine.close()

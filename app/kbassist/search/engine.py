@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from whoosh.query import And, Term
@@ -32,6 +32,7 @@ from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIN_EMBED_WORDS = 3
 _EMBEDDER_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kbassist-embed")
@@ -232,7 +233,7 @@ class SearchEngine:
         article_limit: int = 10,
         macro_limit: int = 5,
     ) -> Suggestions:
-        case, articles, macros, keys = self.rank(case_text, article_limit, macro_limit)
+        case, articles, macros, keys = self._reading(lambda: self.rank(case_text, article_limit, macro_limit))
         products = list(case.products)
         result_confidence = decide(articles, products, len(keys), case.language.is_english)
         if articles and articles[0].product not in products and result_confidence == "high":
@@ -282,6 +283,9 @@ class SearchEngine:
     def search(
         self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[SearchHit]:
+        return self._reading(lambda: self._search(text, product, kind, limit))
+
+    def _search(self, text: str, product: str | None, kind: str | None, limit: int) -> list[SearchHit]:
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
         with self.index.searcher() as searcher:
             words = search_word_queries(text, self.synonyms, lambda prefix: completions(searcher, prefix))
@@ -291,6 +295,28 @@ class SearchEngine:
             cache = self.index.derived("scoring", scoring_cache)
             hits = collect_words(searcher, words, limit, cache, allowed)
             return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
+
+    def _reading(self, work: Callable[[], T]) -> T:
+        """Run a read of the index; damage found while reading (Whoosh raises anything from a bare
+        Exception("Block tag error") to struct.error) rebuilds the index, with a message, and reads again.
+
+        Damage in the middle of a segment is not seen when the index opens; before, every search or
+        suggestion that touched it failed until the cache was deleted by hand. A second failure after the
+        rebuild is not damage and is raised.
+        """
+        try:
+            return work()
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:
+            if self.index.stopping():
+                raise
+            log.warning("search index read failed: %s: %s", type(exc).__name__, exc)
+            reason = f"{type(exc).__name__}: {str(exc)[:80]}"
+        report = self.index.rebuild()
+        self.index.messages.append(f"Search index was damaged ({reason}); rebuilt.")
+        self.index.problems = report.problems
+        return work()
 
     def did_you_mean(self, text: str) -> str | None:
         """A corrected query when some words are unknown to the KB but close to known ones."""
