@@ -17,7 +17,7 @@ from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
 from kbassist.content.model import PRODUCTS, Article, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
-from kbassist.search.index import UpdateReport
+from kbassist.search.index import IndexUnavailableError, UpdateReport
 from kbassist.settings import load_settings
 from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
@@ -114,6 +114,16 @@ def cmd_index(args: argparse.Namespace) -> int:
         engine = SearchEngine(_kb_root(args))
         report = engine.rebuild()
     assert engine is not None and report is not None
+    # Opening an index reads only the heads of its segments: read all of it, so that damage in the middle
+    # of a segment is repaired here rather than found by a search.
+    damage = engine.index.check()
+    if damage:
+        repair = engine.index.recover(damage)
+        report.rebuilt = True
+        report.messages += repair.messages
+        report.problems = repair.problems
+        for message in repair.messages:
+            sys.stderr.write(f"kbassist: {message}\n")
     count = engine.index.doc_count()
     data = {
         "kb": str(engine.kb_root),
@@ -462,6 +472,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         sys.stderr.write(f"kbassist: {exc}\n" if not str(exc).startswith("kbassist") else f"{exc}\n")
         return exc.code
+    except IndexUnavailableError as exc:
+        sys.stderr.write(f"kbassist: {exc}\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write("kbassist: interrupted\n")
         return 130

@@ -65,12 +65,19 @@ def load_settings(path: Path | None = None) -> Settings:
     return Settings(**clean)  # type: ignore[arg-type]
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
+def save_settings(settings: Settings, path: Path | None = None) -> bool:
+    """Write ``settings``; False (with a warning) when the config folder cannot be written: a read-only
+    home must not crash the window each time a favourite is starred."""
     path = path or paths.settings_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = asdict(settings)
     data["favorites"] = list(settings.favorites)
     data["recent_macros"] = list(settings.recent_macros)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2), "utf-8")
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(data, indent=2), "utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("settings not saved to %s: %s", path, exc.strerror or exc)
+        return False
+    return True

@@ -313,9 +313,7 @@ class SearchEngine:
                 raise
             log.warning("search index read failed: %s: %s", type(exc).__name__, exc)
             reason = f"{type(exc).__name__}: {str(exc)[:80]}"
-        report = self.index.rebuild()
-        self.index.messages.append(f"Search index was damaged ({reason}); rebuilt.")
-        self.index.problems = report.problems
+        self.index.recover(reason)
         return work()
 
     def did_you_mean(self, text: str) -> str | None:

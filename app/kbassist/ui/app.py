@@ -6,10 +6,11 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from kbassist import __version__, paths
 from kbassist.search.engine import SearchEngine
+from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import load_settings, save_settings
 from kbassist.ui.main_window import MainWindow
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
@@ -51,7 +52,12 @@ def build_window(kb: str | Path | None = None) -> MainWindow:
 def run(kb: str | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
-    window = build_window(kb)
+    try:
+        window = build_window(kb)
+    except IndexUnavailableError as exc:  # an unwritable home: one clear sentence, not a traceback
+        QMessageBox.critical(None, "KB Assist cannot start", f"KB Assist cannot start: {exc}.")
+        app.shutdown()
+        return 2
     window.show()
     code = app.exec()
     if app.platformName() == "offscreen":
