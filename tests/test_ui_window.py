@@ -14,7 +14,7 @@ pytest.importorskip("PySide6.QtWidgets")
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QPalette, QTextCharFormat
-from PySide6.QtWidgets import QApplication, QLineEdit, QListView, QMessageBox, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListView, QMessageBox, QPlainTextEdit
 
 from kbassist import paths
 from kbassist.search.engine import SearchEngine
@@ -473,8 +473,12 @@ def test_customer_name_typed_into_search_is_not_stored(qtbot, window: MainWindow
 
 
 def test_case_nothing_fits_is_shown_as_low_confidence_not_answered(qtbot, window: MainWindow) -> None:
-    paste_case(qtbot, window, "Hi team, our office manager is leaving and I need to change the standing catering "
-               "order for the Thursday lunch meetings, 14 people, two vegetarian. Who do I talk to?\nThanks, Priya")
+    paste_case(
+        qtbot,
+        window,
+        "Hi team, our office manager is leaving and I need to change the standing catering "
+        "order for the Thursday lunch meetings, 14 people, two vegetarian. Who do I talk to?\nThanks, Priya",
+    )
     assert window.confidence.isVisible()
     assert "Low confidence" in window.confidence.text()
     assert window.article_pane.current is None  # nothing is opened as if it were the answer
@@ -522,3 +526,21 @@ def test_weekly_trend_gives_each_product_its_own_colour(qtbot, window: MainWindo
     colours = [s.pen().color().name() for s in view.trend_chart.chart().series()]
     assert len(set(colours)) == 6, colours
     view.close()
+
+
+def test_usage_that_cannot_be_saved_is_said_in_the_status_bar(qtbot, bundled_index: Path, kbassist_home: Path) -> None:
+    data = paths.usage_db().parent
+    data.parent.mkdir(parents=True, exist_ok=True)
+    data.write_text("a file where the data folder should be")  # the usage database cannot be created
+    window = make_window(qtbot, BUNDLED_KB, bundled_index)
+    warning = window.findChild(QLabel, "usageWarning")
+    assert warning is not None and warning.isHidden()
+    paste_case(qtbot, window, DISPUTE_CASE)  # records a session and what was shown
+    qtbot.waitUntil(warning.isVisible, timeout=20_000)
+    assert "not being saved" in warning.text()
+    data.unlink()  # the disk comes back: the next saved batch clears it
+    window.mark_none_fit()
+    qtbot.waitUntil(warning.isHidden, timeout=20_000)
+    window.close()
+    window.engine.close()
+    window.recorder.close()

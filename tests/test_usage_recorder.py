@@ -245,3 +245,49 @@ def test_edit_ratio_grows_with_the_edit() -> None:
     bigger = base.replace("Please allow 5-10 business days.", "It should show up on your statement next week.")
     assert 0.0 < edit_ratio(base, small) < edit_ratio(base, bigger) < 0.5
     assert edit_ratio(base, small) == pytest.approx(1 - 2 * 24 / 50, abs=1e-4)
+
+
+def test_a_writer_that_dies_of_a_bug_says_so_and_counts_what_it_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before: the writer thread died (as it did when two processes created the file at once), every event
+    vanished and ``dropped`` stayed 0. The bug is injected where one really happened: opening the store."""
+
+    def broken_prune(self: UsageStore, days: int, now: float | None = None) -> int:
+        raise sqlite3.OperationalError("table events already exists")
+
+    monkeypatch.setattr(UsageStore, "prune", broken_prune)
+    said: list[str | None] = []
+    recorder = UsageRecorder(tmp_path / "u.sqlite3", enabled=False)
+    recorder.on_problem = said.append
+    recorder.enabled = True
+    for _ in range(5):
+        recorder.feedback(recorder.new_session(), "refunds-refund-timing", True)
+    recorder.flush(timeout=10)
+    recorder.feedback("s", "refunds-refund-timing", False)  # after the writer died
+    assert recorder.dropped == 11
+    assert recorder.committed == 0 and recorder.pending == 0
+    assert recorder.problem is not None and "stopped" in recorder.problem and "not saved" in recorder.problem
+    assert said == [recorder.problem]
+    assert any("usage writer stopped" in r.getMessage() for r in caplog.records)
+    recorder.close()
+
+
+def test_a_failing_disk_is_reported_until_events_are_saved_again(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.write_text("a file where the data folder should be")  # the database cannot be created
+    said: list[str | None] = []
+    recorder = UsageRecorder(folder / "u.sqlite3", enabled=False)
+    recorder.on_problem = said.append
+    recorder.enabled = True
+    recorder.feedback(recorder.new_session(), "refunds-refund-timing", True)
+    recorder.flush(timeout=15)
+    assert recorder.dropped == 2
+    assert recorder.problem is not None and "not being saved" in recorder.problem
+    folder.unlink()  # the disk comes back
+    recorder.feedback("s", "refunds-refund-timing", True)
+    recorder.flush(timeout=15)
+    assert recorder.committed == 1
+    assert recorder.problem is None
+    assert said[-1] is None and len(said) == 2
+    recorder.close()

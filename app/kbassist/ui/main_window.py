@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -88,6 +88,8 @@ def _list_view(name: str, accessible: str, model: ResultListModel, parent: QWidg
 
 
 class MainWindow(QMainWindow):
+    usageProblem = Signal(object)  # noqa: N815 - (problem: str | None), from the usage writer thread
+
     def __init__(
         self,
         engine: SearchEngine,
@@ -223,9 +225,16 @@ class MainWindow(QMainWindow):
         self.problems_button.setAutoRaise(True)
         self.problems_button.clicked.connect(self.show_problems)
         self.problems_button.hide()
+        # Usage events that are not being saved: said until they are again (the recorder never fails loudly).
+        self.usage_warning = QLabel("")
+        self.usage_warning.setObjectName("usageWarning")
+        self.usage_warning.hide()
+        self.usageProblem.connect(self._usage_problem)
+        self.recorder.on_problem = self.usageProblem.emit  # called on the writer thread, delivered queued
         bar = self.statusBar()
         bar.addWidget(self.kb_label)
         bar.addWidget(self.index_label, 1)
+        bar.addPermanentWidget(self.usage_warning)
         bar.addPermanentWidget(self.problems_button)
         bar.addPermanentWidget(self.progress)
 
@@ -576,6 +585,11 @@ class MainWindow(QMainWindow):
     def index_update(self) -> None:
         self.index.update()
 
+    def _usage_problem(self, problem: str | None) -> None:
+        self.usage_warning.setText(f"⚠ {problem}" if problem else "")
+        self.usage_warning.setToolTip(problem or "")
+        self.usage_warning.setVisible(bool(problem))
+
     def _index_progress(self, done: int, total: int) -> None:
         if total <= 0:
             self.progress.hide()
@@ -705,6 +719,7 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown_workers()
         self.recorder.flush()
+        self.recorder.on_problem = None
         super().closeEvent(event)
 
     # ================================================================== dialogs

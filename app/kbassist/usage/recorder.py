@@ -7,6 +7,10 @@ is on disk within milliseconds of the call and a batch never waits for more even
 
 Expected storage failures (locked, disk full, damaged file) are retried a few times and then the batch
 is dropped with a warning; they never reach the caller. Log lines name counts and errors, never terms.
+Nothing is lost in silence: every event given up on is counted in ``dropped``, and ``problem`` (with the
+``on_problem`` callback, which the window turns into a status-bar warning) says why until a later batch
+is saved. A writer that dies of a bug, as one did when two processes created the database at once,
+counts what it held and everything after it as dropped and says so.
 """
 
 from __future__ import annotations
@@ -87,6 +91,10 @@ class UsageRecorder:
         self._dropped = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._dead = False  # the writer thread ended on an unexpected error
+        self._problem: str | None = None
+        # Called (from the writer thread) with a one-line problem, or None once events are saved again.
+        self.on_problem: Callable[[str | None], None] | None = None
         self._enabled = False
         self.enabled = enabled
 
@@ -118,6 +126,21 @@ class UsageRecorder:
     @property
     def pending(self) -> int:
         return self._queued - self._done
+
+    @property
+    def problem(self) -> str | None:
+        """Why events are not being saved right now (no terms, no secrets), or None when all is well."""
+        return self._problem
+
+    def _say(self, problem: str | None) -> None:
+        if problem == self._problem:
+            return
+        self._problem = problem
+        if self.on_problem is not None:
+            try:
+                self.on_problem(problem)
+            except Exception:  # the listener's bug must not take the writer down with it
+                log.exception("usage problem listener failed")
 
     # ---------------------------------------------------------------- recording
     def new_session(self) -> str:
@@ -183,6 +206,9 @@ class UsageRecorder:
         with self._cond:  # checked again under the lock: close() may have put the stop mark meanwhile
             if not self._enabled:
                 return
+            if self._dead:
+                self._dropped += 1
+                return
             if self._queued - self._done >= MAX_PENDING:
                 self._dropped += 1
                 if self._dropped == 1 or self._dropped % 10_000 == 0:
@@ -223,6 +249,22 @@ class UsageRecorder:
 
     # ---------------------------------------------------------------- the writer thread
     def _run(self, started: float) -> None:
+        try:
+            self._serve(started)
+        except BaseException as exc:  # a bug: never die in silence (before, events vanished with dropped=0)
+            log.exception("usage writer stopped on an unexpected error")
+            with self._cond:
+                self._dead = True
+                lost = self._queued - self._done
+                self._done += lost
+                self._dropped += lost
+                self._cond.notify_all()
+            self._say(
+                f"Usage recording stopped after an unexpected error ({type(exc).__name__}); "
+                f"{self._dropped} events not saved. Restart KB Assist to record again."
+            )
+
+    def _serve(self, started: float) -> None:
         store = self._open()
         if store is not None:
             try:
@@ -276,11 +318,13 @@ class UsageRecorder:
                     return store
                 else:
                     self._finish(len(batch), committed=True)
+                    self._say(None)
                     return store
             if delay is not None:
                 time.sleep(delay)
         log.warning("gave up writing %d usage events", len(batch))
         self._finish(len(batch), committed=False)
+        self._say(f"Usage events are not being saved ({self._dropped} so far): the usage database cannot be written.")
         return store
 
     def _finish(self, count: int, committed: bool) -> None:
