@@ -544,3 +544,22 @@ def test_usage_that_cannot_be_saved_is_said_in_the_status_bar(qtbot, bundled_ind
     window.close()
     window.engine.close()
     window.recorder.close()
+
+
+def test_people_the_case_names_never_reach_the_stored_search(qtbot, window: MainWindow) -> None:
+    """Before: only the writer's name was removed; a colleague named in the case and typed into the search
+    box ("refund Szczepanska") was stored as typed."""
+    paste_case(
+        qtbot,
+        window,
+        "Hello, my colleague Oluwaseun Adebayo-Okafor refunded order 5521 but our accountant Mrs. Szczepanska "
+        "sees the refund twice in the payout report. Why?\nThanks, Priya",
+    )
+    with qtbot.waitSignal(window.searcher.resultsReady, timeout=10_000):
+        qtbot.keyClicks(window.search_bar.box, "refund twice Szczepanska Adebayo-Okafor")
+    window.clear_search()
+    window.recorder.flush()
+    stored = next(e for e in UsageStore(paths.usage_db()).events() if e.kind == "search")
+    assert stored.terms and "refund twice" in stored.terms[0]
+    for word in ("szczepanska", "adebayo", "okafor"):
+        assert word not in stored.terms[0].lower(), stored.terms

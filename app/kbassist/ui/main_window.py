@@ -40,7 +40,7 @@ from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.models import ResultListModel, Role, Row
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.theme import icon
-from kbassist.usage import UsageRecorder, redact_names
+from kbassist.usage import UsageRecorder, find_names, redact_names
 
 MAX_RECENT = 12
 SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
@@ -478,11 +478,18 @@ class MainWindow(QMainWindow):
             self.recorder.search(self._session or "", redact_names(query, self._personal_names()), count)
 
     def _personal_names(self) -> list[str]:
-        """Names the usage store must not keep: the case's customer and the parts of its email addresses."""
+        """Names the usage store must not keep: the case's customer, the people it names ("my colleague
+        Sarah Jones") and the parts of its email addresses."""
         if self._suggestions is None:
             return []
-        entities = self._suggestions.case.entities
-        return [entities.customer_name or "", *(e.split("@")[0].replace(".", " ") for e in entities.emails)]
+        case = self._suggestions.case
+        entities = case.entities
+        others = find_names(" ".join((case.subject, case.main, case.quoted, case.signature)))
+        return [
+            entities.customer_name or "",
+            *others,
+            *(e.split("@")[0].replace(".", " ") for e in entities.emails),
+        ]
 
     # ================================================================== opening items
     def _step(self, view: QListView, delta: int, *, open_it: bool = False) -> None:
