@@ -155,3 +155,29 @@ def test_show_never_sends_terminal_escapes(cli_home: dict[str, str], tmp_path: P
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "red" in result.stdout and "text" in result.stdout
+
+
+def test_json_output_escapes_c1_controls(cli_home: dict[str, str], tmp_path: Path) -> None:
+    """U+009B is CSI to a terminal; before, --json printed it raw."""
+    kb = tmp_path / "kb"
+    article(kb, "refunds", "csi", "Refund title", "Body \x9b2J \x9b31mred\x7f text")
+    result = run("show", "refunds-csi", "--json", "--kb", str(kb), env=cli_home)
+    assert result.returncode == 0, result.stderr
+    assert not any("\x7f" <= ch <= "\x9f" for ch in result.stdout)
+    shown = json.loads(result.stdout)
+    assert "\x9b2J" in json.dumps(shown, ensure_ascii=False)  # the value is kept, only its printing is escaped
+
+
+def test_eval_outside_a_checkout_says_where_the_cases_are(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installed package has no tests/ folder; before, `kbassist eval` failed on a path inside it."""
+    from kbassist import cli
+
+    monkeypatch.setattr(cli, "DEFAULT_CASES", tmp_path / "site-packages" / "tests" / "eval" / "cases.yaml")
+    assert cli.main(["eval"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "source checkout" in err and "--cases FILE" in err
+    assert cli.main(["eval", "--cases", str(tmp_path / "mine.yaml")]) == 2
+    assert "evaluation cases not found" in capsys.readouterr().err

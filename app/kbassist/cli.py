@@ -52,9 +52,15 @@ class _SafeText(io.TextIOBase):
         return len(text)
 
 
+# JSON escapes C0 controls itself, but with ensure_ascii off it sends DEL and the C1 range raw, and a
+# terminal reads U+009B as the start of an escape sequence (CSI), just like ESC [.
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
+
+
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -> None:
     if args.json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        encoded = json.dumps(data, indent=2, ensure_ascii=False)
+        sys.stdout.write(_JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded))
         sys.stdout.write("\n")
     else:
         text(_SafeText(sys.stdout))  # type: ignore[arg-type]
@@ -320,8 +326,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from kbassist.search.field_eval import is_field_set
 
     cases_file = Path(args.cases) if args.cases else DEFAULT_CASES
+    if not args.cases and not cases_file.is_file():
+        # An installed package carries the KB but not the test folder the labelled cases live in.
+        raise CliError(
+            "the evaluation cases are part of the source checkout (tests/eval/*.yaml), not of the installed "
+            "package; run `kbassist eval` from a checkout, or give --cases FILE"
+        )
     if not cases_file.is_file():
-        raise CliError(f"evaluation cases not found: {cases_file} (give --cases FILE)")
+        raise CliError(f"evaluation cases not found: {cases_file}")
     if is_field_set(cases_file):
         return _eval_field(args, cases_file)
     if args.split:
