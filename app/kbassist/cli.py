@@ -38,7 +38,8 @@ class _Parser(argparse.ArgumentParser):
 
 # Control characters other than newline and tab: an ESC sequence in a KB file or a case must not reach the
 # terminal, where it can rewrite the screen or the title (JSON output escapes them already).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional overrides and isolates go too: they reorder what the terminal shows ("Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class _SafeText(io.TextIOBase):
@@ -54,7 +55,7 @@ class _SafeText(io.TextIOBase):
 
 # JSON escapes C0 controls itself, but with ensure_ascii off it sends DEL and the C1 range raw, and a
 # terminal reads U+009B as the start of an escape sequence (CSI), just like ESC [.
-_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -> None:

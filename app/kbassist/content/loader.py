@@ -28,11 +28,18 @@ class KbContent:
 
 
 def iter_kb_files(kb_root: Path) -> Iterator[Path]:
-    """Every Markdown file under articles/ and macros/, sorted so results never depend on disk order."""
+    """Every Markdown file under articles/ and macros/, sorted so results never depend on disk order.
+
+    Hidden files and folders are not content: editors leave ``.#name.md`` lock links and backups there,
+    and a ``.git`` folder is nobody's article."""
     for top in CONTENT_DIRS:
         base = kb_root / top
         if base.is_dir():
-            yield from sorted(p for p in base.rglob("*.md") if p.is_file())
+            yield from sorted(
+                p
+                for p in base.rglob("*.md")
+                if not any(part.startswith(".") for part in p.relative_to(base).parts) and p.is_file()
+            )
 
 
 def misplaced(rel_path: str) -> Problem | None:

@@ -23,6 +23,7 @@ from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_FRONT_MATTER_BYTES = 16 * 1024  # the largest in the bundled KB is under 1 KiB
+MAX_NESTING = 8  # front matter is a mapping of scalars and lists of scalars: two levels are used
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,120}$")
 ARTICLE_FIELDS = ("id", "title", "product", "tags", "owner", "reviewed")
 MACRO_FIELDS = ("id", "title", "product", "tags", "articles")
@@ -40,7 +41,16 @@ class _FrontMatterLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        # Nesting is bounded too: 5,000 opening brackets overflowed Python's stack and crashed `lint`.
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_NESTING:
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels", event.start_mark)
+        self._depth = depth + 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth = depth
 
 
 def markdown() -> MarkdownIt:

@@ -87,6 +87,11 @@ def _list_view(name: str, accessible: str, model: ResultListModel, parent: QWidg
     return view
 
 
+# How much of a case is searched for people it names ("my colleague Sarah Jones"): about 1.5 µs a character
+# (bench/bench_hostile_pastes.py), so at most 75 ms even for a pasted log; names sit near the top anyway.
+NAME_SCAN_CHARS = 50_000
+
+
 class MainWindow(QMainWindow):
     usageProblem = Signal(object)  # noqa: N815 - (problem: str | None), from the usage writer thread
 
@@ -111,6 +116,8 @@ class MainWindow(QMainWindow):
         self._suggestions: Suggestions | None = None
         self._session: str | None = None
         self._recorded_shown: set[str] = set()
+        self._names_for: object = None  # the case whose named people are in _named
+        self._named: list[str] = []
         self._macro_source = "suggestion"
         self._recent: list[str] = []
         self.problems: list = []
@@ -484,7 +491,10 @@ class MainWindow(QMainWindow):
             return []
         case = self._suggestions.case
         entities = case.entities
-        others = find_names(" ".join((case.subject, case.main, case.quoted, case.signature)))
+        if self._names_for is not case:  # once per case: it runs on the UI thread
+            text = " ".join((case.subject, case.main, case.quoted, case.signature))
+            self._names_for, self._named = case, find_names(text[:NAME_SCAN_CHARS])
+        others = self._named
         return [
             entities.customer_name or "",
             *others,
