@@ -259,9 +259,9 @@ class UsageRecorder:
                 self._done += lost
                 self._dropped += lost
                 self._cond.notify_all()
-            self._say(
-                f"Usage recording stopped after an unexpected error ({type(exc).__name__}); "
-                f"{self._dropped} events not saved. Restart KB Assist to record again."
+            self._say(  # no count in the text: it would be stale at once (``dropped`` has it)
+                f"Usage recording stopped after an unexpected error ({type(exc).__name__}); events are not "
+                "saved. Restart KB Assist to record again."
             )
 
     def _serve(self, started: float) -> None:
@@ -324,7 +324,7 @@ class UsageRecorder:
                 time.sleep(delay)
         log.warning("gave up writing %d usage events", len(batch))
         self._finish(len(batch), committed=False)
-        self._say(f"Usage events are not being saved ({self._dropped} so far): the usage database cannot be written.")
+        self._say("Usage events are not being saved: the usage database cannot be written.")
         return store
 
     def _finish(self, count: int, committed: bool) -> None:
