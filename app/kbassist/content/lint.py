@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from kbassist.content.loader import KbContent, load_kb
@@ -61,7 +62,7 @@ def lint(content: KbContent) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.rel_path, p.reason))
 
 
-def lint_folder(kb_root) -> tuple[KbContent, list[Problem]]:
+def lint_folder(kb_root: Path) -> tuple[KbContent, list[Problem]]:
     content = load_kb(kb_root)
     return content, lint(content)
 

@@ -37,18 +37,18 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """Safe YAML without aliases: `*alias` lets a few hundred bytes expand into billions of strings
     ("billion laughs"), which hung every command of a team sharing the KB. Front matter never needs them."""
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", event.start_mark)
         # Nesting is bounded too: 5,000 opening brackets overflowed Python's stack and crashed `lint`.
         depth = getattr(self, "_depth", 0)
         if depth >= MAX_NESTING:
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_NESTING} levels", event.start_mark)
         self._depth = depth + 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth = depth
 

@@ -16,11 +16,9 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
 from kbassist.content.parser import markdown
-from kbassist.content.placeholders import PLACEHOLDER
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*")
 HIGHLIGHT_STYLE = "background-color:#ffe58a;color:#000"
-PLACEHOLDER_STYLE = "background-color:#ffd0d0;color:#900;font-weight:bold"
 
 
 def _highlighter(stems: frozenset[str], stem_fn: Any) -> Any:
@@ -45,7 +43,7 @@ def article_html(body: str, highlight_stems: Iterable[str] = (), stem_fn: Any = 
     stems = frozenset(highlight_stems)
     if stems and stem_fn is not None:
         md.add_render_rule("text", _highlighter(stems, stem_fn))
-    rendered = md.render(body)
+    rendered: str = md.render(body)
     # Qt's rich text understands table attributes better than CSS borders.
     return rendered.replace("<table>", '<table border="1" cellspacing="0" cellpadding="5" width="100%">')
 
@@ -66,7 +64,8 @@ def _markdown_without_images() -> Any:
 
 def reply_html(text: str) -> str:
     """A reply as HTML for rich-text targets (the HTML half of what Copy puts on the clipboard)."""
-    return _markdown_without_images().render(text).strip()
+    rendered: str = _markdown_without_images().render(text)
+    return rendered.strip()
 
 
 # group 1/2: **strong** or __strong__; group 3: *emphasis*. Shared with the reply editor's highlighting.
@@ -81,13 +80,3 @@ def reply_plain(text: str) -> str:
     return text.strip() + "\n"
 
 
-def placeholders_as_html(text: str) -> str:
-    """Escape ``text`` and mark unfilled placeholders, for previews that show them standing out."""
-    out: list[str] = []
-    pos = 0
-    for match in PLACEHOLDER.finditer(text):
-        out.append(html.escape(text[pos : match.start()]))
-        out.append(f'<span style="{PLACEHOLDER_STYLE}">{html.escape(match.group(0))}</span>')
-        pos = match.end()
-    out.append(html.escape(text[pos:]))
-    return "".join(out).replace("\n", "<br>")

@@ -267,8 +267,3 @@ def normalise_code(token: str) -> str | None:
     return None
 
 
-def product_for_code(code: str) -> str | None:
-    if code in ALL_CODES:
-        return ALL_CODES[code]
-    kind = id_kind(code)
-    return kind.product if kind else None

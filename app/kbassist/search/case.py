@@ -12,7 +12,7 @@ import email.policy
 import html
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import parseaddr
 
 from kbassist.content.stripe import ID_PATTERN, SECRET_PATTERN
@@ -167,7 +167,7 @@ def _from_message(message: EmailMessage) -> tuple[str, str, str | None]:
     return subject, body, name or None
 
 
-def _decoded_text(part: EmailMessage) -> str:
+def _decoded_text(part: EmailMessage | MIMEPart) -> str:
     """The part's text; mail without a declared charset is read as UTF-8 (what pasted cases are)."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
@@ -188,7 +188,8 @@ def _split_quoted(body: str) -> tuple[str, str]:
         if match and body[: match.start()].strip():
             cut = min(cut, match.start())
     top, history = body[:cut], body[cut:]
-    main_lines, quoted_lines = [], [history]
+    main_lines: list[str] = []
+    quoted_lines = [history]
     for line in top.split("\n"):
         (quoted_lines if line.lstrip().startswith(">") else main_lines).append(line)
     return "\n".join(main_lines).strip(), "\n".join(quoted_lines).strip()

@@ -130,7 +130,8 @@ class Embedder:
         summed = (hidden * mask[..., None]).sum(axis=1)
         vectors = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
+        unit: np.ndarray = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
+        return unit
 
 
 _MARKUP = re.compile(r"[#*_`>|\[\]()]+|\{\{[^}]*\}\}|https?://\S+")

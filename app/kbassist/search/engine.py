@@ -188,7 +188,8 @@ class SearchEngine:
         if self.embedder is None or sum(w.isalpha() for w in text.split()) < MIN_EMBED_WORDS:
             return None  # an ID or a greeting alone has no meaning for the model to compare
         try:
-            return self.embedder.embed([text])[0]
+            vector: np.ndarray = self.embedder.embed([text])[0]
+            return vector
         except DenseUnavailableError:
             return None
 

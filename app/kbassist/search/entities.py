@@ -61,9 +61,6 @@ class Entities:
                 counts[product] = counts.get(product, 0) + 2
         return sorted(counts, key=lambda p: -counts[p])
 
-    def first_id(self, placeholder: str) -> str | None:
-        return next((f.value for f in self.ids if f.placeholder == placeholder), None)
-
     def placeholder_values(self) -> dict[str, str]:
         """What the case can fill into a macro, by placeholder name."""
         values: dict[str, str] = {}
@@ -317,8 +314,8 @@ def find_customer_name(main_text: str, signature: str, header_name: str | None =
         weak = bool(_WEAK_INTRO.search(before)) and not _CONFIRMED.match(main_text, match.end("name"))
         if name := _clean_name(match.group("name"), strict=weak):
             return name
-    if match := JA_INTRO.search(main_text):
-        return match.group("name")
+    if ja := JA_INTRO.search(main_text):
+        return ja.group("name")
     lines = [ln.strip() for ln in (main_text + "\n\n" + signature).splitlines()]
     for candidate, strict in _sign_off_candidates(lines):
         if name := _clean_name(candidate, strict=strict):

@@ -9,7 +9,7 @@ compared on a 0-1 scale before they are mixed.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping, Sequence
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kbassist.search.dense import DenseHit
 
@@ -30,10 +30,13 @@ class Fusable(Protocol):
     similarity: float
 
 
+F = TypeVar("F", bound=Fusable)
+
+
 def fuse(
-    ranked: MutableMapping[str, Fusable],
+    ranked: MutableMapping[str, F],
     dense_hits: Sequence[DenseHit],
-    make: Callable[[DenseHit], Fusable],
+    make: Callable[[DenseHit], F],
 ) -> None:
     """Rescore ``ranked`` (lexical scores in ``score``) in place, adding the dense side's best candidates."""
     dense_weight = DENSE_WEIGHT
@@ -52,8 +55,8 @@ def fuse(
         if hit.id not in ranked:
             ranked[hit.id] = make(hit)
     for item in ranked.values():
-        hit = by_id.get(item.id)
-        item.similarity = hit.similarity if hit else 0.0
-        dense = max(0.0, (item.similarity - floor) / span) if hit else 0.0
+        found = by_id.get(item.id)
+        item.similarity = found.similarity if found else 0.0
+        dense = max(0.0, (item.similarity - floor) / span) if found else 0.0
         lexical = item.lexical / lex_max if lex_max else 0.0
         item.score = FUSED_SCALE * ((1 - dense_weight) * lexical + dense_weight * dense)

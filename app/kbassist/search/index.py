@@ -301,7 +301,8 @@ class KbIndex:
                 raise RuntimeError("index is closed")
             if name not in self._derived:
                 self._derived[name] = build(self._searcher)
-            return self._derived[name]
+            value: T = self._derived[name]
+            return value
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
@@ -309,7 +310,7 @@ class KbIndex:
 
     def doc_count(self) -> int:
         with self.searcher() as s:
-            return s.doc_count()
+            return int(s.doc_count())
 
     def get(self, item_id: str) -> KbItem | None:
         with self.searcher() as s:

@@ -48,7 +48,7 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
     """The stem the index stores for ``word`` (so query terms meet indexed terms)."""
-    return porter_stem(word.lower())
+    return str(porter_stem(word.lower()))
 
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")

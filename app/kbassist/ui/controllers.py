@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
@@ -185,6 +184,3 @@ class IndexController(QObject):
         if report.touched:
             return f"Index updated: {report.added} added, {report.changed} changed, {report.removed} removed"
         return "Index up to date"
-
-    def kb_paths(self) -> list[Path]:
-        return [Path(p) for p in self.watcher.files()]

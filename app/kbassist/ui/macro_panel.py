@@ -94,7 +94,11 @@ class DateField(QLineEdit):
         holder = QWidgetAction(menu)
         holder.setDefaultWidget(self.calendar)
         menu.addAction(holder)
-        self.calendar.clicked.connect(lambda d: (menu.close(), self._picked(d)))
+        def picked(day: QDate) -> None:
+            menu.close()
+            self._picked(day)
+
+        self.calendar.clicked.connect(picked)
         pick = self.addAction(icon("calendar"), QLineEdit.ActionPosition.TrailingPosition)
         pick.setToolTip("Pick a date")
         pick.triggered.connect(lambda: menu.popup(self.mapToGlobal(self.rect().bottomLeft())))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from kbassist import __version__, paths
-from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro
+from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro, Problem
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
 from kbassist.settings import Settings, save_settings
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self._named: list[str] = []
         self._macro_source = "suggestion"
         self._recent: list[str] = []
-        self.problems: list = []
+        self.problems: list[Problem] = []
 
         self._build_widgets()
         self._build_actions()
@@ -304,7 +305,7 @@ class MainWindow(QMainWindow):
         action("Next macro", "forward", "Alt+Shift+Down", lambda: self._step(self.macro_list, 1))
         action("Previous macro", "back", "Alt+Shift+Up", lambda: self._step(self.macro_list, -1))
         for n in range(1, 6):
-            action(f"Macro {n}", "copy", f"Ctrl+{n}", lambda n=n: self._select(self.macro_list, n - 1))
+            action(f"Macro {n}", "copy", f"Ctrl+{n}", partial(self._select, self.macro_list, n - 1))
         QShortcut(QKeySequence("Escape"), self.search_bar.box, self.clear_search)
 
         menu = self.menuBar()

@@ -10,9 +10,9 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QByteArray,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 
@@ -89,27 +89,8 @@ class ResultListModel(QAbstractListModel):
                 return index.row() + 1
         return None
 
-    def roleNames(self) -> dict[int, bytes]:
-        return {**super().roleNames(), **{r.value: r.name.lower().encode() for r in Role}}
-
-
-class ProductFilterModel(QSortFilterProxyModel):
-    """Shows only rows of one product (or all), keeping the source's order."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._product = ""
-        self.setFilterRole(Role.Product)
-
-    def set_product(self, product: str) -> None:
-        self._product = product
-        self.invalidateFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._product:
-            return True
-        index = self.sourceModel().index(source_row, 0, source_parent)
-        return index.data(Role.Product) == self._product
+    def roleNames(self) -> dict[int, QByteArray]:
+        return {**super().roleNames(), **{r.value: QByteArray(r.name.lower().encode()) for r in Role}}
 
 
 class ProblemTableModel(QAbstractTableModel):

@@ -15,7 +15,6 @@ class SearchBar(QWidget):
     """The query box, the product filter and the spelling suggestion; results are shown elsewhere."""
 
     queryChanged = Signal(str, str)  # noqa: N815 - (query, product or "")
-    escapePressed = Signal()  # noqa: N815
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

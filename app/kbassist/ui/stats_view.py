@@ -158,7 +158,8 @@ MACRO_COLUMNS = [
     Column("Last used", lambda m: m.last_used),
     Column("Id", lambda m: m.id),
 ]
-MACRO_FORMATS = {4: _pct, 5: _pct, 6: _num, 7: _pct, 9: _date}
+MACRO_FORMATS: dict[int, Callable[[Any], str]] = {4: _pct, 5: _pct, 6: _num, 7: _pct, 9: _date}
+ARTICLE_FORMATS: dict[int, Callable[[Any], str]] = {7: _date}
 ARTICLE_COLUMNS = [
     Column("Article", lambda a: a.title), Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
     Column("Suggested", lambda a: a.suggested), Column("Opened", lambda a: a.opened),
@@ -244,7 +245,7 @@ class StatsView(QDialog):
 
         self.models: dict[str, RecordTableModel] = {
             "macros": RecordTableModel(MACRO_COLUMNS, MACRO_FORMATS, self),
-            "articles": RecordTableModel(ARTICLE_COLUMNS, {7: _date}, self),
+            "articles": RecordTableModel(ARTICLE_COLUMNS, ARTICLE_FORMATS, self),
             "missed": RecordTableModel(MISSED_COLUMNS, parent=self),
             "gaps": RecordTableModel(GAP_COLUMNS, {3: _date}, self),
             "stale": RecordTableModel(STALE_COLUMNS, {2: _date}, self),
@@ -276,8 +277,8 @@ class StatsView(QDialog):
 
     # ------------------------------------------------------------------ data
     def refresh(self) -> None:
-        since = self.since.date().toPython()
-        until = self.until.date().toPython()
+        since: dt.date = self.since.date().toPython()  # type: ignore[assignment]  # (stubs say object)
+        until: dt.date = self.until.date().toPython()  # type: ignore[assignment]
         product = str(self.product.currentData() or "") or None
         items = self._items()
         path = self.db_path

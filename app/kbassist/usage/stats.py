@@ -128,7 +128,8 @@ class Stats:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON types: dates as ISO strings, ratios rounded to 4 places."""
-        return _plain(asdict(self))
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
 
 
 def _plain(value: Any) -> Any:
