@@ -1,0 +1,39 @@
+"""A full read of one index segment: what ``kbassist index`` does to find damage that opening cannot see.
+
+Opening a Whoosh index reads each segment's table of contents only; a segment damaged in the middle then
+fails only the searches that touch it. Reading every stored field, posting, field length, vector and
+column finds it at once (about 1 s for the bundled KB of 270 files).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def read_everything(reader: Any) -> None:
+    """Decode every byte a search could ever ask ``reader`` (one segment) for."""
+    for _ in reader.all_stored_fields():
+        pass
+    schema = reader.schema
+    doc_ids = list(reader.all_doc_ids())
+    for name in reader.indexed_field_names():
+        for term in reader.lexicon(name):
+            matcher = reader.postings(name, term)
+            while matcher.is_active():
+                matcher.id()
+                matcher.weight()
+                if matcher.supports("positions"):
+                    matcher.value_as("positions")
+                matcher.next()
+        if name in schema and schema[name].scorable:
+            for doc in doc_ids:
+                reader.doc_field_length(doc, name)
+        if name in schema and reader.has_vector(doc_ids[0] if doc_ids else 0, name):
+            for doc in doc_ids:
+                if reader.has_vector(doc, name):
+                    list(reader.vector(doc, name).items_as("weight"))
+    for name in schema.names():
+        if reader.has_column(name):
+            column = reader.column_reader(name)
+            for doc in doc_ids:
+                column[doc]

@@ -1,0 +1,164 @@
+"""What an index update has to do, decided before anything is written, and the writer that does it.
+
+``plan_sync`` compares the files the index knows with the files on disk and lists what to delete and what to
+(re)parse, oldest first; ``IdClaims`` settles which file keeps an id that two files carry. Both take plain
+values, so the rules are tested without an index. ``KbIndex`` applies the plan through a ``Batch``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh.index import FileIndex
+from whoosh.writing import NO_MERGE
+
+from kbassist.content.model import Problem
+
+COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
+COMMIT_INTERVAL = 2.0  # ... and at most one intermediate commit per this many seconds (each costs a segment)
+WRITER_TIMEOUT = 3.0
+# Whoosh's in-memory posting buffer per writer (default 128). 32 cut a 3,000-document build's peak memory from
+# 328 to 244 MiB at the same speed; 16 saved little more and was 25% slower.
+WRITER_LIMIT_MB = 32
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rebuilt: bool = False
+    stopped: bool = False  # `KbIndex.stop()` ended it early; what was indexed so far is kept
+    messages: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> int:
+        return self.added + self.changed + self.removed
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """What the index stored about a file when it was last indexed."""
+
+    signature: str
+    mtime_ns: int
+    size: int
+    item_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    rel: str
+    path: Path
+    stat: os.stat_result
+
+
+@dataclass(slots=True)
+class SyncPlan:
+    removed: list[str] = field(default_factory=list)  # indexed, no longer on disk
+    todo: list[Todo] = field(default_factory=list)  # new or changed on disk: oldest first, then by path
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    claims: IdClaims = field(default_factory=lambda: IdClaims({}, {}))
+
+    @property
+    def total(self) -> int:
+        return len(self.todo) + len(self.removed)
+
+
+@dataclass(slots=True)
+class IdClaims:
+    """Who holds each id: the file that held it first (older mtime, then path order) keeps it, in lint and
+    index alike. Seeded with the files that stay as they are."""
+
+    holders: dict[str, str]  # id -> rel path
+    since: dict[str, tuple[int, str]]  # rel path -> (mtime_ns, rel path): the order of precedence
+
+    def claim(self, item_id: str, rel: str, mtime_ns: int) -> tuple[bool, str | None]:
+        """Whether ``rel`` may hold ``item_id``, and which file (if any) gives it up to it."""
+        owner = self.holders.get(item_id)
+        displaced = None
+        if owner is not None and owner != rel:
+            if self.since[owner] < (mtime_ns, rel):
+                return False, None
+            displaced = owner
+        self.holders[item_id] = rel
+        self.since[rel] = (mtime_ns, rel)
+        return True, displaced
+
+
+def plan_sync(
+    indexed: Mapping[str, FileState], on_disk: Mapping[str, Path], stat: Callable[[Path], os.stat_result] = os.stat
+) -> SyncPlan:
+    """Compare what the index holds with the files on disk (``rel path -> path``)."""
+    plan = SyncPlan(removed=[rel for rel in indexed if rel not in on_disk])
+    for rel, path in on_disk.items():
+        try:
+            st = stat(path)
+        except OSError as exc:
+            plan.problems.append(Problem(rel, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        known = indexed.get(rel)
+        if known and known.mtime_ns == st.st_mtime_ns and known.size == st.st_size:
+            plan.unchanged += 1
+            continue
+        plan.todo.append(Todo(rel, path, st))
+    plan.todo.sort(key=lambda t: (t.stat.st_mtime_ns, t.rel))
+    changing = {t.rel for t in plan.todo}
+    staying = {rel: s for rel, s in indexed.items() if rel in on_disk and rel not in changing}
+    plan.claims = IdClaims(
+        holders={s.item_id: rel for rel, s in staying.items()},
+        since={rel: (s.mtime_ns, rel) for rel, s in staying.items()},
+    )
+    return plan
+
+
+class Batch:
+    """The writer of one update: a commit every ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds
+    (search works on what is ready), merging only at the end."""
+
+    def __init__(self, ix: FileIndex, on_commit: Callable[[], None] | None) -> None:
+        self.ix = ix
+        self.on_commit = on_commit
+        self.writer = self._writer()
+        self.pending = 0
+        self.last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
+
+    def _writer(self) -> Any:
+        return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
+
+    def delete(self, rel: str) -> None:
+        self.writer.delete_by_term("path", rel)
+        self.pending += 1
+
+    def write(self, document: dict[str, Any]) -> None:
+        self.writer.update_document(**document)
+        self.pending += 1
+        if self.pending >= COMMIT_EVERY and time.perf_counter() - self.last_commit >= COMMIT_INTERVAL:
+            # No merging mid-build (merging every batch made a 10k build quadratic); the last commit merges.
+            self.writer.commit(mergetype=NO_MERGE)
+            self.last_commit = time.perf_counter()
+            if self.on_commit:
+                self.on_commit()
+            self.writer = self._writer()
+            self.pending = 0
+
+    def finish(self, *, stopped: bool, optimize: bool) -> None:
+        if self.pending and stopped:
+            self.writer.commit(mergetype=NO_MERGE)  # quick: merging can wait for the next start
+        elif self.pending:
+            self.writer.commit(optimize=optimize)  # after a bulk load, fewer segments: faster searches
+        else:
+            self.writer.cancel()
+
+    def cancel(self) -> None:
+        if not self.writer.is_closed:
+            self.writer.cancel()
