@@ -563,3 +563,19 @@ def test_people_the_case_names_never_reach_the_stored_search(qtbot, window: Main
     assert stored.terms and "refund twice" in stored.terms[0]
     for word in ("szczepanska", "adebayo", "okafor"):
         assert word not in stored.terms[0].lower(), stored.terms
+
+
+def test_the_shortcuts_dialog_lists_every_window_shortcut(qtbot, window: MainWindow) -> None:
+    """Before, the dialog read a hand-kept list that had lost Ctrl+Q."""
+    from kbassist.ui.main_window import SHORTCUTS
+
+    listed = " / ".join(keys for _what, keys in SHORTCUTS)
+    bound = {a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()}
+    assert "Ctrl+Q" in bound and "Ctrl+Q" in listed
+    for keys in bound:
+        if keys.startswith("Ctrl+") and keys[5:].isdigit():
+            assert "Ctrl+1 … Ctrl+5" in listed
+        else:
+            assert keys in listed, keys
+    file_menu = window.menuBar().actions()[0].menu()
+    assert [a.text() for a in file_menu.actions() if not a.isSeparator()][-1] == "Quit"

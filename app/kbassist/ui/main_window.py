@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabBar,
-    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro, Problem
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
 from kbassist.settings import Settings, save_settings
+from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_input import CaseInput
 from kbassist.ui.controllers import IndexController, SearchController, SuggestController
@@ -47,25 +47,7 @@ MAX_RECENT = 12
 SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
 HIGHLIGHT_TERMS = 10  # the case's strongest terms are marked in articles; more would mark every line
 
-SHORTCUTS: list[tuple[str, str]] = [
-    ("New case (clear and start over)", "Ctrl+N"),
-    ("Focus the case", "Ctrl+L"),
-    ("Focus search", "Ctrl+K"),
-    ("Clear search, back to suggestions", "Esc (in search)"),
-    ("Next / previous article", "Alt+Down / Alt+Up"),
-    ("Next / previous macro", "Alt+Shift+Down / Alt+Shift+Up"),
-    ("Select macro 1–5", "Ctrl+1 … Ctrl+5"),
-    ("Open the selected article", "Enter"),
-    ("Copy the reply", "Ctrl+Shift+C"),
-    ("Favorite / unfavorite the macro", "Ctrl+D"),
-    ("Find in article", "Ctrl+F"),
-    ("Back / forward between articles", "Alt+Left / Alt+Right"),
-    ("None of these fit", "Ctrl+Shift+N"),
-    ("Re-index the KB now", "F5"),
-    ("Usage and content health (KB editors)", "Ctrl+Shift+S"),
-    ("Settings", "Ctrl+,"),
-    ("Keyboard shortcuts", "F1"),
-]
+SHORTCUTS: list[tuple[str, str]] = shortcut_rows()  # built from the one action table (ui/actions.py)
 
 
 def _section(text: str) -> QLabel:
@@ -267,58 +249,36 @@ class MainWindow(QMainWindow):
         self._pending_search: tuple[str, int] | None = None
 
     def _build_actions(self) -> None:
-        toolbar = QToolBar("Main", self)
-        toolbar.setObjectName("mainToolbar")
-        toolbar.setMovable(False)
-        self.addToolBar(toolbar)
-
-        def action(text: str, icon_name: str, keys: str | None, slot: Callable[[], object]) -> QAction:
-            act = QAction(icon(icon_name), text, self)
-            if keys:
-                act.setShortcut(QKeySequence(keys))
-                act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            act.triggered.connect(lambda _checked=False: slot())
-            self.addAction(act)
-            return act
-
-        self.new_case_action = action("New case", "new-case", "Ctrl+N", self.new_case)
-        toolbar.addAction(self.new_case_action)
-        toolbar.addWidget(self.search_bar)
-        self.reindex_action = action("Re-index KB", "refresh", "F5", self.index_update)
-        self.settings_action = action("Settings", "settings", "Ctrl+,", self.open_settings)
-        self.help_action = action("Keyboard shortcuts", "help", "F1", self.show_shortcuts)
-        self.stats_action = action("Usage and content health", "stats", "Ctrl+Shift+S", self.show_stats)
-        toolbar.addAction(self.stats_action)
-        toolbar.addAction(self.reindex_action)
-        toolbar.addAction(self.settings_action)
-        toolbar.addAction(self.help_action)
-        action("Copy reply", "copy", "Ctrl+Shift+C", self.macro_panel.copy_reply)
-        action("Favorite macro", "star", "Ctrl+D", self.macro_panel.favorite.toggle)
-        action("Find in article", "find", "Ctrl+F", self.article_pane.show_find)
-        action("Back", "back", "Alt+Left", self.article_pane.go_back)
-        action("Forward", "forward", "Alt+Right", self.article_pane.go_forward)
-        action("None of these fit", "none-fit", "Ctrl+Shift+N", self.mark_none_fit)
-        action("Focus case", "new-case", "Ctrl+L", self.case_input.setFocus)
-        action("Focus search", "search", "Ctrl+K", self.focus_search)
-        action("Next article", "forward", "Alt+Down", lambda: self._step(self.article_list, 1, open_it=True))
-        action("Previous article", "back", "Alt+Up", lambda: self._step(self.article_list, -1, open_it=True))
-        action("Next macro", "forward", "Alt+Shift+Down", lambda: self._step(self.macro_list, 1))
-        action("Previous macro", "back", "Alt+Shift+Up", lambda: self._step(self.macro_list, -1))
-        for n in range(1, 6):
-            action(f"Macro {n}", "copy", f"Ctrl+{n}", partial(self._select, self.macro_list, n - 1))
+        step = self._step
+        slots: dict[str, Callable[[], object]] = {
+            "new_case": self.new_case,
+            "focus_case": self.case_input.setFocus,
+            "focus_search": self.focus_search,
+            "next_article": partial(step, self.article_list, 1, open_it=True),
+            "previous_article": partial(step, self.article_list, -1, open_it=True),
+            "next_macro": partial(step, self.macro_list, 1),
+            "previous_macro": partial(step, self.macro_list, -1),
+            **{f"macro_{n}": partial(self._select, self.macro_list, n - 1) for n in range(1, 6)},
+            "copy_reply": self.macro_panel.copy_reply,
+            "toggle_favorite": self.macro_panel.favorite.toggle,
+            "find_in_article": self.article_pane.show_find,
+            "go_back": self.article_pane.go_back,
+            "go_forward": self.article_pane.go_forward,
+            "mark_none_fit": self.mark_none_fit,
+            "index_update": self.index_update,
+            "show_stats": self.show_stats,
+            "open_settings": self.open_settings,
+            "show_shortcuts": self.show_shortcuts,
+            "quit": self.close,
+            "about": self._about,
+        }
+        self.actions_by_name = build_actions(self, slots, self.search_bar)
+        self.new_case_action = self.actions_by_name["new_case"]
+        self.reindex_action = self.actions_by_name["index_update"]
+        self.settings_action = self.actions_by_name["open_settings"]
+        self.help_action = self.actions_by_name["show_shortcuts"]
+        self.stats_action = self.actions_by_name["show_stats"]
         QShortcut(QKeySequence("Escape"), self.search_bar.box, self.clear_search)
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.new_case_action)
-        file_menu.addAction(self.reindex_action)
-        file_menu.addAction(self.stats_action)
-        file_menu.addAction(self.settings_action)
-        file_menu.addSeparator()
-        file_menu.addAction("Quit", QKeySequence("Ctrl+Q"), self.close)
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.help_action)
-        help_menu.addAction("About KB Assist", self._about)
 
     def _connect_engine(self) -> None:
         self.suggest = SuggestController(self.engine, self.settings.agent_values, self)
