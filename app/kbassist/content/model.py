@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -83,3 +85,9 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.rel_path}: {self.severity}: {self.reason}"
+
+
+def kb_version(items: Iterable[KbItem]) -> str:
+    """A short fingerprint of the KB's content (its files' signatures), so usage can be tied to what was shown."""
+    digest = hashlib.sha1("".join(sorted(i.signature for i in items)).encode()).hexdigest()
+    return digest[:12]

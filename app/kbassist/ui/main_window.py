@@ -16,18 +16,16 @@ from PySide6.QtWidgets import (
     QListView,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTabBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from kbassist import __version__, paths
-from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro, Problem
+from kbassist.content.model import PRODUCT_LABELS, KbItem, Macro, Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
 from kbassist.settings import Settings, save_settings
@@ -40,6 +38,7 @@ from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog
 from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.models import ResultListModel, Role, Row
 from kbassist.ui.search_panel import SearchBar
+from kbassist.ui.status_bar import WindowStatusBar
 from kbassist.ui.theme import icon
 from kbassist.usage import UsageRecorder, find_names, redact_names
 
@@ -199,38 +198,19 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter)
         self.setCentralWidget(central)
 
-        # status bar: KB size, index state with progress, problems
-        self.kb_label = QLabel("")
-        self.kb_label.setObjectName("kbLabel")
-        self.index_label = QLabel("Opening index…")
-        self.index_label.setObjectName("indexState")
-        self.progress = QProgressBar(self)
-        self.progress.setObjectName("indexProgress")
-        self.progress.setMaximumWidth(160)
-        self.progress.hide()
-        self.problems_button = QToolButton(self)
-        self.problems_button.setObjectName("problemsButton")
-        self.problems_button.setIcon(icon("warning"))
-        self.problems_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.problems_button.setAutoRaise(True)
-        self.problems_button.clicked.connect(self.show_problems)
-        self.problems_button.hide()
-        # Usage events that are not being saved: said until they are again (the recorder never fails loudly).
-        self.usage_warning = QLabel("")
-        self.usage_warning.setObjectName("usageWarning")
-        self.usage_warning.hide()
-        self.usageProblem.connect(self._usage_problem)
+        # status bar: KB size, index state with progress, problems, usage not being saved
+        self.status = WindowStatusBar(self)
+        self.setStatusBar(self.status)
+        self.status.problemsClicked.connect(self.show_problems)
+        self.kb_label, self.index_label = self.status.kb_label, self.status.index_label
+        self.progress, self.problems_button = self.status.progress, self.status.problems_button
+        self.usage_warning = self.status.usage_warning
+        self.usageProblem.connect(self.status.show_usage_problem)
         self.recorder.on_problem = self.usageProblem.emit  # called on the writer thread, delivered queued
-        bar = self.statusBar()
-        bar.addWidget(self.kb_label)
-        bar.addWidget(self.index_label, 1)
-        bar.addPermanentWidget(self.usage_warning)
-        bar.addPermanentWidget(self.problems_button)
-        bar.addPermanentWidget(self.progress)
 
         # wiring between widgets
         self.case_input.caseChanged.connect(self._case_changed)
-        self.case_input.fileRejected.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.case_input.fileRejected.connect(lambda msg: self.status.say(msg, 6000))
         self.search_bar.queryChanged.connect(self._query_changed)
         self.article_list.activated.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
         self.article_list.clicked.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
@@ -284,18 +264,17 @@ class MainWindow(QMainWindow):
         self.suggest = SuggestController(self.engine, self.settings.agent_values, self)
         self.suggest.suggestionsReady.connect(self._suggestions_ready)
         self.suggest.cleared.connect(self._suggestions_cleared)
-        self.suggest.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self.suggest.failed.connect(lambda msg: self.status.say(msg, 8000))
         self.searcher = SearchController(self.engine, self)
         self.searcher.resultsReady.connect(self._search_ready)
         self.searcher.cleared.connect(self._search_cleared)
         self.index = IndexController(self.engine, self)
-        self.index.progress.connect(self._index_progress)
-        self.index.stateChanged.connect(self.index_label.setText)
+        self.index.progress.connect(self.status.show_progress)
+        self.index.stateChanged.connect(self.status.show_index_state)
         self.index.updated.connect(self._index_updated)
-        self.kb_label.setText(f"KB: {self.engine.kb_root.name}")
-        self.kb_label.setToolTip(str(self.engine.kb_root))
+        self.status.show_kb(self.engine.kb_root.name, str(self.engine.kb_root))
         for message in self.engine.index.messages:
-            self.statusBar().showMessage(message, 10_000)
+            self.status.say(message, 10_000)
 
     # ================================================================== lookups
     def engine_get(self, item_id: str) -> KbItem | None:
@@ -390,7 +369,7 @@ class MainWindow(QMainWindow):
         terms = [redact_names(k.surface, names) for k in self._suggestions.key_terms]
         self.recorder.none_fit(self._session, [t for t in terms if "[name]" not in t])
         self.none_fit_button.setEnabled(False)
-        self.statusBar().showMessage("Thanks: recorded that no suggestion fits this case.", 5000)
+        self.status.say("Thanks: recorded that no suggestion fits this case.", 5000)
 
     def _record_shown(self, result: Suggestions) -> None:
         if self._session is None:
@@ -483,7 +462,7 @@ class MainWindow(QMainWindow):
             return
         item = self.engine.get(row.id)
         if item is None:
-            self.statusBar().showMessage(f"{row.id} is no longer in the KB", 5000)
+            self.status.say(f"{row.id} is no longer in the KB", 5000)
             return
         if isinstance(item, Macro):
             self._show_macro(item, source)
@@ -545,7 +524,7 @@ class MainWindow(QMainWindow):
 
     def _feedback(self, item_id: str, helpful: bool) -> None:
         self.recorder.feedback(self._session or "", item_id, helpful)
-        self.statusBar().showMessage(
+        self.status.say(
             "Thanks for the feedback." if helpful else "Thanks: the KB editors will see this article was not helpful.",
             5000,
         )
@@ -563,35 +542,16 @@ class MainWindow(QMainWindow):
     def index_update(self) -> None:
         self.index.update()
 
-    def _usage_problem(self, problem: str | None) -> None:
-        self.usage_warning.setText(f"⚠ {problem}" if problem else "")
-        self.usage_warning.setToolTip(problem or "")
-        self.usage_warning.setVisible(bool(problem))
-
-    def _index_progress(self, done: int, total: int) -> None:
-        if total <= 0:
-            self.progress.hide()
-            return
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setVisible(done < total)
-        self.index_label.setText(f"Indexing {done}/{total}… (search works on what is ready)")
-
     def _index_updated(self, report: UpdateReport) -> None:
-        self.progress.hide()
+        self.status.hide_progress()
         items = self.engine.index.all_items()
         self._items_by_path = {i.rel_path: i.id for i in items}
         articles = sum(i.kind == "article" for i in items)
-        self.kb_label.setText(f"KB: {self.engine.kb_root.name} · {articles} articles · {len(items) - articles} macros")
+        self.status.show_kb(self.engine.kb_root.name, str(self.engine.kb_root), articles, len(items) - articles)
         self.problems = list(report.problems)
-        if self.problems:
-            self.problems_button.setText(f"{len(self.problems)} KB problem(s)")
-            self.problems_button.setToolTip("Some KB files were skipped; click to see which and why")
-            self.problems_button.show()
-        else:
-            self.problems_button.hide()
+        self.status.show_problems(self.problems)
         for message in report.messages:
-            self.statusBar().showMessage(message, 10_000)
+            self.status.say(message)
         if report.touched:
             # Content changed: refresh what is on screen.
             self.suggest.request(self.case_input.toPlainText())
@@ -602,15 +562,7 @@ class MainWindow(QMainWindow):
                 fresh = self.engine.get(current.id)
                 if fresh is not None and fresh.signature != current.signature:
                     self.article_pane.show_item(fresh, "history", record_history=False)
-        self.recorder.kb_version = self.kb_version(items)
-
-    @staticmethod
-    def kb_version(items: list[KbItem]) -> str:
-        """A short fingerprint of the KB content, so usage can be tied to what was shown."""
-        import hashlib
-
-        digest = hashlib.sha1("".join(sorted(i.signature for i in items)).encode()).hexdigest()
-        return digest[:12]
+        self.recorder.kb_version = kb_version(items)
 
     def show_stats(self) -> None:
         from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view

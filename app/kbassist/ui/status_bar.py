@@ -1,0 +1,77 @@
+"""The window's status bar: which KB, the index's state and progress, KB problems, and usage that is not
+being saved. It only shows; the window tells it what happened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
+
+from kbassist.content.model import Problem
+from kbassist.ui.theme import icon
+
+
+class WindowStatusBar(QStatusBar):
+    problemsClicked = Signal()  # noqa: N815 - Qt naming for signals
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kb_label = QLabel("")
+        self.kb_label.setObjectName("kbLabel")
+        self.index_label = QLabel("Opening index…")
+        self.index_label.setObjectName("indexState")
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("indexProgress")
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        self.problems_button = QToolButton(self)
+        self.problems_button.setObjectName("problemsButton")
+        self.problems_button.setIcon(icon("warning"))
+        self.problems_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.problems_button.setAutoRaise(True)
+        self.problems_button.clicked.connect(self.problemsClicked)
+        self.problems_button.hide()
+        # Usage events that are not being saved: said until they are again (the recorder never fails loudly).
+        self.usage_warning = QLabel("")
+        self.usage_warning.setObjectName("usageWarning")
+        self.usage_warning.hide()
+        self.addWidget(self.kb_label)
+        self.addWidget(self.index_label, 1)
+        self.addPermanentWidget(self.usage_warning)
+        self.addPermanentWidget(self.problems_button)
+        self.addPermanentWidget(self.progress)
+
+    def show_kb(self, name: str, where: str, articles: int | None = None, macros: int | None = None) -> None:
+        counts = f" · {articles} articles · {macros} macros" if articles is not None else ""
+        self.kb_label.setText(f"KB: {name}{counts}")
+        self.kb_label.setToolTip(where)
+
+    def show_index_state(self, text: str) -> None:
+        self.index_label.setText(text)
+
+    def show_progress(self, done: int, total: int) -> None:
+        if total <= 0:
+            self.progress.hide()
+            return
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setVisible(done < total)
+        self.index_label.setText(f"Indexing {done}/{total}… (search works on what is ready)")
+
+    def hide_progress(self) -> None:
+        self.progress.hide()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        if problems:
+            self.problems_button.setText(f"{len(problems)} KB problem(s)")
+            self.problems_button.setToolTip("Some KB files were skipped; click to see which and why")
+            self.problems_button.show()
+        else:
+            self.problems_button.hide()
+
+    def show_usage_problem(self, problem: str | None) -> None:
+        self.usage_warning.setText(f"⚠ {problem}" if problem else "")
+        self.usage_warning.setToolTip(problem or "")
+        self.usage_warning.setVisible(bool(problem))
+
+    def say(self, message: str, ms: int = 10_000) -> None:
+        self.showMessage(message, ms)
