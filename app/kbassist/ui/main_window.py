@@ -40,7 +40,8 @@ from kbassist.ui.models import ResultListModel, Role, Row
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.status_bar import WindowStatusBar
 from kbassist.ui.theme import icon
-from kbassist.usage import UsageRecorder, find_names, redact_names
+from kbassist.ui.usage_session import UsageSession
+from kbassist.usage import UsageRecorder
 
 MAX_RECENT = 12
 SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
@@ -69,11 +70,6 @@ def _list_view(name: str, accessible: str, model: ResultListModel, parent: QWidg
     return view
 
 
-# How much of a case is searched for people it names ("my colleague Sarah Jones"): about 1.5 µs a character
-# (bench/bench_hostile_pastes.py), so at most 75 ms even for a pasted log; names sit near the top anyway.
-NAME_SCAN_CHARS = 50_000
-
-
 class MainWindow(QMainWindow):
     usageProblem = Signal(object)  # noqa: N815 - (problem: str | None), from the usage writer thread
 
@@ -96,11 +92,7 @@ class MainWindow(QMainWindow):
         self._settings_path = settings_path
         self._items_by_path: dict[str, str] = {}
         self._suggestions: Suggestions | None = None
-        self._session: str | None = None
-        self._recorded_shown: set[str] = set()
-        self._names_for: object = None  # the case whose named people are in _named
-        self._named: list[str] = []
-        self._macro_source = "suggestion"
+        self.session = UsageSession(recorder, self)
         self._recent: list[str] = []
         self.problems: list[Problem] = []
 
@@ -217,10 +209,10 @@ class MainWindow(QMainWindow):
         self.macro_list.selectionModel().currentChanged.connect(lambda i, _p: self._macro_row_selected(i))
         self.search_list.activated.connect(lambda i: self._open_row(self.search_model, i, "search"))
         self.search_list.clicked.connect(lambda i: self._open_row(self.search_model, i, "search"))
-        self.article_pane.articleShown.connect(self._article_shown)
+        self.article_pane.articleShown.connect(self.session.article_opened)
         self.article_pane.feedbackGiven.connect(self._feedback)
         self.macro_panel.copied.connect(self._macro_copied)
-        self.macro_panel.previewed.connect(self._macro_previewed)
+        self.macro_panel.previewed.connect(self.session.macro_previewed)
         self.macro_panel.favoriteToggled.connect(self._favorite_toggled)
         self._search_settle = QTimer(self)
         self._search_settle.setSingleShot(True)
@@ -294,11 +286,7 @@ class MainWindow(QMainWindow):
         self.case_input.setFocus()
 
     def _case_changed(self, text: str) -> None:
-        if text.strip() and self._session is None:
-            self._session = self.recorder.new_session()
-            self._recorded_shown = set()
-        if not text.strip():
-            self._session = None
+        self.session.case_changed(text)
         self.suggest.request(text)
 
     def _suggestions_ready(self, result: Suggestions, _case_text: str) -> None:
@@ -313,7 +301,7 @@ class MainWindow(QMainWindow):
         values = self.engine.placeholder_values(result.case, self.settings.agent_values())
         if self.macro_panel.macro is not None:
             self.macro_panel.update_values(values)
-        self._record_shown(result)
+        self.session.shown(result)
         if result.confidence != "high":
             return  # a weak match is listed for the associate to judge, never opened as if it were the answer
         if self.macro_tabs.currentIndex() == 0 and result.macros and not self.macro_list.currentIndex().isValid():
@@ -363,23 +351,10 @@ class MainWindow(QMainWindow):
         self.confidence.show()
 
     def mark_none_fit(self) -> None:
-        if self._session is None or self._suggestions is None:
+        if self._suggestions is None or not self.session.none_fit(self._suggestions):
             return
-        names = self._personal_names()
-        terms = [redact_names(k.surface, names) for k in self._suggestions.key_terms]
-        self.recorder.none_fit(self._session, [t for t in terms if "[name]" not in t])
         self.none_fit_button.setEnabled(False)
         self.status.say("Thanks: recorded that no suggestion fits this case.", 5000)
-
-    def _record_shown(self, result: Suggestions) -> None:
-        if self._session is None:
-            return
-        for kind, items in (("article", result.articles), ("macro", result.macros)):
-            for rank, item in enumerate(items, 1):
-                key = f"{item.id}@{rank}"
-                if key not in self._recorded_shown:
-                    self._recorded_shown.add(key)
-                    self.recorder.suggestion_shown(self._session, item.id, kind, rank, item.score)
 
     # ================================================================== search
     def focus_search(self) -> None:
@@ -422,24 +397,7 @@ class MainWindow(QMainWindow):
         if self._pending_search is not None:
             query, count = self._pending_search
             self._pending_search = None
-            self.recorder.search(self._session or "", redact_names(query, self._personal_names()), count)
-
-    def _personal_names(self) -> list[str]:
-        """Names the usage store must not keep: the case's customer, the people it names ("my colleague
-        Sarah Jones") and the parts of its email addresses."""
-        if self._suggestions is None:
-            return []
-        case = self._suggestions.case
-        entities = case.entities
-        if self._names_for is not case:  # once per case: it runs on the UI thread
-            text = " ".join((case.subject, case.main, case.quoted, case.signature))
-            self._names_for, self._named = case, find_names(text[:NAME_SCAN_CHARS])
-        others = self._named
-        return [
-            entities.customer_name or "",
-            *others,
-            *(e.split("@")[0].replace(".", " ") for e in entities.emails),
-        ]
+            self.session.search(query, count, self._suggestions)
 
     # ================================================================== opening items
     def _step(self, view: QListView, delta: int, *, open_it: bool = False) -> None:
@@ -482,7 +440,7 @@ class MainWindow(QMainWindow):
     def _show_macro(self, macro: Macro, source: str) -> None:
         if self.macro_panel.macro is not None and self.macro_panel.macro.id == macro.id:
             return
-        self._macro_source = source
+        self.session.macro_source = source
         values = (
             self.engine.placeholder_values(self._suggestions.case, self.settings.agent_values())
             if self._suggestions
@@ -507,15 +465,8 @@ class MainWindow(QMainWindow):
         model.set_rows(rows)
 
     # ================================================================== usage events
-    def _article_shown(self, item_id: str, source: str) -> None:
-        if source != "history":
-            self.recorder.article_opened(self._session or "", item_id, source)
-
-    def _macro_previewed(self, macro_id: str) -> None:
-        self.recorder.macro_previewed(self._session or "", macro_id, self._macro_source)
-
     def _macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
-        self.recorder.macro_copied(self._session or "", macro_id, ratio, unfilled, self._macro_source)
+        self.session.macro_copied(macro_id, ratio, unfilled)
         self._recent = [macro_id, *[m for m in self._recent if m != macro_id]][:MAX_RECENT]
         self.settings = replace(self.settings, recent_macros=tuple(self._recent))
         self._save_settings()
@@ -523,7 +474,7 @@ class MainWindow(QMainWindow):
             self._refresh_saved(self.recent_model, self._recent)
 
     def _feedback(self, item_id: str, helpful: bool) -> None:
-        self.recorder.feedback(self._session or "", item_id, helpful)
+        self.session.feedback(item_id, helpful)
         self.status.say(
             "Thanks for the feedback." if helpful else "Thanks: the KB editors will see this article was not helpful.",
             5000,

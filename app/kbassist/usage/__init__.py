@@ -8,7 +8,7 @@ pieces of judgement the recorder's callers may want on their own.
 from kbassist.usage.events import Event
 from kbassist.usage.metrics import edit_ratio
 from kbassist.usage.recorder import UsageRecorder
-from kbassist.usage.redact import find_names, redact, redact_names
+from kbassist.usage.redact import find_names, names_to_redact, redact, redact_names
 from kbassist.usage.report import MACRO_COLUMNS, write_macros_csv, write_text
 from kbassist.usage.schema import SCHEMA_VERSION
 from kbassist.usage.stats import (
@@ -44,6 +44,7 @@ __all__ = [
     "compute_stats",
     "edit_ratio",
     "find_names",
+    "names_to_redact",
     "redact",
     "redact_names",
     "write_macros_csv",

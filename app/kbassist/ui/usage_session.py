@@ -1,0 +1,77 @@
+"""What one case's session records: the window says what the associate did, this turns it into usage events.
+
+A session starts with the first text of a case and ends when the case is cleared; its id is random. Every
+text kept (typed searches, the key terms of a case nobody could answer) is stripped of the names the case
+gives (``usage.names_to_redact``) before the recorder redacts the rest.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from kbassist.search.engine import Suggestions
+from kbassist.usage import UsageRecorder, names_to_redact, redact_names
+
+
+class UsageSession(QObject):
+    def __init__(self, recorder: UsageRecorder, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.recorder = recorder
+        self.id: str | None = None
+        self.macro_source = "suggestion"  # where the macro on screen came from: suggestion, favorite, recent
+        self._shown: set[str] = set()  # "id@rank" already recorded in this session
+        self._names_for: object = None  # the case whose names are in _names
+        self._names: list[str] = []
+
+    def case_changed(self, text: str) -> None:
+        if text.strip() and self.id is None:
+            self.id = self.recorder.new_session()
+            self._shown = set()
+        elif not text.strip():
+            self.id = None
+
+    def shown(self, result: Suggestions) -> None:
+        if self.id is None:
+            return
+        for kind, items in (("article", result.articles), ("macro", result.macros)):
+            for rank, item in enumerate(items, 1):
+                key = f"{item.id}@{rank}"
+                if key not in self._shown:
+                    self._shown.add(key)
+                    self.recorder.suggestion_shown(self.id, item.id, kind, rank, item.score)
+
+    def none_fit(self, result: Suggestions) -> bool:
+        """Record that nothing fits this case; False when there is no case to say it of."""
+        if self.id is None:
+            return False
+        names = self.names(result)
+        terms = [redact_names(k.surface, names) for k in result.key_terms]
+        self.recorder.none_fit(self.id, [t for t in terms if "[name]" not in t])
+        return True
+
+    def search(self, query: str, count: int, result: Suggestions | None) -> None:
+        self.recorder.search(self.id or "", redact_names(query, self.names(result)), count)
+
+    def article_opened(self, item_id: str, source: str) -> None:
+        if source != "history":
+            self.recorder.article_opened(self.id or "", item_id, source)
+
+    def macro_previewed(self, macro_id: str) -> None:
+        self.recorder.macro_previewed(self.id or "", macro_id, self.macro_source)
+
+    def macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
+        self.recorder.macro_copied(self.id or "", macro_id, ratio, unfilled, self.macro_source)
+
+    def feedback(self, item_id: str, helpful: bool) -> None:
+        self.recorder.feedback(self.id or "", item_id, helpful)
+
+    def names(self, result: Suggestions | None) -> list[str]:
+        """The names this case gives, worked out once per case (it runs on the UI thread)."""
+        if result is None:
+            return []
+        case = result.case
+        if self._names_for is not case:
+            text = " ".join((case.subject, case.main, case.quoted, case.signature))
+            self._names_for = case
+            self._names = names_to_redact(case.entities.customer_name, case.entities.emails, text)
+        return self._names
