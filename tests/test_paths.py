@@ -23,3 +23,17 @@ def test_kb_choice_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def test_one_index_folder_per_kb() -> None:
     assert paths.index_dir(Path("/a/kb")) != paths.index_dir(Path("/b/kb"))
     assert paths.index_dir(Path("/a/kb")) == paths.index_dir(Path("/a/kb"))
+
+
+def test_one_rule_chooses_the_kb_for_both_faces(tmp_path, monkeypatch) -> None:
+    """--kb, then KBASSIST_KB, then the last KB in the settings, then the bundled KB (CLI and window alike)."""
+    from kbassist.settings import Settings, choose_kb
+
+    explicit, env, remembered = tmp_path / "explicit", tmp_path / "env", tmp_path / "remembered"
+    settings = Settings(kb_folder=str(remembered))
+    monkeypatch.setenv("KBASSIST_KB", str(env))
+    assert choose_kb(str(explicit), settings) == explicit.resolve()
+    assert choose_kb(None, settings) == env.resolve()
+    monkeypatch.delenv("KBASSIST_KB")
+    assert choose_kb(None, settings) == remembered.resolve()
+    assert choose_kb(None, Settings()) == paths.bundled_kb()

@@ -18,7 +18,7 @@ from kbassist.content.lint import lint_folder
 from kbassist.content.model import PRODUCTS, Article, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError, UpdateReport
-from kbassist.settings import load_settings
+from kbassist.settings import choose_kb, load_settings
 from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
 
@@ -68,8 +68,7 @@ def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -
 
 
 def _kb_root(args: argparse.Namespace) -> Path:
-    settings_kb = load_settings().kb_folder or None
-    root = paths.resolve_kb(args.kb or None) if args.kb or not settings_kb else paths.resolve_kb(settings_kb)
+    root = choose_kb(args.kb or None, load_settings())
     if not root.is_dir():
         raise CliError(f"KB folder not found: {root}")
     return root

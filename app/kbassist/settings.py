@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -81,3 +82,11 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
         log.warning("settings not saved to %s: %s", path, exc.strerror or exc)
         return False
     return True
+
+
+def choose_kb(explicit: str | os.PathLike[str] | None, settings: Settings) -> Path:
+    """The KB folder both faces open: ``--kb``, then ``KBASSIST_KB``, then the last KB in the settings, then
+    the bundled KB. Whether it exists is the face's business (the CLI stops, the window falls back)."""
+    if explicit or os.environ.get(paths.KB_ENV, "").strip():
+        return paths.resolve_kb(explicit or None)
+    return paths.resolve_kb(settings.kb_folder or None)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from kbassist import __version__, paths
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import IndexUnavailableError
-from kbassist.settings import load_settings, save_settings
+from kbassist.settings import choose_kb, load_settings, save_settings
 from kbassist.ui.main_window import MainWindow
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
 from kbassist.usage import UsageRecorder
@@ -33,7 +33,7 @@ def build_window(kb: str | Path | None = None) -> MainWindow:
     """The window on the chosen KB: --kb, then KBASSIST_KB, then the KB in settings, then the bundled KB."""
     settings = load_settings()
     chosen = kb or None
-    root = paths.resolve_kb(chosen) if chosen or not settings.kb_folder else paths.resolve_kb(settings.kb_folder)
+    root = choose_kb(chosen, settings)
     if not root.is_dir():
         logging.getLogger(__name__).warning("KB folder %s not found; using the bundled KB", root)
         root = paths.bundled_kb()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QTimer, Signal
+from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from kbassist.ui.debounce import debouncer
 
 DEBOUNCE_MS = 350
 CASE_SUFFIXES = (".txt", ".eml", ".text", ".md")
@@ -27,10 +29,7 @@ class CaseInput(QPlainTextEdit):
         self.setPlaceholderText("Paste the customer's case here (Ctrl+V), or drop a .txt or .eml file…")
         self.setAcceptDrops(True)
         self.setTabChangesFocus(True)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(DEBOUNCE_MS)
-        self._timer.timeout.connect(self._emit)
+        self._timer = debouncer(self, DEBOUNCE_MS, self._emit)
         self.textChanged.connect(self._timer.start)
 
     def _emit(self) -> None:

@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
 from kbassist.content.loader import CONTENT_DIRS
 from kbassist.search.engine import SearchEngine, SearchHit
 from kbassist.search.index import UpdateReport
+from kbassist.ui.debounce import debouncer
 from kbassist.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -116,10 +117,7 @@ class IndexController(QObject):
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._changed)
         self.watcher.fileChanged.connect(self._changed)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(WATCH_DEBOUNCE_MS)
-        self._debounce.timeout.connect(self.update)
+        self._debounce = debouncer(self, WATCH_DEBOUNCE_MS, self.update)
         self._watch()
 
     def _watch(self) -> None:

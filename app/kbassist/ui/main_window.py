@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -33,6 +33,7 @@ from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_input import CaseInput
 from kbassist.ui.controllers import IndexController, SearchController, SuggestController
+from kbassist.ui.debounce import debouncer
 from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog
 from kbassist.ui.macro_panel import MacroPanel
@@ -214,10 +215,7 @@ class MainWindow(QMainWindow):
         self.macro_panel.copied.connect(self._macro_copied)
         self.macro_panel.previewed.connect(self.session.macro_previewed)
         self.macro_panel.favoriteToggled.connect(self._favorite_toggled)
-        self._search_settle = QTimer(self)
-        self._search_settle.setSingleShot(True)
-        self._search_settle.setInterval(SEARCH_SETTLE_MS)
-        self._search_settle.timeout.connect(self._record_search)
+        self._search_settle = debouncer(self, SEARCH_SETTLE_MS, self._record_search)
         self._pending_search: tuple[str, int] | None = None
 
     def _build_actions(self) -> None:

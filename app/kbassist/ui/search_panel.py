@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 from kbassist.content.model import PRODUCT_LABELS, PRODUCTS
+from kbassist.ui.debounce import debouncer
 from kbassist.ui.theme import icon
 
 TYPING_DEBOUNCE_MS = 150
@@ -36,10 +37,7 @@ class SearchBar(QWidget):
         self.did_you_mean.linkActivated.connect(self._accept_correction)
         self.did_you_mean.hide()
 
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(TYPING_DEBOUNCE_MS)
-        self._timer.timeout.connect(self._emit)
+        self._timer = debouncer(self, TYPING_DEBOUNCE_MS, self._emit)
         self.box.textChanged.connect(self._timer.start)
         self.product.currentIndexChanged.connect(lambda _i: self._emit())
 
