@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTabBar,
     QVBoxLayout,
     QWidget,
 )
@@ -34,17 +33,16 @@ from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_input import CaseInput
 from kbassist.ui.controllers import IndexController, SearchController, SuggestController
 from kbassist.ui.debounce import debouncer
-from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog
+from kbassist.ui.macro_lists import MacroLists, list_view
 from kbassist.ui.macro_panel import MacroPanel
-from kbassist.ui.models import ResultListModel, Role, Row
+from kbassist.ui.models import ResultListModel, Row
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.status_bar import WindowStatusBar
 from kbassist.ui.theme import icon
 from kbassist.ui.usage_session import UsageSession
 from kbassist.usage import UsageRecorder
 
-MAX_RECENT = 12
 SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
 HIGHLIGHT_TERMS = 10  # the case's strongest terms are marked in articles; more would mark every line
 
@@ -58,17 +56,6 @@ def _section(text: str) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
-
-
-def _list_view(name: str, accessible: str, model: ResultListModel, parent: QWidget) -> QListView:
-    view = QListView(parent)
-    view.setObjectName(name)
-    view.setAccessibleName(accessible)
-    view.setModel(model)
-    view.setItemDelegate(ResultDelegate(view))
-    view.setUniformItemSizes(True)
-    view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-    return view
 
 
 class MainWindow(QMainWindow):
@@ -94,7 +81,6 @@ class MainWindow(QMainWindow):
         self._items_by_path: dict[str, str] = {}
         self._suggestions: Suggestions | None = None
         self.session = UsageSession(recorder, self)
-        self._recent: list[str] = []
         self.problems: list[Problem] = []
 
         self._build_widgets()
@@ -124,18 +110,13 @@ class MainWindow(QMainWindow):
         self.none_fit_button.setEnabled(False)
 
         self.article_model = ResultListModel(self)
-        self.macro_model = ResultListModel(self)
-        self.favorite_model = ResultListModel(self)
-        self.recent_model = ResultListModel(self)
+        self.macro_lists = MacroLists(self.engine_get, self)
+        self.macro_lists.macroChosen.connect(self._show_macro)
+        self.macro_model = self.macro_lists.suggested
         self.search_model = ResultListModel(self)
-        self.article_list = _list_view("articleList", "Suggested articles", self.article_model, self)
-        self.macro_list = _list_view("macroList", "Macros", self.macro_model, self)
-        self.search_list = _list_view("searchResults", "Search results", self.search_model, self)
-        self.macro_tabs = QTabBar(self)
-        self.macro_tabs.setObjectName("macroTabs")
-        for name in ("Suggested", "Favorites", "Recent"):
-            self.macro_tabs.addTab(name)
-        self.macro_tabs.currentChanged.connect(self._macro_tab_changed)
+        self.article_list = list_view("articleList", "Suggested articles", self.article_model, self)
+        self.macro_list, self.macro_tabs = self.macro_lists.view, self.macro_lists.tabs
+        self.search_list = list_view("searchResults", "Search results", self.search_model, self)
 
         suggestions = QWidget(self)
         s_layout = QVBoxLayout(suggestions)
@@ -207,7 +188,6 @@ class MainWindow(QMainWindow):
         self.search_bar.queryChanged.connect(self._query_changed)
         self.article_list.activated.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
         self.article_list.clicked.connect(lambda i: self._open_row(self.article_model, i, "suggestion"))
-        self.macro_list.selectionModel().currentChanged.connect(lambda i, _p: self._macro_row_selected(i))
         self.search_list.activated.connect(lambda i: self._open_row(self.search_model, i, "search"))
         self.search_list.clicked.connect(lambda i: self._open_row(self.search_model, i, "search"))
         self.article_pane.articleShown.connect(self.session.article_opened)
@@ -290,7 +270,7 @@ class MainWindow(QMainWindow):
     def _suggestions_ready(self, result: Suggestions, _case_text: str) -> None:
         self._suggestions = result
         self.article_model.set_rows(Row(s.id, "article", s.title, s.product, s.why, s.score) for s in result.articles)
-        self.macro_model.set_rows(Row(s.id, "macro", s.title, s.product, s.why, s.score) for s in result.macros)
+        self.macro_lists.show_suggested(Row(s.id, "macro", s.title, s.product, s.why, s.score) for s in result.macros)
         self._show_entities(result)
         self._show_confidence(result)
         self.none_fit_button.setEnabled(True)
@@ -302,7 +282,7 @@ class MainWindow(QMainWindow):
         self.session.shown(result)
         if result.confidence != "high":
             return  # a weak match is listed for the associate to judge, never opened as if it were the answer
-        if self.macro_tabs.currentIndex() == 0 and result.macros and not self.macro_list.currentIndex().isValid():
+        if self.macro_lists.on_suggested_tab() and result.macros and not self.macro_list.currentIndex().isValid():
             self._select(self.macro_list, 0)
         if result.articles and self.article_pane.current is None:
             self._select(self.article_list, 0, open_it=True)
@@ -310,7 +290,7 @@ class MainWindow(QMainWindow):
     def _suggestions_cleared(self) -> None:
         self._suggestions = None
         self.article_model.set_rows([])
-        self.macro_model.set_rows([])
+        self.macro_lists.show_suggested([])
         self.entities.setText("")
         self.confidence.hide()
         self.none_fit_button.setEnabled(False)
@@ -425,16 +405,6 @@ class MainWindow(QMainWindow):
         elif self.article_pane.current is None or self.article_pane.current.id != item.id:
             self.article_pane.show_item(item, source)
 
-    def _macro_row_selected(self, index: QModelIndex) -> None:
-        if not index.isValid():
-            return
-        source = ("suggestion", "favorite", "recent")[self.macro_tabs.currentIndex()]
-        model = self.macro_list.model()
-        item_id = index.data(Role.Id)
-        item = self.engine.get(item_id) if item_id else None
-        if isinstance(item, Macro) and model is not None:
-            self._show_macro(item, source)
-
     def _show_macro(self, macro: Macro, source: str) -> None:
         if self.macro_panel.macro is not None and self.macro_panel.macro.id == macro.id:
             return
@@ -446,30 +416,11 @@ class MainWindow(QMainWindow):
         )
         self.macro_panel.show_macro(macro, values, source, favorite=macro.id in self.settings.favorites)
 
-    def _macro_tab_changed(self, tab: int) -> None:
-        self.macro_list.setModel((self.macro_model, self.favorite_model, self.recent_model)[tab])
-        self.macro_list.selectionModel().currentChanged.connect(lambda i, _p: self._macro_row_selected(i))
-        if tab == 1:
-            self._refresh_saved(self.favorite_model, list(self.settings.favorites))
-        elif tab == 2:
-            self._refresh_saved(self.recent_model, self._recent)
-
-    def _refresh_saved(self, model: ResultListModel, ids: list[str]) -> None:
-        rows = []
-        for item_id in ids:
-            item = self.engine.get(item_id)
-            if isinstance(item, Macro):
-                rows.append(Row(item.id, "macro", item.title, item.product, ""))
-        model.set_rows(rows)
-
     # ================================================================== usage events
     def _macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
         self.session.macro_copied(macro_id, ratio, unfilled)
-        self._recent = [macro_id, *[m for m in self._recent if m != macro_id]][:MAX_RECENT]
-        self.settings = replace(self.settings, recent_macros=tuple(self._recent))
+        self.settings = replace(self.settings, recent_macros=self.macro_lists.copied(macro_id))
         self._save_settings()
-        if self.macro_tabs.currentIndex() == 2:
-            self._refresh_saved(self.recent_model, self._recent)
 
     def _feedback(self, item_id: str, helpful: bool) -> None:
         self.session.feedback(item_id, helpful)
@@ -479,13 +430,8 @@ class MainWindow(QMainWindow):
         )
 
     def _favorite_toggled(self, macro_id: str, on: bool) -> None:
-        favorites = [f for f in self.settings.favorites if f != macro_id]
-        if on:
-            favorites.insert(0, macro_id)
-        self.settings = replace(self.settings, favorites=tuple(favorites))
+        self.settings = replace(self.settings, favorites=self.macro_lists.favorite(macro_id, on))
         self._save_settings()
-        if self.macro_tabs.currentIndex() == 1:
-            self._refresh_saved(self.favorite_model, favorites)
 
     # ================================================================== index state
     def index_update(self) -> None:
@@ -561,7 +507,7 @@ class MainWindow(QMainWindow):
         return QSettings(str(paths.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
     def _restore_state(self) -> None:
-        self._recent = list(self.settings.recent_macros)
+        self.macro_lists.set_saved(self.settings.favorites, self.settings.recent_macros)
         state = self._qsettings()
         geometry = state.value("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
