@@ -172,9 +172,9 @@ def test_eval_outside_a_checkout_says_where_the_cases_are(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An installed package has no tests/ folder; before, `kbassist eval` failed on a path inside it."""
-    from kbassist import cli
+    from kbassist import cli, eval_command
 
-    monkeypatch.setattr(cli, "DEFAULT_CASES", tmp_path / "site-packages" / "tests" / "eval" / "cases.yaml")
+    monkeypatch.setattr(eval_command, "DEFAULT_CASES", tmp_path / "site-packages" / "tests" / "eval" / "cases.yaml")
     assert cli.main(["eval"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1

@@ -4,120 +4,26 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
-import json
 import os
-import re
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
 from kbassist.content.model import PRODUCTS, Article, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
-from kbassist.search.index import IndexUnavailableError, UpdateReport
-from kbassist.settings import choose_kb, load_settings
+from kbassist.search.index import IndexUnavailableError
+from kbassist.settings import load_settings
+from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
 from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, exit code attached."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        raise CliError(f"{self.prog}: {message}")
-
-
-# Control characters other than newline and tab: an ESC sequence in a KB file or a case must not reach the
-# terminal, where it can rewrite the screen or the title (JSON output escapes them already).
-# Bidirectional overrides and isolates go too: they reorder what the terminal shows ("Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-class _SafeText(io.TextIOBase):
-    """stdout with control characters shown as U+FFFD instead of being sent to the terminal."""
-
-    def __init__(self, target: TextIO) -> None:
-        self.target = target
-
-    def write(self, text: str) -> int:
-        self.target.write(_CONTROL.sub("\ufffd", text))
-        return len(text)
-
-
-# JSON escapes C0 controls itself, but with ensure_ascii off it sends DEL and the C1 range raw, and a
-# terminal reads U+009B as the start of an escape sequence (CSI), just like ESC [.
-_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _emit(args: argparse.Namespace, data: Any, text: Callable[[TextIO], None]) -> None:
-    if args.json:
-        encoded = json.dumps(data, indent=2, ensure_ascii=False)
-        sys.stdout.write(_JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded))
-        sys.stdout.write("\n")
-    else:
-        text(_SafeText(sys.stdout))  # type: ignore[arg-type]
-
-
-def _kb_root(args: argparse.Namespace) -> Path:
-    root = choose_kb(args.kb or None, load_settings())
-    if not root.is_dir():
-        raise CliError(f"KB folder not found: {root}")
-    return root
-
-
-def _engine(args: argparse.Namespace, progress: bool = False) -> tuple[SearchEngine, UpdateReport]:
-    engine = SearchEngine(_kb_root(args))
-    show = progress and not args.json and sys.stderr.isatty()
-
-    printed: list[bool] = []
-
-    def report(done: int, total: int, rel: str) -> None:
-        if show and total:
-            sys.stderr.write(f"\rIndexing {done}/{total} {rel[:60]:<60}")
-            sys.stderr.flush()
-            printed.append(True)
-
-    update = engine.update(report)
-    engine.prepare_dense(report)  # a first run embeds the KB once (about 8 s for the bundled one)
-    if printed:
-        sys.stderr.write("\n")
-    for message in engine.index.messages:
-        sys.stderr.write(f"kbassist: {message}\n")
-    if update.problems and not progress and not args.json:
-        sys.stderr.write(
-            f"kbassist: {len(update.problems)} KB file(s) have problems and were skipped; run `kbassist lint`\n"
-        )
-    return engine, update
-
-
-def _read_case(source: str | None) -> bytes:
-    if source in (None, "-"):
-        if sys.stdin.isatty():
-            raise CliError("paste the case on standard input (end with Ctrl-D), or give a file")
-        return sys.stdin.buffer.read()
-    path = Path(source)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CliError(f"case file not found: {source}") from None
-    except OSError as exc:
-        raise CliError(f"cannot read case file {source}: {exc.strerror}") from None
 
 
 # ---------------------------------------------------------------------------- commands
 def cmd_index(args: argparse.Namespace) -> int:
-    engine, report = _engine(args, progress=True) if not args.rebuild else (None, None)
+    engine, report = open_engine(args, progress=True) if not args.rebuild else (None, None)
     if args.rebuild:
-        engine = SearchEngine(_kb_root(args))
+        engine = SearchEngine(kb_root(args))
         report = engine.rebuild()
     assert engine is not None and report is not None
     # Opening an index reads only the heads of its segments: read all of it, so that damage in the middle
@@ -153,13 +59,13 @@ def cmd_index(args: argparse.Namespace) -> int:
         for problem in report.problems:
             out.write(f"  skipped {problem}\n")
 
-    _emit(args, data, text)
+    emit(args, data, text)
     engine.close()
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    engine, _ = _engine(args)
+    engine, _ = open_engine(args)
     query = " ".join(args.query)
     hits = engine.search(query, product=args.product, kind=args.kind, limit=args.limit)
     suggestion = engine.did_you_mean(query) if len(hits) < 3 else None
@@ -180,7 +86,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for h in hits:
             out.write(f"{h.score:7.2f}  {h.kind:<7} {h.product:<14} {h.id}\n         {h.title}\n")
 
-    _emit(args, data, text)
+    emit(args, data, text)
     engine.close()
     return 0
 
@@ -206,16 +112,16 @@ def _print_suggestions(result: Suggestions, out: TextIO) -> None:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    case = _read_case(args.file)
-    engine, _ = _engine(args)
+    case = read_case(args.file)
+    engine, _ = open_engine(args)
     result = engine.suggest(case, load_settings().agent_values())
-    _emit(args, result.to_json(), lambda out: _print_suggestions(result, out))
+    emit(args, result.to_json(), lambda out: _print_suggestions(result, out))
     engine.close()
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    engine, _ = _engine(args)
+    engine, _ = open_engine(args)
     item = engine.get(args.id)
     engine.close()
     if item is None:
@@ -242,13 +148,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             out.write(f"relies on: {', '.join(item.articles)}\n")
         out.write("\n" + item.body.strip() + "\n")
 
-    _emit(args, data, text)
+    emit(args, data, text)
     return 0
 
 
 def cmd_macro(args: argparse.Namespace) -> int:
-    case = _read_case(args.case) if args.case else b""
-    engine, _ = _engine(args)
+    case = read_case(args.case) if args.case else b""
+    engine, _ = open_engine(args)
     agent = load_settings().agent_values()
     if args.agent:
         agent["agent_name"] = args.agent
@@ -266,12 +172,12 @@ def cmd_macro(args: argparse.Namespace) -> int:
         if filled.unfilled:
             sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(filled.unfilled)}\n")
 
-    _emit(args, data, text)
+    emit(args, data, text)
     return 0
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    content, problems = lint_folder(_kb_root(args))
+    content, problems = lint_folder(kb_root(args))
     data = {
         "kb": str(content.root),
         "articles": len(content.articles),
@@ -284,7 +190,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
             out.write(f"{problem}\n")
         out.write(f"{len(content.articles)} articles, {len(content.macros)} macros, {len(problems)} problem(s)\n")
 
-    _emit(args, data, text)
+    emit(args, data, text)
     return 1 if problems else 0
 
 
@@ -300,7 +206,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         raise CliError("choose one of --json and --csv")
     if args.since and args.until and args.since > args.until:
         raise CliError(f"--since {args.since} is after --until {args.until}")
-    engine, _ = _engine(args)
+    engine, _ = open_engine(args)
     items = engine.index.all_items()
     engine.close()
     if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
@@ -314,75 +220,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.csv:
         write_macros_csv(stats, sys.stdout)
         return 0
-    _emit(args, stats.to_json(), lambda out: write_text(stats, out))
-    return 0
-
-
-DEFAULT_CASES = paths.bundled_kb().parent / "tests" / "eval" / "cases.yaml"
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from kbassist.search.evaluation import evaluate, format_report, load_cases
-    from kbassist.search.field_eval import is_field_set
-
-    cases_file = Path(args.cases) if args.cases else DEFAULT_CASES
-    if not args.cases and not cases_file.is_file():
-        # An installed package carries the KB but not the test folder the labelled cases live in.
-        raise CliError(
-            "the evaluation cases are part of the source checkout (tests/eval/*.yaml), not of the installed "
-            "package; run `kbassist eval` from a checkout, or give --cases FILE"
-        )
-    if not cases_file.is_file():
-        raise CliError(f"evaluation cases not found: {cases_file}")
-    if is_field_set(cases_file):
-        return _eval_field(args, cases_file)
-    if args.split:
-        raise CliError(f"--split applies to a field set with tune/test splits; {cases_file} has none")
-    try:
-        cases = load_cases(cases_file)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
-    engine, _ = _engine(args)
-    report = evaluate(engine, cases)
-    engine.close()
-    data = report.to_json()
-    if not args.misses:
-        data.pop("misses")
-
-    def text(out: TextIO) -> None:
-        out.write(format_report(report) + "\n")
-        if args.misses:
-            for miss in report.misses:
-                out.write(f"miss: {miss}\n")
-
-    _emit(args, data, text)
-    return 0
-
-
-def _eval_field(args: argparse.Namespace, cases_file: Path) -> int:
-    from kbassist.search.field_eval import evaluate_field, format_field_report, load_field_cases
-
-    try:
-        cases = load_field_cases(cases_file, args.split)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
-    if not cases:
-        raise CliError(f"no cases in split {args.split!r} of {cases_file}")
-    engine, _ = _engine(args)
-    report = evaluate_field(engine, cases, args.split or "all")
-    engine.close()
-    data = report.to_json()
-    if not args.misses:
-        data.pop("per_case")
-
-    def text(out: TextIO) -> None:
-        out.write(format_field_report(report) + "\n")
-        if args.misses:
-            for row in report.per_case:
-                if not set(row["got_articles"]) & set(row["want_articles"]):
-                    out.write(f"miss: {row}\n")
-
-    _emit(args, data, text)
+    emit(args, stats.to_json(), lambda out: write_text(stats, out))
     return 0
 
 
@@ -399,6 +237,12 @@ def _no_display() -> str | None:
     )
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from kbassist.eval_command import cmd_eval as run  # the evaluation code loads only for this command
+
+    return run(args)
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     if reason := _no_display():
         raise CliError(reason)
@@ -411,7 +255,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--kb",
         metavar="DIR",
@@ -420,11 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object")
 
-    parser = _Parser(
+    parser = Parser(
         prog="kbassist", description="KB Assist: articles and reply macros for payment-support cases.", parents=[common]
     )
     parser.add_argument("--version", action="version", version=f"kbassist {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     p = sub.add_parser("index", parents=[common], help="update the search index (only changed files)")
     p.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
