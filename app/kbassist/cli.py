@@ -28,7 +28,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     assert engine is not None and report is not None
     # Opening an index reads only the heads of its segments: read all of it, so that damage in the middle
     # of a segment is repaired here rather than found by a search.
-    damage = engine.index.check()
+    damage = None if report.rebuilt else engine.index.check()  # a rebuild wrote every segment just now
     if damage:
         repair = engine.index.recover(damage)
         report.rebuilt = True

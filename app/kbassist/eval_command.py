@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 from kbassist import paths
 from kbassist.terminal import CliError, emit, open_engine
+
+T = TypeVar("T")
 
 DEFAULT_CASES = paths.bundled_kb().parent / "tests" / "eval" / "cases.yaml"
 
@@ -30,49 +33,45 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return _eval_field(args, cases_file)
     if args.split:
         raise CliError(f"--split applies to a field set with tune/test splits; {cases_file} has none")
-    try:
-        cases = load_cases(cases_file)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
+    cases = _load(lambda: load_cases(cases_file), cases_file)
     engine, _ = open_engine(args)
     report = evaluate(engine, cases)
     engine.close()
-    data = report.to_json()
-    if not args.misses:
-        data.pop("misses")
-
-    def text(out: TextIO) -> None:
-        out.write(format_report(report) + "\n")
-        if args.misses:
-            for miss in report.misses:
-                out.write(f"miss: {miss}\n")
-
-    emit(args, data, text)
-    return 0
+    return _emit_report(args, report.to_json(), "misses", format_report(report), report.misses)
 
 
 def _eval_field(args: argparse.Namespace, cases_file: Path) -> int:
     from kbassist.search.field_eval import evaluate_field, format_field_report, load_field_cases
 
-    try:
-        cases = load_field_cases(cases_file, args.split)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
+    cases = _load(lambda: load_field_cases(cases_file, args.split), cases_file)
     if not cases:
         raise CliError(f"no cases in split {args.split!r} of {cases_file}")
     engine, _ = open_engine(args)
     report = evaluate_field(engine, cases, args.split or "all")
     engine.close()
-    data = report.to_json()
+    misses = (row for row in report.per_case if not set(row["got_articles"]) & set(row["want_articles"]))
+    return _emit_report(args, report.to_json(), "per_case", format_field_report(report), misses)
+
+
+def _load(read: Callable[[], list[T]], cases_file: Path) -> list[T]:
+    try:
+        return read()
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"cannot read evaluation cases {cases_file}: {exc}") from None
+
+
+def _emit_report(
+    args: argparse.Namespace, data: dict[str, Any], detail_key: str, summary: str, misses: Iterable[object]
+) -> int:
+    """The report as JSON or text; the per-case detail (``detail_key``) and the misses only with --misses."""
     if not args.misses:
-        data.pop("per_case")
+        data.pop(detail_key)
 
     def text(out: TextIO) -> None:
-        out.write(format_field_report(report) + "\n")
+        out.write(summary + "\n")
         if args.misses:
-            for row in report.per_case:
-                if not set(row["got_articles"]) & set(row["want_articles"]):
-                    out.write(f"miss: {row}\n")
+            for miss in misses:
+                out.write(f"miss: {miss}\n")
 
     emit(args, data, text)
     return 0

@@ -38,6 +38,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # done, total, current file
+NEW = "new"  # what `_open_active` says when no index was built yet (not a problem worth a message)
 
 
 class KbIndex:
@@ -71,7 +72,8 @@ class KbIndex:
             return
         if self.read_only:
             raise IndexUnavailableError(
-                f"the search index folder {self.root} is read-only and holds no usable index ({reason}); "
+                f"the search index folder {self.root} is read-only and holds no usable index"
+                f"{'' if reason == NEW else f' ({reason})'}; "
                 f"make it writable or set {paths.HOME_ENV} to a folder you can write"
             )
         lock = self._gens.lock()
@@ -89,7 +91,7 @@ class KbIndex:
             reason = self._open_active()  # a build that ended just before the lock was taken
             if reason is None:
                 return
-            if reason != "new":
+            if reason != NEW:
                 self._note(reason)
             self._switch_to(self._gens.new())
         finally:
@@ -100,7 +102,7 @@ class KbIndex:
         state = self._gens.read_state()
         active = state.get("active")
         if not active:
-            return "new"
+            return NEW
         if state.get("schema_version") != SCHEMA_VERSION:
             return f"Search index format changed (v{state.get('schema_version')} → v{SCHEMA_VERSION}); rebuilding."
         if active == self._generation:
@@ -272,10 +274,9 @@ class KbIndex:
         try:
             before = self._generation
             reason = self._open_active()
-            if reason is not None and reason != "new":
-                self._note(reason)
-                return self._rebuild(progress)
-            if reason == "new":
+            if reason is not None:  # no index yet ("new"), or one that cannot be used: say why, build one
+                if reason != NEW:
+                    self._note(reason)
                 return self._rebuild(progress)
             if follow_only and self._generation != before:
                 return UpdateReport()  # another process rebuilt meanwhile: its generation is the repair
