@@ -579,3 +579,13 @@ def test_the_shortcuts_dialog_lists_every_window_shortcut(qtbot, window: MainWin
             assert keys in listed, keys
     file_menu = window.menuBar().actions()[0].menu()
     assert [a.text() for a in file_menu.actions() if not a.isSeparator()][-1] == "Quit"
+
+
+def test_tab_goes_from_the_case_to_the_articles_then_the_macros(qtbot, window: MainWindow) -> None:
+    window.activateWindow()
+    window.case_input.setFocus()
+    chain = []
+    for _ in range(3):
+        chain.append(QApplication.focusWidget().objectName())
+        window.focusNextChild()
+    assert chain == ["caseInput", "articleList", "macroList"]

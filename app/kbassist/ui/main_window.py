@@ -110,11 +110,12 @@ class MainWindow(QMainWindow):
         self.none_fit_button.setEnabled(False)
 
         self.article_model = ResultListModel(self)
+        self.search_model = ResultListModel(self)
+        self.article_list = list_view("articleList", "Suggested articles", self.article_model, self)
+        # After the article list: Tab follows creation order, and articles come before macros.
         self.macro_lists = MacroLists(self.engine_get, self)
         self.macro_lists.macroChosen.connect(self._show_macro)
         self.macro_model = self.macro_lists.suggested
-        self.search_model = ResultListModel(self)
-        self.article_list = list_view("articleList", "Suggested articles", self.article_model, self)
         self.macro_list, self.macro_tabs = self.macro_lists.view, self.macro_lists.tabs
         self.search_list = list_view("searchResults", "Search results", self.search_model, self)
 
