@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,15 @@ PRODUCT_LABELS: dict[str, str] = {p: p.replace("-", " ").title() for p in PRODUC
     "payment-links": "Payment Links",
 }
 
+
+class ItemKind(StrEnum):
+    """What a KB item is. A member is its plain value wherever it goes: the index, usage events, JSON, CSV."""
+
+    ARTICLE = "article"
+    MACRO = "macro"
+
+
+# ``KbItem.kind``'s type: ItemKind's values spelled out, for the code that still builds items from plain strings.
 Kind = Literal["article", "macro"]
 
 

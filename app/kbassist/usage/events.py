@@ -7,17 +7,45 @@ version, so figures can be read against the release that produced them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final, TypeVar
 
-EventKind = Literal["session", "shown", "opened", "previewed", "copied", "search", "feedback", "none_fit"]
-EVENT_KINDS: Final[frozenset[str]] = frozenset(
-    ("session", "shown", "opened", "previewed", "copied", "search", "feedback", "none_fit")
-)
+from kbassist.content.model import ItemKind
 
-ITEM_KINDS: Final[frozenset[str]] = frozenset(("article", "macro"))
-ARTICLE_SOURCES: Final[frozenset[str]] = frozenset(("suggestion", "search", "link"))
-MACRO_SOURCES: Final[frozenset[str]] = frozenset(("suggestion", "search", "favorite", "recent"))
+
+class EventKind(StrEnum):
+    """What happened. The stored value is the member's plain string."""
+
+    SESSION = "session"
+    SHOWN = "shown"
+    OPENED = "opened"
+    PREVIEWED = "previewed"
+    COPIED = "copied"
+    SEARCH = "search"
+    FEEDBACK = "feedback"
+    NONE_FIT = "none_fit"
+
+
+class Source(StrEnum):
+    """Where the associate reached an item from.
+
+    One vocabulary rather than one per item kind: the events table has one ``source`` column, "suggestion"
+    and "search" mean the same for articles and macros (the figures count them across both), and a stored
+    value reads back without knowing its item's kind. Which kind may use which source is ``ARTICLE_SOURCES``
+    and ``MACRO_SOURCES``, checked where events are recorded.
+    """
+
+    SUGGESTION = "suggestion"
+    SEARCH = "search"
+    LINK = "link"  # a link in another article
+    FAVORITE = "favorite"
+    RECENT = "recent"
+
+
+ARTICLE_SOURCES: Final = frozenset((Source.SUGGESTION, Source.SEARCH, Source.LINK))
+MACRO_SOURCES: Final = frozenset((Source.SUGGESTION, Source.SEARCH, Source.FAVORITE, Source.RECENT))
 
 # What one search or "none fit" may keep. A typed query is a few words; anything longer was pasted (most
 # likely the case itself) and is stored as PASTED, never in part: its first words could name the customer.
@@ -43,8 +71,8 @@ class Event:
     kind: EventKind
     ts: float  # seconds since the epoch
     item_id: str | None = None
-    item_kind: str | None = None  # "article" | "macro" (suggestions only)
-    source: str | None = None
+    item_kind: ItemKind | None = None
+    source: Source | None = None
     rank: int | None = None  # 1 = top suggestion
     score: float | None = None
     edit_ratio: float | None = None
@@ -56,8 +84,15 @@ class Event:
     kb_version: str = ""
 
 
-def check_choice(value: str, allowed: frozenset[str], what: str) -> str:
-    """Reject a value outside the documented vocabulary: a typo in a caller would silently skew the stats."""
-    if value not in allowed:
-        raise ValueError(f"{what} must be one of {sorted(allowed)}, not {value!r}")
-    return value
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def check_choice(value: str, allowed: Iterable[_Choice], what: str) -> _Choice:
+    """The member of ``allowed`` (an enum or a subset of one) whose value is ``value``.
+
+    A value outside the documented vocabulary is rejected: a typo in a caller would silently skew the stats.
+    """
+    for member in allowed:
+        if member.value == value:
+            return member
+    raise ValueError(f"{what} must be one of {sorted(member.value for member in allowed)}, not {value!r}")

@@ -25,9 +25,9 @@ from pathlib import Path
 from types import TracebackType
 
 from kbassist import __version__
+from kbassist.content.model import ItemKind
 from kbassist.usage.events import (
     ARTICLE_SOURCES,
-    ITEM_KINDS,
     MACRO_SOURCES,
     MAX_INPUT_CHARS,
     MAX_KEY_TERMS,
@@ -70,6 +70,7 @@ class UsageRecorder:
     def __init__(
         self,
         db_path: Path,
+        *,
         enabled: bool = True,
         app_version: str = __version__,
         kb_version: str = "",
@@ -146,30 +147,31 @@ class UsageRecorder:
     def new_session(self) -> str:
         """A new case session: a random id (never derived from the case), recorded when enabled."""
         session = uuid.uuid4().hex
-        self._put(session, "session")
+        self._put(session, EventKind.SESSION)
         return session
 
+    # ``kind`` and ``source`` are the vocabularies' plain values (an ``ItemKind`` or ``Source`` member is one).
     def suggestion_shown(self, session: str, item_id: str, kind: str, rank: int, score: float) -> None:
-        check_choice(kind, ITEM_KINDS, "kind")
-        self._put(session, "shown", item_id=item_id, item_kind=kind, rank=int(rank), score=float(score))
+        item_kind = check_choice(kind, ItemKind, "kind")
+        self._put(session, EventKind.SHOWN, item_id=item_id, item_kind=item_kind, rank=int(rank), score=float(score))
 
     def article_opened(self, session: str, article_id: str, source: str) -> None:
-        check_choice(source, ARTICLE_SOURCES, "source")
-        self._put(session, "opened", item_id=article_id, item_kind="article", source=source)
+        how = check_choice(source, ARTICLE_SOURCES, "source")
+        self._put(session, EventKind.OPENED, item_id=article_id, item_kind=ItemKind.ARTICLE, source=how)
 
     def macro_previewed(self, session: str, macro_id: str, source: str) -> None:
-        check_choice(source, MACRO_SOURCES, "source")
-        self._put(session, "previewed", item_id=macro_id, item_kind="macro", source=source)
+        how = check_choice(source, MACRO_SOURCES, "source")
+        self._put(session, EventKind.PREVIEWED, item_id=macro_id, item_kind=ItemKind.MACRO, source=how)
 
     def macro_copied(self, session: str, macro_id: str, edit_ratio: float, unfilled: int, source: str) -> None:
-        check_choice(source, MACRO_SOURCES, "source")
+        how = check_choice(source, MACRO_SOURCES, "source")
         ratio = min(1.0, max(0.0, float(edit_ratio)))
         self._put(
             session,
-            "copied",
+            EventKind.COPIED,
             item_id=macro_id,
-            item_kind="macro",
-            source=source,
+            item_kind=ItemKind.MACRO,
+            source=how,
             edit_ratio=ratio,
             unfilled=max(0, int(unfilled)),
         )
@@ -180,17 +182,17 @@ class UsageRecorder:
             return  # skip the redaction work too
         cleaned = short_text(query, MAX_QUERY_WORDS, MAX_QUERY_CHARS)
         terms = (PASTED,) if cleaned is None else (cleaned,) if cleaned else ()
-        self._put(session, "search", terms=terms, result_count=max(0, int(result_count)))
+        self._put(session, EventKind.SEARCH, terms=terms, result_count=max(0, int(result_count)))
 
     def feedback(self, session: str, item_id: str, helpful: bool) -> None:
-        self._put(session, "feedback", item_id=item_id, helpful=bool(helpful))
+        self._put(session, EventKind.FEEDBACK, item_id=item_id, helpful=bool(helpful))
 
     def none_fit(self, session: str, key_terms: Sequence[str]) -> None:
         """The associate said no suggestion fits; the case's key terms (redacted) show the content gap."""
         if not self._enabled:
             return
         terms = (short_text(t, MAX_TERM_WORDS, MAX_TERM_CHARS) for t in key_terms[:MAX_KEY_TERMS])
-        self._put(session, "none_fit", terms=tuple(t for t in terms if t))  # over-long "terms" are dropped
+        self._put(session, EventKind.NONE_FIT, terms=tuple(t for t in terms if t))  # over-long "terms" are dropped
 
     def _put(self, session: str, kind: EventKind, **fields: object) -> None:
         if not self._enabled:

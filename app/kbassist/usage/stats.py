@@ -19,10 +19,11 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any
 
-from kbassist.content.model import Article, KbItem, Macro
-from kbassist.usage.events import Event
+from kbassist.content.model import Article, ItemKind, KbItem, Macro
+from kbassist.usage.events import Event, EventKind, Source
 from kbassist.usage.store import UsageStore
 
 UNKNOWN_PRODUCT = "unknown"
@@ -66,7 +67,7 @@ class ArticleStats:
 @dataclass(frozen=True, slots=True)
 class UnusedItem:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     suggested: int  # sessions it was shown in, never used: a ranking or content problem
@@ -85,7 +86,7 @@ class RankingMiss:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    kind: str  # "search" (no results) | "none_fit"
+    kind: EventKind  # SEARCH (no results) | NONE_FIT
     terms: str  # redacted, lower-cased; "none fit" terms sorted and comma-joined
     count: int
     last_seen: dt.date
@@ -137,6 +138,8 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -165,9 +168,9 @@ def _session_products(events: list[Event], items: dict[str, KbItem]) -> dict[str
     best: dict[str, tuple[int, int, float, str]] = {}
     for e in events:
         item = items.get(e.item_id or "")
-        if e.kind != "shown" or item is None:
+        if e.kind != EventKind.SHOWN or item is None:
             continue
-        key = (0 if item.kind == "article" else 1, e.rank or 10**6, e.ts, item.product)
+        key = (0 if isinstance(item, Article) else 1, e.rank or 10**6, e.ts, item.product)
         if e.session not in best or key < best[e.session]:
             best[e.session] = key
     return {session: key[3] for session, key in best.items()}
@@ -180,6 +183,7 @@ def compute_stats(
     until: dt.date | None = None,
     product: str | None = None,
     stale_after_days: int = 365,
+    *,
     today: dt.date | None = None,
 ) -> Stats:
     """The figures for events between ``since`` and ``until`` (inclusive days) for ``product`` (or all)."""
@@ -214,11 +218,11 @@ def compute_stats(
     return stats
 
 
-def _best_ranks(events: list[Event], kind: str) -> dict[str, dict[str, int]]:
+def _best_ranks(events: list[Event], kind: ItemKind) -> dict[str, dict[str, int]]:
     """item id → session → best rank it was shown at."""
     ranks: dict[str, dict[str, int]] = defaultdict(dict)
     for e in events:
-        if e.kind == "shown" and e.item_kind == kind and e.item_id:
+        if e.kind == EventKind.SHOWN and e.item_kind == kind and e.item_id:
             seen = ranks[e.item_id].get(e.session)
             rank = e.rank if e.rank is not None else 10**6
             ranks[e.item_id][e.session] = rank if seen is None else min(seen, rank)
@@ -229,19 +233,19 @@ def _votes(events: list[Event]) -> tuple[Counter[str], Counter[str]]:
     helpful: Counter[str] = Counter()
     not_helpful: Counter[str] = Counter()
     for e in events:
-        if e.kind == "feedback" and e.item_id:
+        if e.kind == EventKind.FEEDBACK and e.item_id:
             (helpful if e.helpful else not_helpful)[e.item_id] += 1
     return helpful, not_helpful
 
 
 def _macro_stats(events: list[Event], items: dict[str, KbItem], keep: Callable[[str], bool]) -> list[MacroStats]:
-    ranks = _best_ranks(events, "macro")
+    ranks = _best_ranks(events, ItemKind.MACRO)
     copies: dict[str, list[Event]] = defaultdict(list)
     previews: Counter[str] = Counter()
     for e in events:
-        if e.kind == "copied" and e.item_id:
+        if e.kind == EventKind.COPIED and e.item_id:
             copies[e.item_id].append(e)
-        elif e.kind == "previewed" and e.item_id:
+        elif e.kind == EventKind.PREVIEWED and e.item_id:
             previews[e.item_id] += 1
     helpful, not_helpful = _votes(events)
     ids = set(ranks) | set(copies) | set(previews)
@@ -281,10 +285,10 @@ def _macro_stats(events: list[Event], items: dict[str, KbItem], keep: Callable[[
 
 
 def _article_stats(events: list[Event], items: dict[str, KbItem], keep: Callable[[str], bool]) -> list[ArticleStats]:
-    ranks = _best_ranks(events, "article")
+    ranks = _best_ranks(events, ItemKind.ARTICLE)
     opens: dict[str, list[Event]] = defaultdict(list)
     for e in events:
-        if e.kind == "opened" and e.item_id:
+        if e.kind == EventKind.OPENED and e.item_id:
             opens[e.item_id].append(e)
     helpful, not_helpful = _votes(events)
     ids = set(ranks) | set(opens)
@@ -303,9 +307,9 @@ def _article_stats(events: list[Event], items: dict[str, KbItem], keep: Callable
                 product=item.product if item else "",
                 suggested=len(ranks.get(article_id, {})),
                 opened=len(opened),
-                from_suggestion=sources["suggestion"],
-                from_search=sources["search"],
-                from_link=sources["link"],
+                from_suggestion=sources[Source.SUGGESTION],
+                from_search=sources[Source.SEARCH],
+                from_link=sources[Source.LINK],
                 helpful=helpful[article_id],
                 not_helpful=not_helpful[article_id],
                 last_opened=_day(max(e.ts for e in opened)) if opened else None,
@@ -316,14 +320,14 @@ def _article_stats(events: list[Event], items: dict[str, KbItem], keep: Callable
 
 
 def _unused(events: list[Event], items: dict[str, KbItem], product: str | None) -> list[UnusedItem]:
-    used = {e.item_id for e in events if e.kind in ("copied", "opened")}
+    used = {e.item_id for e in events if e.kind in (EventKind.COPIED, EventKind.OPENED)}
     suggested: dict[str, set[str]] = defaultdict(set)
     for e in events:
-        if e.kind == "shown" and e.item_id:
+        if e.kind == EventKind.SHOWN and e.item_id:
             suggested[e.item_id].add(e.session)
     return sorted(
         (
-            UnusedItem(item.id, item.kind, item.title, item.product, len(suggested.get(item.id, ())))
+            UnusedItem(item.id, ItemKind(item.kind), item.title, item.product, len(suggested.get(item.id, ())))
             for item in items.values()
             if item.id not in used and (product is None or item.product == product)
         ),
@@ -334,13 +338,13 @@ def _unused(events: list[Event], items: dict[str, KbItem], product: str | None) 
 def _ranking_misses(events: list[Event], items: dict[str, KbItem], keep: Callable[[str], bool]) -> list[RankingMiss]:
     shown: dict[str, set[str]] = defaultdict(set)
     for e in events:
-        if e.kind == "shown" and e.item_id:
+        if e.kind == EventKind.SHOWN and e.item_id:
             shown[e.session].add(e.item_id)
     misses: dict[str, list[str]] = defaultdict(list)
     for e in events:
         if (
-            e.kind == "copied"
-            and e.source == "search"
+            e.kind == EventKind.COPIED
+            and e.source == Source.SEARCH
             and e.item_id
             and e.session in shown
             and e.item_id not in shown[e.session]
@@ -357,15 +361,15 @@ def _ranking_misses(events: list[Event], items: dict[str, KbItem], keep: Callabl
 
 
 def _gaps(events: list[Event], keep_session: Callable[[str], bool]) -> list[Gap]:
-    counts: Counter[tuple[str, str]] = Counter()
-    last: dict[tuple[str, str], float] = {}
+    counts: Counter[tuple[EventKind, str]] = Counter()
+    last: dict[tuple[EventKind, str], float] = {}
     for e in events:
         if not keep_session(e.session):
             continue
-        if e.kind == "search" and e.result_count == 0 and e.terms:
-            key = ("search", " ".join(e.terms[0].lower().split()))
-        elif e.kind == "none_fit":
-            key = ("none_fit", ", ".join(sorted({" ".join(t.lower().split()) for t in e.terms})))
+        if e.kind == EventKind.SEARCH and e.result_count == 0 and e.terms:
+            key = (EventKind.SEARCH, " ".join(e.terms[0].lower().split()))
+        elif e.kind == EventKind.NONE_FIT:
+            key = (EventKind.NONE_FIT, ", ".join(sorted({" ".join(t.lower().split()) for t in e.terms})))
         else:
             continue
         counts[key] += 1
@@ -378,7 +382,7 @@ def _gaps(events: list[Event], keep_session: Callable[[str], bool]) -> list[Gap]
 def _stale(
     events: list[Event], items: dict[str, KbItem], product: str | None, stale_after_days: int, today: dt.date
 ) -> list[StaleArticle]:
-    opened = Counter(e.item_id for e in events if e.kind == "opened")
+    opened = Counter(e.item_id for e in events if e.kind == EventKind.OPENED)
     dependants: dict[str, list[str]] = defaultdict(list)
     for item in items.values():
         if isinstance(item, Macro):
@@ -411,11 +415,11 @@ def _trend(
     copies: Counter[tuple[str, str]] = Counter()
     searches: Counter[tuple[str, str]] = Counter()
     for e in events:
-        if e.kind == "copied":
+        if e.kind == EventKind.COPIED:
             item = items.get(e.item_id or "")
             prod = item.product if item else session_product.get(e.session, UNKNOWN_PRODUCT)
             copies[(_iso_week(_day(e.ts)), prod)] += 1
-        elif e.kind == "search":
+        elif e.kind == EventKind.SEARCH:
             searches[(_iso_week(_day(e.ts)), session_product.get(e.session, UNKNOWN_PRODUCT))] += 1
     keys = sorted(k for k in set(copies) | set(searches) if product is None or k[1] == product)
     return [WeekTrend(week, prod, copies[(week, prod)], searches[(week, prod)]) for week, prod in keys]
