@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kbassist.content.model import Macro
+from kbassist.content.model import ItemKind, Macro
 from kbassist.usage import (
     SCHEMA_VERSION,
     Event,
@@ -17,6 +17,8 @@ from kbassist.usage import (
     UsageStore,
     compute_stats,
 )
+from kbassist.usage.events import EventKind, Source
+from kbassist.usage.rows import COLUMNS
 
 DAY = 86400.0
 
@@ -121,6 +123,60 @@ def test_migration_from_v1_keeps_rows_and_new_schema_works(tmp_path: Path) -> No
         assert stats.gaps[0].terms == "payout [card]"
     with UsageStore(path) as again:  # opening a migrated file changes nothing
         assert again.schema_version == 2 and again.count() == 6
+
+
+def test_every_event_field_is_a_column(tmp_path: Path) -> None:
+    """A field added to ``Event`` without the migration that adds its column fails here, not in a user's file."""
+    UsageStore(tmp_path / "u.sqlite3").close()
+    raw = sqlite3.connect(tmp_path / "u.sqlite3")
+    columns = {r[1] for r in raw.execute("PRAGMA table_info(events)")}
+    raw.close()
+    assert set(COLUMNS) == columns - {"id"}
+
+
+def test_event_reads_back_whole_and_is_stored_as_plain_values(tmp_path: Path) -> None:
+    event = Event(
+        session="s",
+        kind=EventKind.COPIED,
+        ts=1.5,
+        item_id="m",
+        item_kind=ItemKind.MACRO,
+        source=Source.FAVORITE,
+        rank=2,
+        score=1.25,
+        edit_ratio=0.5,
+        unfilled=1,
+        helpful=True,
+        terms=("refund", "crédit"),
+        result_count=3,
+        app_version="1.0",
+        kb_version="kb-1",
+    )
+    with UsageStore(tmp_path / "u.sqlite3") as store:
+        store.add([event, _event(2.0, kind="search", source="search")])  # plain strings, as tests write them
+        copied, search = store.events()
+    assert copied == event
+    assert search.kind is EventKind.SEARCH and search.source is Source.SEARCH and search.terms == ()
+    raw = sqlite3.connect(tmp_path / "u.sqlite3")
+    cursor = raw.execute("SELECT kind, typeof(kind), item_kind, source, helpful, terms FROM events ORDER BY ts")
+    rows = cursor.fetchall()
+    raw.close()
+    assert rows == [
+        ("copied", "text", "macro", "favorite", 1, '["refund", "crédit"]'),
+        ("search", "text", None, "search", None, None),
+    ]
+
+
+def test_values_a_newer_app_wrote_read_back_as_they_are(tmp_path: Path) -> None:
+    path = tmp_path / "u.sqlite3"
+    UsageStore(path).close()
+    raw = sqlite3.connect(path)
+    raw.execute("INSERT INTO events (ts, session, kind, item_kind, source) VALUES (1, 's', 'rated', 'video', 'chat')")
+    raw.commit()
+    raw.close()
+    with UsageStore(path) as store:
+        (event,) = store.events()
+    assert (event.kind, event.item_kind, event.source) == ("rated", "video", "chat")
 
 
 def test_newer_file_is_used_as_is(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

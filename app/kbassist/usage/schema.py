@@ -2,7 +2,8 @@
 
 ``PRAGMA user_version`` holds the version a file is at. A new file gets ``V1`` and then every migration in
 order, exactly like an old file does, so the path an upgrading user takes is the path every test takes.
-Never edit a released step: add the next one.
+Never edit a released step: add the next one. Every column but ``id`` is a field of ``Event`` (``rows.py``
+maps one to the other), so a new field comes with the step that adds its column.
 """
 
 from __future__ import annotations
@@ -43,22 +44,3 @@ V2: Final[tuple[str, ...]] = (
 # Index i holds the statements that take a file from version i to version i + 1.
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
-
-# The columns an event is written with, in order (all exist from v2 on).
-COLUMNS: Final[tuple[str, ...]] = (
-    "ts",
-    "session",
-    "kind",
-    "item_id",
-    "item_kind",
-    "source",
-    "rank",
-    "score",
-    "edit_ratio",
-    "unfilled",
-    "helpful",
-    "terms",
-    "result_count",
-    "app_version",
-    "kb_version",
-)

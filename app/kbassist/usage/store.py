@@ -12,16 +12,15 @@ and a power cut; the recorder batches events so the extra fsync per commit is ch
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 from kbassist.usage.events import Event
-from kbassist.usage.schema import COLUMNS, MIGRATIONS, SCHEMA_VERSION
+from kbassist.usage.rows import INSERT, SELECT, from_row, to_row
+from kbassist.usage.schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -68,49 +67,6 @@ def _expected_errors() -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from exc
-
-
-def _row(event: Event) -> tuple[Any, ...]:
-    return (
-        event.ts,
-        event.session,
-        event.kind,
-        event.item_id,
-        event.item_kind,
-        event.source,
-        event.rank,
-        event.score,
-        event.edit_ratio,
-        event.unfilled,
-        None if event.helpful is None else int(event.helpful),
-        json.dumps(list(event.terms), ensure_ascii=False) if event.terms else None,
-        event.result_count,
-        event.app_version,
-        event.kb_version,
-    )
-
-
-def _event(row: tuple[Any, ...]) -> Event:
-    """An event from a row of ``SELECT <COLUMNS>`` (plain tuples: reading 100k events stays well under a second)."""
-    ts, session, kind, item_id, item_kind, source, rank, score, ratio, unfilled, helpful, terms, count, app, kb = row
-    decoded = json.loads(terms) if terms else ()
-    return Event(
-        session=session,
-        kind=kind,
-        ts=ts,
-        item_id=item_id,
-        item_kind=item_kind,
-        source=source,
-        rank=rank,
-        score=score,
-        edit_ratio=ratio,
-        unfilled=unfilled,
-        helpful=None if helpful is None else bool(helpful),
-        terms=tuple(str(t) for t in decoded) if isinstance(decoded, list) else (),
-        result_count=count,
-        app_version=app,
-        kb_version=kb,
-    )
 
 
 class UsageStore:
@@ -255,12 +211,11 @@ class UsageStore:
     # ---------------------------------------------------------------- writing
     def add(self, events: Iterable[Event]) -> int:
         """Write events in one transaction; returns how many."""
-        rows = [_row(e) for e in events]
+        rows = [to_row(e) for e in events]
         if not rows:
             return 0
-        sql = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
         with self.transaction() as conn:
-            conn.executemany(sql, rows)
+            conn.executemany(INSERT, rows)
         return len(rows)
 
     def prune(self, retention_days: int, now: float | None = None) -> int:
@@ -287,14 +242,10 @@ class UsageStore:
         if until is not None:
             where.append("ts < ?")
             params.append(until)
-        sql = (
-            f"SELECT {', '.join(COLUMNS)} FROM events"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY ts, id"
-        )
+        sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY ts, id"
         with _expected_errors():
             rows = self._conn.execute(sql, params).fetchall()
-        return (_event(row) for row in rows)
+        return (from_row(row) for row in rows)
 
     def count(self) -> int:
         with _expected_errors():
