@@ -1,0 +1,128 @@
+"""The editors' figures as records: one per macro, article, gap, stale article and week, and ``Stats`` for all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+from kbassist.content.model import ItemKind
+from kbassist.usage.events import EventKind
+
+
+@dataclass(slots=True)
+class MacroStats:
+    id: str
+    title: str
+    product: str
+    suggested: int = 0  # sessions it was shown in
+    top3: int = 0  # sessions it was shown in at rank <= 3
+    top1: int = 0  # sessions it was shown in at rank 1
+    previewed: int = 0
+    copied: int = 0  # copy events
+    copy_rate: float | None = None  # copied in top-3 sessions / top-3 sessions
+    top1_acceptance: float | None = None  # copied in rank-1 sessions / rank-1 sessions
+    median_edit_ratio: float | None = None
+    unfilled_share: float | None = None  # copies with placeholders left unfilled / copies
+    helpful: int = 0
+    not_helpful: int = 0
+    last_used: dt.date | None = None  # day of the last copy
+
+
+@dataclass(slots=True)
+class ArticleStats:
+    id: str
+    title: str
+    product: str
+    suggested: int = 0
+    opened: int = 0
+    from_suggestion: int = 0
+    from_search: int = 0
+    from_link: int = 0
+    helpful: int = 0
+    not_helpful: int = 0
+    last_opened: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedItem:
+    id: str
+    kind: ItemKind
+    title: str
+    product: str
+    suggested: int  # sessions it was shown in, never used: a ranking or content problem
+
+
+@dataclass(frozen=True, slots=True)
+class RankingMiss:
+    """A macro the associate searched for and copied although the case had suggestions without it."""
+
+    id: str
+    title: str
+    product: str
+    copies: int
+    sessions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    kind: EventKind  # SEARCH (no results) | NONE_FIT
+    terms: str  # redacted, lower-cased; "none fit" terms sorted and comma-joined
+    count: int
+    last_seen: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class StaleArticle:
+    id: str
+    title: str
+    product: str
+    reviewed: dt.date
+    days_since_review: int
+    macros: tuple[str, ...]  # macros that rely on it (Macro.articles)
+    opened: int  # in the period: how much a stale article is actually read
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTrend:
+    week: str  # ISO week, "2026-W07"
+    product: str
+    copies: int
+    searches: int
+
+
+@dataclass(slots=True)
+class Stats:
+    since: dt.date | None
+    until: dt.date | None
+    product: str | None
+    today: dt.date
+    sessions: int = 0
+    events: int = 0
+    macros: list[MacroStats] = field(default_factory=list)
+    articles: list[ArticleStats] = field(default_factory=list)
+    unused: list[UnusedItem] = field(default_factory=list)
+    missed: list[RankingMiss] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    stale: list[StaleArticle] = field(default_factory=list)
+    trend: list[WeekTrend] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types: dates as ISO strings, ratios rounded to 4 places."""
+        plain: dict[str, Any] = _plain(asdict(self))
+        return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
