@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -68,34 +69,40 @@ def lint_folder(kb_root: Path) -> tuple[KbContent, list[Problem]]:
 
 
 def check_item(item: KbItem, content: KbContent) -> list[Problem]:
-    out: list[Problem] = []
+    """Warnings for one item: its placement, its links and, for a macro, its articles and placeholders."""
+    reasons = [*_placement_problems(item), *_link_problems(item, content)]
+    if isinstance(item, Macro):
+        reasons += _macro_problems(item, content)
+    return [Problem(item.rel_path, reason, "warning") for reason in reasons]
 
-    def warn(reason: str) -> None:
-        out.append(Problem(item.rel_path, reason, "warning"))
 
+def _placement_problems(item: KbItem) -> Iterator[str]:
     folder = item.rel_path.split("/")[1]
     if folder != item.product:
-        warn(f"product {item.product!r} does not match its folder {folder!r}")
+        yield f"product {item.product!r} does not match its folder {folder!r}"
+
+
+def _link_problems(item: KbItem, content: KbContent) -> Iterator[str]:
     for href in item.links:
         if leaves_kb(item.rel_path, href):
-            warn(f"link to {href!r} points outside the KB folder: link articles by a relative path inside it")
+            yield f"link to {href!r} points outside the KB folder: link articles by a relative path inside it"
             continue
         target = resolve_link(item.rel_path, href)
         if target is not None and not (content.root / target).is_file():
-            warn(f"broken link to {href!r}")
-    if isinstance(item, Macro):
-        if not item.articles:
-            warn("relies on no article: list the article ids the reply is based on in 'articles'")
-        for ref in item.articles:
-            ref_item = content.items.get(ref)
-            if not isinstance(ref_item, Article):
-                warn(f"refers to unknown article id {ref!r}")
-        for match in PLACEHOLDER.finditer(item.body):
-            if match.group(1) not in KNOWN_PLACEHOLDERS:
-                warn(f"unknown placeholder {{{{{match.group(1)}}}}}: the app can't fill it from a case")
-        for fragment in malformed_placeholders(item.body):
-            warn(f"malformed placeholder {fragment!r}: write {{{{name}}}} or {{{{name|default}}}}")
-    return out
+            yield f"broken link to {href!r}"
+
+
+def _macro_problems(macro: Macro, content: KbContent) -> Iterator[str]:
+    if not macro.articles:
+        yield "relies on no article: list the article ids the reply is based on in 'articles'"
+    for ref in macro.articles:
+        if not isinstance(content.items.get(ref), Article):
+            yield f"refers to unknown article id {ref!r}"
+    for match in PLACEHOLDER.finditer(macro.body):
+        if match.group(1) not in KNOWN_PLACEHOLDERS:
+            yield f"unknown placeholder {{{{{match.group(1)}}}}}: the app can't fill it from a case"
+    for fragment in malformed_placeholders(macro.body):
+        yield f"malformed placeholder {fragment!r}: write {{{{name}}}} or {{{{name|default}}}}"
 
 
 _OPENING = re.compile(r"\{\{")
