@@ -117,73 +117,107 @@ def _plan(seed: int = 20260105) -> list[Plan]:
     for offset in range(DAYS):
         day = START + dt.timedelta(days=offset)
         for _ in range(rng.randint(4, 11)):
-            start = dt.datetime.combine(day, dt.time(9)).timestamp() + rng.randint(0, 7 * 3600)
-            p = rng.choice(PRODUCTS)
-            others = [q for q in PRODUCTS if q != p]
-            own_articles = [f"{p}-article-{i}" for i in range(4)]
-            own_macros = [f"macro-{p}-{i}" for i in range(4)]
-            plan = Plan(day, start, None)
-            if rng.random() < 0.88:
-                plan.product = p
-                arts = rng.sample(own_articles, 3)
-                macs = rng.sample(own_macros, 3)
-                if rng.random() < 0.3:
-                    arts.append(f"{rng.choice(others)}-article-{rng.randrange(4)}")
-                if rng.random() < 0.3:
-                    macs.append(f"macro-{rng.choice(others)}-{rng.randrange(4)}")
-                plan.displays.append((arts, macs))
-                if rng.random() < 0.12:  # the case was edited and the macros re-ranked
-                    plan.displays.append((arts, rng.sample(macs, len(macs))))
-            acts = plan.actions
-            if plan.displays and rng.random() < 0.5:
-                acts.append(("open", plan.displays[0][0][0], "suggestion"))
-            if rng.random() < 0.1:
-                acts.append(("open", rng.choice(own_articles), "search"))
-            if rng.random() < 0.03:
-                acts.append(("open", rng.choice(own_articles), "link"))
-            if plan.displays and rng.random() < 0.55:
-                macro = rng.choice(plan.displays[-1][1])
-                if rng.random() < 0.7:
-                    acts.append(("preview", macro, "suggestion"))
-                acts.append(
-                    (
-                        "copy",
-                        macro,
-                        rng.choice([0.0, 0.05, 0.1, 0.25, 0.5, 0.8]),
-                        rng.choice([0, 0, 0, 1, 2]),
-                        "suggestion",
-                    )
-                )
-            if plan.displays and rng.random() < 0.1:  # looked at a macro and did not use it
-                acts.append(("preview", rng.choice(plan.displays[-1][1]), rng.choice(["suggestion", "recent"])))
-            if rng.random() < 0.03:  # macro 4 is looked at now and then, never used
-                acts.append(("preview", f"macro-{p}-4", "favorite"))
-            if rng.random() < 0.12:  # searched for a macro and copied it
-                missing = [m for m in own_macros if m not in plan.shown_macros] or own_macros
-                macro = rng.choice(missing if rng.random() < 0.8 else own_macros)
-                query, count = rng.choice(FOUND)
-                acts.append(("search", query, query, count))
-                acts.append(("preview", macro, "search"))
-                acts.append(("copy", macro, rng.choice([0.0, 0.2, 0.4]), rng.choice([0, 1]), "search"))
-            if rng.random() < 0.05:
-                acts.append(("copy", rng.choice([*own_macros, RETIRED]), 0.0, 0, rng.choice(["favorite", "recent"])))
-            if rng.random() < 0.3:
-                if rng.random() < 0.4:
-                    query, stored = rng.choice(NOT_FOUND)
-                    acts.append(("search", query, stored, 0))
-                else:
-                    query, count = rng.choice(FOUND)
-                    acts.append(("search", query, query, count))
-            if plan.displays and rng.random() < 0.1:
-                acts.append(("feedback", plan.displays[0][0][0], False))
-            if plan.displays and rng.random() < 0.08:
-                acts.append(("feedback", rng.choice(plan.displays[0][0]), True))
-            if plan.displays and rng.random() < 0.04:
-                acts.append(("feedback", rng.choice(plan.displays[0][1]), rng.random() < 0.5))
-            if rng.random() < (0.05 if plan.displays else 0.3):
-                acts.append(("none_fit", *rng.choice(NONE_FIT)))
-            plans.append(plan)
+            plans.append(_case(rng, day))
     return plans
+
+
+# One case is drawn in this order (the seeded history depends on it): when, which product, what was
+# suggested, then what the associate did, group by group.
+def _case(rng: random.Random, day: dt.date) -> Plan:
+    start = dt.datetime.combine(day, dt.time(9)).timestamp() + rng.randint(0, 7 * 3600)
+    p = rng.choice(PRODUCTS)
+    plan = Plan(day, start, None)
+    if rng.random() < 0.88:
+        _suggest(rng, plan, p)
+    for act in (_open_articles, _use_suggested_macros, _search_and_copy, _give_feedback):
+        act(rng, plan, p)
+    return plan
+
+
+def _own_articles(p: str) -> list[str]:
+    return [f"{p}-article-{i}" for i in range(4)]
+
+
+def _own_macros(p: str) -> list[str]:
+    return [f"macro-{p}-{i}" for i in range(4)]
+
+
+def _suggest(rng: random.Random, plan: Plan, p: str) -> None:
+    others = [q for q in PRODUCTS if q != p]
+    plan.product = p
+    arts = rng.sample(_own_articles(p), 3)
+    macs = rng.sample(_own_macros(p), 3)
+    if rng.random() < 0.3:
+        arts.append(f"{rng.choice(others)}-article-{rng.randrange(4)}")
+    if rng.random() < 0.3:
+        macs.append(f"macro-{rng.choice(others)}-{rng.randrange(4)}")
+    plan.displays.append((arts, macs))
+    if rng.random() < 0.12:  # the case was edited and the macros re-ranked
+        plan.displays.append((arts, rng.sample(macs, len(macs))))
+
+
+def _open_articles(rng: random.Random, plan: Plan, p: str) -> None:
+    acts = plan.actions
+    if plan.displays and rng.random() < 0.5:
+        acts.append(("open", plan.displays[0][0][0], "suggestion"))
+    if rng.random() < 0.1:
+        acts.append(("open", rng.choice(_own_articles(p)), "search"))
+    if rng.random() < 0.03:
+        acts.append(("open", rng.choice(_own_articles(p)), "link"))
+
+
+def _use_suggested_macros(rng: random.Random, plan: Plan, p: str) -> None:
+    acts = plan.actions
+    if plan.displays and rng.random() < 0.55:
+        macro = rng.choice(plan.displays[-1][1])
+        if rng.random() < 0.7:
+            acts.append(("preview", macro, "suggestion"))
+        acts.append(
+            (
+                "copy",
+                macro,
+                rng.choice([0.0, 0.05, 0.1, 0.25, 0.5, 0.8]),
+                rng.choice([0, 0, 0, 1, 2]),
+                "suggestion",
+            )
+        )
+    if plan.displays and rng.random() < 0.1:  # looked at a macro and did not use it
+        acts.append(("preview", rng.choice(plan.displays[-1][1]), rng.choice(["suggestion", "recent"])))
+    if rng.random() < 0.03:  # macro 4 is looked at now and then, never used
+        acts.append(("preview", f"macro-{p}-4", "favorite"))
+
+
+def _search_and_copy(rng: random.Random, plan: Plan, p: str) -> None:
+    acts = plan.actions
+    own_macros = _own_macros(p)
+    if rng.random() < 0.12:  # searched for a macro and copied it
+        missing = [m for m in own_macros if m not in plan.shown_macros] or own_macros
+        macro = rng.choice(missing if rng.random() < 0.8 else own_macros)
+        query, count = rng.choice(FOUND)
+        acts.append(("search", query, query, count))
+        acts.append(("preview", macro, "search"))
+        acts.append(("copy", macro, rng.choice([0.0, 0.2, 0.4]), rng.choice([0, 1]), "search"))
+    if rng.random() < 0.05:
+        acts.append(("copy", rng.choice([*own_macros, RETIRED]), 0.0, 0, rng.choice(["favorite", "recent"])))
+    if rng.random() < 0.3:
+        if rng.random() < 0.4:
+            query, stored = rng.choice(NOT_FOUND)
+            acts.append(("search", query, stored, 0))
+        else:
+            query, count = rng.choice(FOUND)
+            acts.append(("search", query, query, count))
+
+
+def _give_feedback(rng: random.Random, plan: Plan, p: str) -> None:
+    acts = plan.actions
+    if plan.displays and rng.random() < 0.1:
+        acts.append(("feedback", plan.displays[0][0][0], False))
+    if plan.displays and rng.random() < 0.08:
+        acts.append(("feedback", rng.choice(plan.displays[0][0]), True))
+    if plan.displays and rng.random() < 0.04:
+        acts.append(("feedback", rng.choice(plan.displays[0][1]), rng.random() < 0.5))
+    if rng.random() < (0.05 if plan.displays else 0.3):
+        acts.append(("none_fit", *rng.choice(NONE_FIT)))
 
 
 def _record(plans: list[Plan], db: Path) -> None:
@@ -198,21 +232,25 @@ def _record(plans: list[Plan], db: Path) -> None:
                         rec.suggestion_shown(sid, item_id, kind, rank, 10.0 - rank)
             for n, act in enumerate(plan.actions, 1):
                 now[0] = plan.start + 20 * n
-                match act:
-                    case ("open", article, source):
-                        rec.article_opened(sid, article, source)
-                    case ("preview", macro, source):
-                        rec.macro_previewed(sid, macro, source)
-                    case ("copy", macro, ratio, unfilled, source):
-                        rec.macro_copied(sid, macro, ratio, unfilled, source)
-                    case ("search", query, _, count):
-                        rec.search(sid, query, count)
-                    case ("feedback", item_id, helpful):
-                        rec.feedback(sid, item_id, helpful)
-                    case ("none_fit", terms, _):
-                        rec.none_fit(sid, terms)
+                _replay(rec, sid, act)
         rec.flush(timeout=30)
         assert rec.dropped == 0
+
+
+def _replay(rec: UsageRecorder, sid: str, act: tuple[Any, ...]) -> None:
+    match act:
+        case ("open", article, source):
+            rec.article_opened(sid, article, source)
+        case ("preview", macro, source):
+            rec.macro_previewed(sid, macro, source)
+        case ("copy", macro, ratio, unfilled, source):
+            rec.macro_copied(sid, macro, ratio, unfilled, source)
+        case ("search", query, _, count):
+            rec.search(sid, query, count)
+        case ("feedback", item_id, helpful):
+            rec.feedback(sid, item_id, helpful)
+        case ("none_fit", terms, _):
+            rec.none_fit(sid, terms)
 
 
 @pytest.fixture(scope="module")
