@@ -12,7 +12,8 @@ from kbassist.usage.recorder import UsageRecorder
 from kbassist.usage.redact import find_names, names_to_redact, redact, redact_names
 from kbassist.usage.report import MACRO_COLUMNS, write_macros_csv, write_text
 from kbassist.usage.schema import SCHEMA_VERSION
-from kbassist.usage.stats import (
+from kbassist.usage.stats import compute_stats
+from kbassist.usage.stats.records import (
     ArticleStats,
     Gap,
     MacroStats,
@@ -21,7 +22,6 @@ from kbassist.usage.stats import (
     Stats,
     UnusedItem,
     WeekTrend,
-    compute_stats,
 )
 from kbassist.usage.store import StoreCorruptError, StoreUnavailableError, UsageStore, UsageStoreError
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TextIO
 
-from kbassist.usage.stats import MacroStats, Stats
+from kbassist.usage.stats.records import MacroStats, Stats
 
 MACRO_COLUMNS: tuple[str, ...] = (
     "id",

@@ -24,36 +24,13 @@ from collections.abc import Iterable
 from kbassist.content.model import KbItem
 from kbassist.usage.stats.gaps import content_gaps, ranking_misses, unused_items
 from kbassist.usage.stats.items import TOP_N, article_figures, macro_figures
-from kbassist.usage.stats.records import (
-    ArticleStats,
-    Gap,
-    MacroStats,
-    RankingMiss,
-    StaleArticle,
-    Stats,
-    UnusedItem,
-    WeekTrend,
-)
+from kbassist.usage.stats.records import Stats
 from kbassist.usage.stats.scope import UNKNOWN_PRODUCT, Scope, case_sessions, event_count
 from kbassist.usage.stats.stale import stale_articles
 from kbassist.usage.stats.trend import weekly_trend
 from kbassist.usage.store import UsageStore
 
-__all__ = [
-    "TOP_N",
-    "UNKNOWN_PRODUCT",
-    "ArticleStats",
-    "Gap",
-    "MacroStats",
-    "RankingMiss",
-    "Scope",
-    "StaleArticle",
-    "Stats",
-    "UnusedItem",
-    "WeekTrend",
-    "compute_stats",
-    "figures",
-]
+__all__ = ["TOP_N", "UNKNOWN_PRODUCT", "Scope", "Stats", "compute_stats", "figures"]
 
 
 def _midnight(day: dt.date) -> float:
