@@ -66,6 +66,26 @@ def test_every_call_is_recorded(tmp_path: Path) -> None:
     assert [e.kb_version for e in events][-2:] == ["kb-1", "kb-2"]
 
 
+def test_what_a_team_needs_is_recorded(tmp_path: Path) -> None:
+    """Identity, day, product, the auto-opened article, the names of unfilled placeholders, macro votes."""
+    db = tmp_path / "u.sqlite3"
+    with UsageRecorder(db) as rec:
+        sid = rec.new_session()
+        rec.suggestion_shown(sid, "refunds-timeline", "article", 1, 7.25, product="refunds")
+        rec.article_opened(sid, "refunds-timeline", "auto", product="refunds")
+        rec.macro_copied(sid, "macro-refund", 0.123456, ["last4", "date", "last4"], "suggestion", product="refunds")
+        rec.feedback(sid, "macro-refund", True, kind="macro", product="refunds")
+        with pytest.raises(ValueError, match="source"):
+            rec.macro_previewed(sid, "macro-refund", "auto")  # only articles are opened by the window itself
+    events = _events(db)
+    assert len({e.event_id for e in events}) == 5 and all(e.day == time.strftime("%Y-%m-%d") for e in events)
+    assert [e.product for e in events] == [None, "refunds", "refunds", "refunds", "refunds"]
+    assert events[2].source == "auto"
+    copied = events[3]
+    assert (copied.edit_ratio, copied.unfilled, copied.placeholders) == (0.123, 2, ("last4", "date"))
+    assert (events[4].item_kind, events[4].helpful) == ("macro", True)
+
+
 def test_session_ids_are_random(tmp_path: Path) -> None:
     with UsageRecorder(tmp_path / "u.sqlite3") as rec:
         ids = {rec.new_session() for _ in range(200)}

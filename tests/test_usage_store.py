@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,8 @@ from kbassist.usage import (
     UsageStore,
     compute_stats,
 )
-from kbassist.usage.events import EventKind, Source
-from kbassist.usage.rows import COLUMNS
+from kbassist.usage.events import EventKind, Source, local_day
+from kbassist.usage.rows import COLUMNS, STORE_COLUMNS
 
 DAY = 86400.0
 
@@ -78,7 +79,7 @@ def _v1_file(path: Path, now: float) -> None:
 
 def test_new_file_is_wal_at_current_version(tmp_path: Path) -> None:
     with UsageStore(tmp_path / "u.sqlite3") as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         assert store.journal_mode == "wal"
         assert store.add([_event(1.0), _event(2.0, kind="search", terms=("q",), result_count=0)]) == 2
         assert [e.kind for e in store.events()] == ["session", "search"]
@@ -93,8 +94,11 @@ def test_migration_from_v1_keeps_rows_and_new_schema_works(tmp_path: Path) -> No
     now = time.time()
     _v1_file(path, now)
     with UsageStore(path) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == SCHEMA_VERSION
         old = list(store.events())
+        # Events from before v3 get an identity each and their local day; their product stays unknown.
+        assert len({uuid.UUID(e.event_id).version for e in old}) == 1 and len({e.event_id for e in old}) == len(old)
+        assert all(e.day == local_day(e.ts) and e.product is None for e in old)
         assert [e.kind for e in old] == ["session", "shown", "copied", "search", "feedback"]
         assert all(e.kb_version == "" and e.app_version == "0.0.9" for e in old)
         assert old[2].edit_ratio == 0.25 and old[2].unfilled == 1 and old[2].source == "suggestion"
@@ -122,7 +126,7 @@ def test_migration_from_v1_keeps_rows_and_new_schema_works(tmp_path: Path) -> No
         assert (row.id, row.copied, row.suggested, row.not_helpful) == ("macro-a", 2, 1, 1)
         assert stats.gaps[0].terms == "payout [card]"
     with UsageStore(path) as again:  # opening a migrated file changes nothing
-        assert again.schema_version == 2 and again.count() == 6
+        assert again.schema_version == SCHEMA_VERSION and again.count() == 6
 
 
 def test_every_event_field_is_a_column(tmp_path: Path) -> None:
@@ -131,7 +135,7 @@ def test_every_event_field_is_a_column(tmp_path: Path) -> None:
     raw = sqlite3.connect(tmp_path / "u.sqlite3")
     columns = {r[1] for r in raw.execute("PRAGMA table_info(events)")}
     raw.close()
-    assert set(COLUMNS) == columns - {"id"}
+    assert set(COLUMNS) == columns - set(STORE_COLUMNS)
 
 
 def test_event_reads_back_whole_and_is_stored_as_plain_values(tmp_path: Path) -> None:
@@ -219,7 +223,7 @@ def test_garbage_file_is_moved_aside(tmp_path: Path, caplog: pytest.LogCaptureFi
     with UsageStore(path) as store:
         assert store.moved_aside is not None and store.moved_aside.read_bytes().startswith(b"this is not")
         store.add([_event(1.0)])
-        assert store.count() == 1 and store.schema_version == 2
+        assert store.count() == 1 and store.schema_version == SCHEMA_VERSION
     assert "damaged" in caplog.text
 
 

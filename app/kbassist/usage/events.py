@@ -7,8 +7,10 @@ version, so figures can be read against the release that produced them.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, TypeVar
 
@@ -40,11 +42,12 @@ class Source(StrEnum):
     SUGGESTION = "suggestion"
     SEARCH = "search"
     LINK = "link"  # a link in another article
+    AUTO = "auto"  # the window opened the top article by itself (a confident suggestion), not the associate
     FAVORITE = "favorite"
     RECENT = "recent"
 
 
-ARTICLE_SOURCES: Final = frozenset((Source.SUGGESTION, Source.SEARCH, Source.LINK))
+ARTICLE_SOURCES: Final = frozenset((Source.SUGGESTION, Source.SEARCH, Source.LINK, Source.AUTO))
 MACRO_SOURCES: Final = frozenset((Source.SUGGESTION, Source.SEARCH, Source.FAVORITE, Source.RECENT))
 
 # What one search or "none fit" may keep. A typed query is a few words; anything longer was pasted (most
@@ -57,6 +60,20 @@ MAX_TERM_CHARS: Final = 60
 PASTED: Final = "[pasted text]"
 # Longer input is PASTED without even being redacted, so a huge paste costs the window's thread nothing.
 MAX_INPUT_CHARS: Final = 2000
+# An edit ratio is kept to 3 places: the figures show whole percents, and a rounded value lets the editors'
+# rollups hold the distribution of ratios per day, so a median over any period stays exact.
+EDIT_RATIO_PLACES: Final = 3
+
+
+def new_event_id() -> str:
+    """An event's identity everywhere (local file, team database): uploads are idempotent on it."""
+    return str(uuid.uuid4())
+
+
+def local_day(ts: float) -> str:
+    """The associate's calendar day of ``ts``, ISO. Made where the event happens: a team's server cannot know
+    each associate's time zone, and "cases on Monday" means the associate's Monday."""
+    return dt.datetime.fromtimestamp(ts).date().isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +81,9 @@ class Event:
     """One thing the associate did (or was shown) in a case session.
 
     Only the fields that make sense for ``kind`` are set; the rest stay ``None``. ``terms`` holds the
-    redacted search query (one element) or the redacted "none fit" key terms.
+    redacted search query (one element) or the redacted "none fit" key terms. ``product`` is the product of
+    the item, as the KB said when it happened; ``placeholders`` names the placeholders a copied reply left
+    unfilled (names from the macro, never values). ``day`` is ``local_day(ts)`` unless given.
     """
 
     session: str
@@ -82,6 +101,14 @@ class Event:
     result_count: int | None = None
     app_version: str = ""
     kb_version: str = ""
+    event_id: str = field(default_factory=new_event_id)
+    day: str = ""
+    product: str | None = None
+    placeholders: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.day:
+            object.__setattr__(self, "day", local_day(self.ts))
 
 
 _Choice = TypeVar("_Choice", bound=StrEnum)

@@ -28,6 +28,7 @@ from kbassist import __version__
 from kbassist.content.model import ItemKind
 from kbassist.usage.events import (
     ARTICLE_SOURCES,
+    EDIT_RATIO_PLACES,
     MACRO_SOURCES,
     MAX_INPUT_CHARS,
     MAX_KEY_TERMS,
@@ -150,22 +151,58 @@ class UsageRecorder:
         self._put(session, EventKind.SESSION)
         return session
 
-    # ``kind`` and ``source`` are the vocabularies' plain values (an ``ItemKind`` or ``Source`` member is one).
-    def suggestion_shown(self, session: str, item_id: str, kind: str, rank: int, score: float) -> None:
+    # ``kind`` and ``source`` are the vocabularies' plain values (an ``ItemKind`` or ``Source`` member is one);
+    # ``product`` is the item's product as the KB says now (the team's figures group by it).
+    def suggestion_shown(
+        self, session: str, item_id: str, kind: str, rank: int, score: float, product: str | None = None
+    ) -> None:
         item_kind = check_choice(kind, ItemKind, "kind")
-        self._put(session, EventKind.SHOWN, item_id=item_id, item_kind=item_kind, rank=int(rank), score=float(score))
+        self._put(
+            session,
+            EventKind.SHOWN,
+            item_id=item_id,
+            item_kind=item_kind,
+            rank=int(rank),
+            score=float(score),
+            product=product or None,
+        )
 
-    def article_opened(self, session: str, article_id: str, source: str) -> None:
+    def article_opened(self, session: str, article_id: str, source: str, product: str | None = None) -> None:
+        """``source`` "auto" is the window opening a confident top article itself, not the associate."""
         how = check_choice(source, ARTICLE_SOURCES, "source")
-        self._put(session, EventKind.OPENED, item_id=article_id, item_kind=ItemKind.ARTICLE, source=how)
+        self._put(
+            session,
+            EventKind.OPENED,
+            item_id=article_id,
+            item_kind=ItemKind.ARTICLE,
+            source=how,
+            product=product or None,
+        )
 
-    def macro_previewed(self, session: str, macro_id: str, source: str) -> None:
+    def macro_previewed(self, session: str, macro_id: str, source: str, product: str | None = None) -> None:
         how = check_choice(source, MACRO_SOURCES, "source")
-        self._put(session, EventKind.PREVIEWED, item_id=macro_id, item_kind=ItemKind.MACRO, source=how)
+        self._put(
+            session,
+            EventKind.PREVIEWED,
+            item_id=macro_id,
+            item_kind=ItemKind.MACRO,
+            source=how,
+            product=product or None,
+        )
 
-    def macro_copied(self, session: str, macro_id: str, edit_ratio: float, unfilled: int, source: str) -> None:
+    def macro_copied(
+        self,
+        session: str,
+        macro_id: str,
+        edit_ratio: float,
+        unfilled: int | Sequence[str],
+        source: str,
+        product: str | None = None,
+    ) -> None:
+        """``unfilled``: the names of the placeholders the reply left unfilled (or only their count)."""
         how = check_choice(source, MACRO_SOURCES, "source")
-        ratio = min(1.0, max(0.0, float(edit_ratio)))
+        ratio = round(min(1.0, max(0.0, float(edit_ratio))), EDIT_RATIO_PLACES)
+        names = () if isinstance(unfilled, int) else tuple(dict.fromkeys(str(n) for n in unfilled))
         self._put(
             session,
             EventKind.COPIED,
@@ -173,7 +210,9 @@ class UsageRecorder:
             item_kind=ItemKind.MACRO,
             source=how,
             edit_ratio=ratio,
-            unfilled=max(0, int(unfilled)),
+            unfilled=max(0, unfilled) if isinstance(unfilled, int) else len(names),
+            placeholders=names,
+            product=product or None,
         )
 
     def search(self, session: str, query: str, result_count: int) -> None:
@@ -184,8 +223,19 @@ class UsageRecorder:
         terms = (PASTED,) if cleaned is None else (cleaned,) if cleaned else ()
         self._put(session, EventKind.SEARCH, terms=terms, result_count=max(0, int(result_count)))
 
-    def feedback(self, session: str, item_id: str, helpful: bool) -> None:
-        self._put(session, EventKind.FEEDBACK, item_id=item_id, helpful=bool(helpful))
+    def feedback(
+        self, session: str, item_id: str, helpful: bool, kind: str | None = None, product: str | None = None
+    ) -> None:
+        """A helpful / not helpful vote on an article or a macro (``kind``, when the caller knows it)."""
+        item_kind = check_choice(kind, ItemKind, "kind") if kind else None
+        self._put(
+            session,
+            EventKind.FEEDBACK,
+            item_id=item_id,
+            item_kind=item_kind,
+            helpful=bool(helpful),
+            product=product or None,
+        )
 
     def none_fit(self, session: str, key_terms: Sequence[str]) -> None:
         """The associate said no suggestion fits; the case's key terms (redacted) show the content gap."""

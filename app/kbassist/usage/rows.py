@@ -3,7 +3,7 @@
 Each field of ``Event`` is the column of the same name (the migrations in ``schema.py`` create them), so a
 new field is one change here, through the dataclass, plus the migration that adds its column. A field SQLite
 cannot hold as it is has a ``Codec``: a vocabulary is stored as its plain value, ``helpful`` as 0 or 1, the
-terms as a JSON list (NULL when empty). Every other field is stored and read unchanged.
+terms and placeholder names as JSON lists (NULL when empty). Every other field is stored and read unchanged.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def _terms_decoded(text: str | None) -> tuple[str, ...]:
     return tuple(str(t) for t in decoded) if isinstance(decoded, list) else ()
 
 
+_JSON_LIST: Final = Codec(
+    encode=lambda terms: json.dumps(list(terms), ensure_ascii=False) if terms else None,
+    decode=_terms_decoded,
+)
+
 CODECS: Final[dict[str, Codec]] = {
     "kind": _vocabulary(EventKind),
     "item_kind": _vocabulary(ItemKind),
@@ -47,13 +52,15 @@ CODECS: Final[dict[str, Codec]] = {
         encode=lambda value: None if value is None else int(value),
         decode=lambda value: None if value is None else bool(value),
     ),
-    "terms": Codec(
-        encode=lambda terms: json.dumps(list(terms), ensure_ascii=False) if terms else None,
-        decode=_terms_decoded,
-    ),
+    "terms": _JSON_LIST,
+    "placeholders": _JSON_LIST,
 }
 
-# The columns an event is written with and read from, in the dataclass's order (all exist from schema v2 on).
+# Columns the store keeps about a row that are not part of the event: its local number, and whether the team
+# database has it yet (this file is a team's outbox).
+STORE_COLUMNS: Final = ("id", "uploaded")
+
+# The columns an event is written with and read from, in the dataclass's order (all exist from schema v3 on).
 COLUMNS: Final[tuple[str, ...]] = tuple(f.name for f in fields(Event))
 INSERT: Final = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 SELECT: Final = f"SELECT {', '.join(COLUMNS)} FROM events"

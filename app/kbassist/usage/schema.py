@@ -41,6 +41,29 @@ V2: Final[tuple[str, ...]] = (
     "CREATE INDEX events_session ON events (session, kind)",
 )
 
+# A version 4 UUID from SQLite's own random bytes, for events recorded before events had an identity.
+_UUID4 = (
+    "lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2)"
+    " || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(lower(hex(randomblob(2))), 2)"
+    " || '-' || lower(hex(randomblob(6)))"
+)
+
+# v3: what a team's shared database needs. Each event gets its identity (uploads are idempotent on it), the
+# associate's calendar day, the product of its item and the placeholders a copy left unfilled; this file is
+# also the outbox of a team database, ``uploaded`` saying what has reached it. Old events get a new identity
+# and their day in this machine's time zone; their product stays unknown.
+V3: Final[tuple[str, ...]] = (
+    "ALTER TABLE events ADD COLUMN event_id TEXT",
+    "ALTER TABLE events ADD COLUMN day TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE events ADD COLUMN product TEXT",
+    "ALTER TABLE events ADD COLUMN placeholders TEXT",
+    "ALTER TABLE events ADD COLUMN uploaded INTEGER NOT NULL DEFAULT 0",
+    f"UPDATE events SET event_id = {_UUID4}, day = date(ts, 'unixepoch', 'localtime')",
+    "CREATE UNIQUE INDEX events_event_id ON events (event_id)",
+    "CREATE INDEX events_waiting ON events (id) WHERE uploaded = 0",
+    "CREATE INDEX events_day ON events (day)",
+)
+
 # Index i holds the statements that take a file from version i to version i + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2, V3)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
