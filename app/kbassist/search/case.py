@@ -75,9 +75,14 @@ class CasePart(Enum):
 
 @dataclass(frozen=True, slots=True)
 class WeightedTerm:
-    stem: str  # or a space-joined phrase of stems
+    phrase: tuple[str, ...]  # one stem, or the stems of a synonym phrase: ("bank", "transfer")
     surface: str  # a word as the case wrote it, for display in "why"
     weight: float
+
+    @property
+    def stem(self) -> str:
+        """The phrase as one readable string ("bank transfer"): a sort key and a name, never split again."""
+        return " ".join(self.phrase)
 
 
 @dataclass(slots=True)
@@ -170,9 +175,9 @@ def weigh_terms(parts: Mapping[CasePart, str], synonyms: Synonyms) -> list[Weigh
     per term however often it repeats, so a long thread cannot outweigh the message on top of it.
     Everyday English words count for a third.
     """
-    counts: dict[str, dict[CasePart, int]] = {}
-    surfaces: dict[str, str] = {}
-    factor: dict[str, float] = {}
+    counts: dict[tuple[str, ...], dict[CasePart, int]] = {}
+    surfaces: dict[tuple[str, ...], str] = {}
+    factor: dict[tuple[str, ...], float] = {}
     for part, text in parts.items():
         for key, surface, weight in _keys_in(text, synonyms) if text else ():
             per_part = counts.setdefault(key, {})
@@ -189,19 +194,19 @@ def weigh_terms(parts: Mapping[CasePart, str], synonyms: Synonyms) -> list[Weigh
     return sorted(terms, key=lambda t: (-t.weight, t.stem))
 
 
-def _keys_in(text: str, synonyms: Synonyms) -> list[tuple[str, str, float]]:
-    """(stem or phrase, surface, factor) for each topic word of ``text``, in order: synonym phrases first."""
+def _keys_in(text: str, synonyms: Synonyms) -> list[tuple[tuple[str, ...], str, float]]:
+    """(phrase, surface, factor) for each topic word of ``text``, in order: synonym phrases first."""
     common = common_words()
     words = [w for w in tokenize(_scrub(text)) if w not in INDEX_STOP_WORDS]
     stems = [stem(w) for w in words]
     used: set[int] = set()
-    keys: list[tuple[str, str, float]] = []
+    keys: list[tuple[tuple[str, ...], str, float]] = []
     for start, end, phrase in synonyms.phrases_in(stems):
-        keys.append((" ".join(phrase), " ".join(words[start:end]), PHRASE_FACTOR))
+        keys.append((phrase, " ".join(words[start:end]), PHRASE_FACTOR))
         used.update(range(start, end))
     for i, (word, st) in enumerate(zip(words, stems, strict=True)):
         if i not in used and not is_stop(word) and not _noise(word):
-            keys.append((st, word, COMMON_FACTOR if word in common else 1.0))
+            keys.append(((st,), word, COMMON_FACTOR if word in common else 1.0))
     return keys
 
 

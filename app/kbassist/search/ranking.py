@@ -42,9 +42,14 @@ RARITY_FIELDS = ("title", "tags", "body")  # where a term's document frequency i
 
 @dataclass(frozen=True, slots=True)
 class KeyTerm:
-    stem: str
+    phrase: tuple[str, ...]  # one stem, or the stems of a synonym phrase: ("bank", "transfer")
     surface: str
     weight: float  # case weight × rarity in the KB
+
+    @property
+    def stem(self) -> str:
+        """The phrase as one readable string ("bank transfer"): a sort key and a name, never split again."""
+        return " ".join(self.phrase)
 
 
 @dataclass(slots=True)
@@ -94,7 +99,7 @@ def key_terms(
     scored: list[KeyTerm] = []
     for original in terms:
         term = original
-        phrase = tuple(term.stem.split(" "))
+        phrase = term.phrase
         idf = _idf(searcher, phrase) if len(phrase) == 1 else 0.0
         for alt in synonyms.expand(phrase):
             if len(alt) == 1:
@@ -107,13 +112,13 @@ def key_terms(
             if guess:
                 fixed = stem(guess)
                 idf = _idf(searcher, (fixed,))
-                term = WeightedTerm(fixed, guess, term.weight * TYPO_FACTOR)
+                term = WeightedTerm((fixed,), guess, term.weight * TYPO_FACTOR)
         if idf > 0:
-            scored.append(KeyTerm(term.stem, term.surface, term.weight * idf**IDF_EXPONENT))
-    merged: dict[str, KeyTerm] = {}
+            scored.append(KeyTerm(term.phrase, term.surface, term.weight * idf**IDF_EXPONENT))
+    merged: dict[tuple[str, ...], KeyTerm] = {}
     for key in scored:  # a corrected typo may meet the same word spelled right
-        if key.stem not in merged or merged[key.stem].weight < key.weight:
-            merged[key.stem] = key
+        if key.phrase not in merged or merged[key.phrase].weight < key.weight:
+            merged[key.phrase] = key
     ranked = sorted(merged.values(), key=lambda k: (-k.weight, k.stem))
     return ranked[:MAX_KEY_TERMS]
 
@@ -132,11 +137,10 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
     clauses: list[Query] = []
     top = max((k.weight for k in keys), default=1.0) or 1.0
     for key in keys:
-        phrase = tuple(key.stem.split(" "))
         boost = key.weight / top
-        clauses.append(_term_query(phrase, boost))
+        clauses.append(_term_query(key.phrase, boost))
         if SYNONYM_FACTOR > 0:
-            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
+            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(key.phrase))
     clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
     clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
     # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
@@ -147,8 +151,7 @@ def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], sy
     words = {t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for _f, t in hit_terms}
     out = []
     for key in keys:
-        phrase = tuple(key.stem.split(" "))
-        options = [phrase, *synonyms.expand(phrase)]
+        options = [key.phrase, *synonyms.expand(key.phrase)]
         if any(all(s in words for s in opt) for opt in options):
             out.append(key.surface)
     return out
