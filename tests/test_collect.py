@@ -10,9 +10,9 @@ from whoosh.searching import Searcher
 
 from conftest import article
 from kbassist.search.case import analyse_case
+from kbassist.search.case_query import build_case_query, key_terms
 from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
-from kbassist.search.ranking import build_case_query, key_terms
 
 CASES = [
     "My payout po_1NvXq2LkdIwHu7ixq8pVbR4s bounced, the bank account was closed last month. What now?",

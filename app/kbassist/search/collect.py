@@ -9,7 +9,7 @@ the sum of its children's), with the matched terms for free.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +124,8 @@ def _leaf_postings(
             yield local + offset, score
 
 
-def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
+def best_hits(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
+    """The ``limit`` best hits, best first (ties by document order, as Whoosh does), with their stored fields."""
     best = sorted(hits, key=lambda h: (-h.score, h.docnum))[:limit]
     for hit in best:
         hit.fields = searcher.stored_fields(hit.docnum)
@@ -133,40 +134,7 @@ def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseH
 
 def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
-    return _best(searcher, score_table(searcher, query, cache).values(), limit)
-
-
-ALL_WORDS_FACTOR = 3.0  # a typed query's documents that match every word rank above those matching some
-
-
-def collect_words(
-    searcher: Searcher,
-    words: Sequence[Query],
-    limit: int,
-    cache: ScoringCache | None = None,
-    allowed: Container[int] | None = None,
-) -> list[CaseHit]:
-    """The best documents for a typed query of one OR-query per word.
-
-    A document scores the sum of its word scores, scaled by the share of the words it matches, and lifted
-    again when it matches them all: "refund late" puts articles about late refunds above every article
-    that merely says "refund" often.
-    """
-    combined: dict[int, CaseHit] = {}
-    matched: dict[int, int] = {}
-    for word in words:
-        for docnum, hit in score_table(searcher, word, cache).items():
-            if allowed is not None and docnum not in allowed:
-                continue
-            total = combined.setdefault(docnum, CaseHit(docnum))
-            total.score += hit.score
-            total.terms |= hit.terms
-            matched[docnum] = matched.get(docnum, 0) + 1
-    n = len(words)
-    for docnum, hit in combined.items():
-        share = matched[docnum] / n
-        hit.score *= share * (ALL_WORDS_FACTOR if matched[docnum] == n and n > 1 else 1.0)
-    return _best(searcher, combined.values(), limit)
+    return best_hits(searcher, score_table(searcher, query, cache).values(), limit)
 
 
 def scored_postings(

@@ -16,20 +16,15 @@ from whoosh.query import And, Term
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
-from kbassist.search.collect import collect_words, scoring_cache
+from kbassist.search.case_query import KeyTerm
+from kbassist.search.collect import scoring_cache
 from kbassist.search.confidence import Confidence, decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import (
-    KeyTerm,
-    Ranked,
-    completions,
-    macro_reliance,
-    rank_case,
-    search_word_queries,
-)
+from kbassist.search.ranking import Ranked, macro_reliance, rank_case
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
+from kbassist.search.typed import collect_words, completions, search_word_queries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
