@@ -4,7 +4,8 @@ A case query is a union of a few hundred leaves (key terms × fields × synonyms
 as a binary tree of matchers and, when matched terms are wanted, walks that tree for every candidate
 document, so the cost grows with documents × leaves. Summing each leaf's postings into a table instead
 costs one pass over the postings, and gives the same BM25F sums Whoosh's union would (a union's score is
-the sum of its children's), with the matched terms for free.
+the sum of its children's), with the matched terms for free. Each leaf's postings come from
+``whoosh_postings.py``, the one place that reads Whoosh's matcher internals.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Query, Term
-from whoosh.scoring import BM25FScorer
 from whoosh.searching import SearchContext, Searcher
+
+from kbassist.search.whoosh_postings import scored_postings
 
 
 @dataclass(slots=True)
@@ -135,34 +135,3 @@ def best_hits(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[C
 def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
     return best_hits(searcher, score_table(searcher, query, cache).values(), limit)
-
-
-def scored_postings(
-    matcher: Matcher, field_length: list[int] | None = None, offset: int = 0
-) -> Iterator[tuple[int, float]]:
-    """(document, score) for every posting of a matcher.
-
-    A (boosted) term's postings are read a block at a time and scored with the term's own BM25F scorer,
-    which skips the per-posting matcher protocol; the scores are the same numbers. Anything else
-    (phrases, compound leaves) goes through the matcher protocol.
-    """
-    boost, leaf = 1.0, matcher
-    if type(matcher) is WrappingMatcher:
-        boost, leaf = matcher.boost, matcher.child
-    if type(leaf) is W3LeafMatcher and type(leaf.scorer) is BM25FScorer:
-        score, length = leaf.scorer._score, leaf.scorer.dfl
-        if field_length is not None:
-            length = (lambda d: field_length[d + offset]) if offset else field_length.__getitem__
-        while leaf.is_active():
-            if leaf._ids is None:
-                leaf._read_ids()
-            if leaf._weights is None:
-                leaf._read_weights()
-            ids, weights = leaf._ids, leaf._weights
-            for i in range(leaf._i, leaf._blocklength):
-                yield ids[i], score(weights[i], length(ids[i])) * boost
-            leaf._next_block()
-        return
-    while matcher.is_active():
-        yield matcher.id(), matcher.score()
-        matcher.next()
