@@ -21,7 +21,7 @@ from kbassist.search.collect import scoring_cache
 from kbassist.search.confidence import Confidence, decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import Ranked, macro_reliance, rank_case
+from kbassist.search.ranking import Ranked, RankingContext, macro_reliance, rank_case
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
 from kbassist.search.typed import collect_words, completions, search_word_queries
@@ -209,16 +209,9 @@ class SearchEngine:
         with self.index.searcher() as searcher:
             reliance = self.index.derived("macro_reliance", macro_reliance)
             cache = self.index.derived("scoring", scoring_cache)
+            context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(
-                searcher,
-                case,
-                self.synonyms,
-                speller,
-                article_limit,
-                macro_limit,
-                reliance,
-                cache,
-                similarities if dense is not None else None,
+                context, case, similarities if dense is not None else None, article_limit, macro_limit
             )
         return case, articles, macros, keys
 

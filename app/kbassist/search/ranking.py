@@ -16,8 +16,9 @@ from whoosh.searching import Searcher
 from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
 from kbassist.search.case import CaseAnalysis
 from kbassist.search.case_query import KeyTerm, build_case_query, key_terms, matched_surfaces
-from kbassist.search.collect import ScoringCache, collect
+from kbassist.search.collect import CaseHit, ScoringCache, collect
 from kbassist.search.dense import DenseHit, DenseScores
+from kbassist.search.evidence import CodesMatched, Evidence, MatchedTerms, ProductNamed, ReliesOn, explain
 from kbassist.search.hybrid import fuse
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
@@ -36,96 +37,147 @@ class Ranked:
     title: str
     product: str
     score: float
-    matched: list[str] = field(default_factory=list)  # surfaces of key terms that matched
     coverage: float = 0.0  # share of the case's key-term weight this item matched
-    reasons: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)  # what the item rests on, in the order found
     lexical: float = 0.0  # BM25F score of the case query (before fusion and lifts)
     similarity: float = 0.0  # cosine similarity of the case and the item's embeddings
 
     @property
+    def matched(self) -> list[str]:
+        """Surfaces of the key terms that matched."""
+        return next((list(e.surfaces) for e in self.evidence if isinstance(e, MatchedTerms)), [])
+
+    def rests_on(self, kind: type[Evidence]) -> bool:
+        return any(isinstance(e, kind) for e in self.evidence)
+
+    @property
     def why(self) -> str:
-        parts = []
-        if self.matched:
-            parts.append("matched: " + ", ".join(self.matched[:6]))
-        parts.extend(self.reasons)
-        return "; ".join(parts) or "related content"
+        return explain(self.evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class RankingContext:
+    """What ranking reads besides the case: the open searcher, and what the engine keeps per index commit."""
+
+    searcher: Searcher
+    synonyms: Synonyms
+    speller: Speller | None = None  # None: words the KB does not know are not corrected
+    reliance: Mapping[str, list[MacroRef]] | None = None  # None: read from the index (`macro_reliance`)
+    cache: ScoringCache | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _CaseFacts:
+    """What the case says that ranking reads: its key terms, codes, ID prefixes and the products they name."""
+
+    keys: list[KeyTerm]
+    codes: list[str]
+    prefixes: list[str]
+    products: list[str]
+    id_products: dict[str, str]  # product -> the ID prefix that names it
+    code_products: dict[str, str]  # product -> the (specific) code that names it
+    weight_of: dict[str, float]  # key term surface -> weight
+
+    def named_by(self, product: str) -> str | None:
+        return self.id_products.get(product) or self.code_products.get(product)
+
+    def coverage(self, matched: list[str]) -> float:
+        return sum(self.weight_of[m] for m in matched) / (sum(self.weight_of.values()) or 1.0)
 
 
 def rank_case(
-    searcher: Searcher,
+    context: RankingContext,
     case: CaseAnalysis,
-    synonyms: Synonyms,
-    speller: Speller | None = None,
+    dense: DenseScores | Callable[[], DenseScores | None] | None = None,
     article_limit: int = 10,
     macro_limit: int = 5,
-    reliance: Mapping[str, list[MacroRef]] | None = None,
-    cache: ScoringCache | None = None,
-    dense: DenseScores | Callable[[], DenseScores | None] | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
     """``dense`` may be a callable: it is called only when the lexical candidates are ready, so the case's
     embedding can be computed meanwhile on another core."""
-    # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
-    keys = key_terms(searcher, case.terms, synonyms, speller if case.language.is_english else None)
-    codes = list(case.entities.codes)
-    prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
-    query = build_case_query(keys, codes, prefixes, synonyms)
+    facts = _case_facts(context, case)
+    query = build_case_query(facts.keys, facts.codes, facts.prefixes, context.synonyms)
     if query is None and dense is None:
-        return [], [], keys
-    weight_of = {k.surface: k.weight for k in keys}
-    total_weight = sum(weight_of.values()) or 1.0
-    products = case.products
-    id_products = {f.product: f.prefix for f in case.entities.ids}
-    code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES}
+        return [], [], facts.keys
+    hits = collect(context.searcher, query, 2 * CANDIDATES, context.cache) if query is not None else []
+    scores = dense() if callable(dense) else dense
+    articles = _rank_articles(hits, facts, context.synonyms, scores)
+    macros = _rank_macros(hits, articles, facts, context, scores)
+    return articles[:article_limit], macros[:macro_limit], facts.keys
 
-    hits = collect(searcher, query, 2 * CANDIDATES, cache) if query is not None else []
-    if callable(dense):
-        dense = dense()
+
+def _case_facts(context: RankingContext, case: CaseAnalysis) -> _CaseFacts:
+    # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
+    speller = context.speller if case.language.is_english else None
+    keys = key_terms(context.searcher, case.terms, context.synonyms, speller)
+    codes = list(case.entities.codes)
+    return _CaseFacts(
+        keys=keys,
+        codes=codes,
+        prefixes=list(dict.fromkeys(f.prefix for f in case.entities.ids)),
+        products=case.products,
+        id_products={f.product: f.prefix for f in case.entities.ids},
+        code_products={ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES},
+        weight_of={k.surface: k.weight for k in keys},
+    )
+
+
+def _candidate(hit: CaseHit, facts: _CaseFacts, synonyms: Synonyms) -> Ranked:
+    ranked = Ranked(hit["id"], hit["kind"], hit["title"], hit["product"], hit.score)
+    matched = matched_surfaces(hit.matched_terms(), facts.keys, synonyms)
+    if matched:
+        ranked.evidence.append(MatchedTerms(tuple(matched)))
+    return ranked
+
+
+def _rank_articles(
+    hits: list[CaseHit], facts: _CaseFacts, synonyms: Synonyms, dense: DenseScores | None
+) -> list[Ranked]:
+    """Articles by their words and meaning, lifted when the case names their product and by the product vote."""
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != "article":
             continue
-        ranked = Ranked(hit["id"], "article", hit["title"], hit["product"], hit.score)
-        ranked.matched = matched_surfaces(hit.matched_terms(), keys, synonyms)
-        ranked.coverage = sum(weight_of[m] for m in ranked.matched) / total_weight
-        code_hits = [c for c in codes if ("codes", c.encode()) in hit.matched_terms()]
+        ranked = _candidate(hit, facts, synonyms)
+        ranked.coverage = facts.coverage(ranked.matched)
+        code_hits = tuple(c for c in facts.codes if ("codes", c.encode()) in hit.matched_terms())
         if code_hits:
-            ranked.reasons.append("code: " + ", ".join(code_hits))
+            ranked.evidence.append(CodesMatched(code_hits))
         articles[ranked.id] = ranked
     if dense is not None:
         fuse(articles, dense.ranked("article"), _from_dense)
     for ranked in articles.values():
-        if ranked.product in products:
+        if ranked.product in facts.products:
             ranked.score *= 1 + PRODUCT_LIFT
-            evidence = id_products.get(ranked.product) or code_products.get(ranked.product)
-            ranked.reasons.append(f"product: {ranked.product}" + (f" (from {evidence})" if evidence else ""))
+            ranked.evidence.append(ProductNamed(ranked.product, facts.named_by(ranked.product)))
     _lift_leading_product(articles)
-    article_list = sorted(articles.values(), key=lambda r: (-r.score, r.id))
+    return sorted(articles.values(), key=lambda r: (-r.score, r.id))
 
-    macros: dict[str, Ranked] = {}
-    for hit in hits:
-        if hit["kind"] != "macro":
-            continue
-        ranked = Ranked(hit["id"], "macro", hit["title"], hit["product"], hit.score)
-        ranked.matched = matched_surfaces(hit.matched_terms(), keys, synonyms)
-        macros[ranked.id] = ranked
+
+def _rank_macros(
+    hits: list[CaseHit],
+    articles: list[Ranked],
+    facts: _CaseFacts,
+    context: RankingContext,
+    dense: DenseScores | None,
+) -> list[Ranked]:
+    """Macros by their own words and meaning, and by the best ranked article each relies on."""
+    macros = {hit["id"]: _candidate(hit, facts, context.synonyms) for hit in hits if hit["kind"] == "macro"}
     if dense is not None:
         fuse(macros, dense.ranked("macro"), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.
-    if reliance is None:
-        reliance = macro_reliance(searcher)
-    for art in article_list:
+    reliance = macro_reliance(context.searcher) if context.reliance is None else context.reliance
+    for art in articles:  # best first: a macro borrows from the best article it relies on
         for ref in reliance.get(art.id, ()):
             macro = macros.get(ref.id) or Ranked(ref.id, "macro", ref.title, ref.product, 0.0)
-            if not any(r.startswith("relies on") for r in macro.reasons):
+            if not macro.rests_on(ReliesOn):
                 macro.score += MACRO_ARTICLE_SHARE * art.score
-                macro.reasons.append(f"relies on: {art.title}")
+                macro.evidence.append(ReliesOn(art.id, art.title))
             macros[macro.id] = macro
     for macro in macros.values():
-        if macro.product in products and not any(r.startswith("product") for r in macro.reasons):
+        if macro.product in facts.products and not macro.rests_on(ProductNamed):
             macro.score *= 1 + PRODUCT_LIFT / 2
-            macro.reasons.append(f"product: {macro.product}")
-    macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
-    return article_list[:article_limit], macro_list[:macro_limit], keys
+            macro.evidence.append(ProductNamed(macro.product))
+    return sorted(macros.values(), key=lambda r: (-r.score, r.id))
 
 
 def _from_dense(hit: DenseHit) -> Ranked:
