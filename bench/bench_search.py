@@ -15,7 +15,7 @@ writes the same KB), then measures
   commit, the index's size on disk, and the process's peak RSS (``ru_maxrss``) before and after the build;
 * suggestions: ``SearchEngine.suggest`` latency on the eval cases (tests/eval/cases.yaml) and on ~20 long
   cases (~300 words, several eval cases joined), next to the plain BM25 baseline on the same engine (the
-  whole case as one OR query, ``evaluation.baseline_rank``), so the cost of KB Assist's ranking is visible;
+  whole case as one OR query, ``evaluation.baselines.baseline_rank``), so the cost of KB Assist's ranking is visible;
 * typed search (``SearchEngine.search``) on 30 short queries and ``did_you_mean`` on the same queries with a
   typo, then the peak RSS after all queries.
 
@@ -46,13 +46,14 @@ import yaml
 
 from kbassist.content.loader import load_kb
 from kbassist.content.model import Article, KbItem, Macro
-from kbassist.search import evaluation
+from kbassist.evaluation.baselines import baseline_rank
+from kbassist.evaluation.sets import DEFAULT_CASES
+from kbassist.evaluation.tickets import load_cases
 from kbassist.search.engine import SearchEngine
 
 REPO = Path(__file__).resolve().parents[1]
 
 BUNDLED_KB = REPO / "kb"
-CASES_FILE = REPO / "tests" / "eval" / "cases.yaml"
 
 REPLACE_SHARE = 0.25  # share of prose words replaced by words drawn from the KB's vocabulary
 SWAP_SHARE = 0.10  # share of neighbouring word pairs swapped
@@ -383,18 +384,18 @@ def run(
     results["index"] = index
 
     log(f"suggestion latency ({rounds} round(s)) ...")
-    cases = [c.text for c in evaluation.load_cases(CASES_FILE)]
+    cases = [c.text for c in load_cases(DEFAULT_CASES)]
     longs = long_cases(cases, seed)
     if max_cases:
         cases = cases[:max_cases]
     engine.suggest(cases[0])  # warm-up: caches, first touch of the segment files
-    evaluation.baseline_rank(engine, cases[0], "article")
+    baseline_rank(engine, cases[0], "article")
 
     def suggest(text: str) -> Any:
         return engine.suggest(text)
 
     def baseline(text: str) -> Any:
-        return evaluation.baseline_rank(engine, text, "article")
+        return baseline_rank(engine, text, "article")
 
     results["suggest"] = {}
     for key, texts in (("eval_cases", cases), ("long_cases", longs)):

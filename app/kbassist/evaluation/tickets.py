@@ -1,7 +1,5 @@
-"""Measure suggestion quality on labelled cases, against a plain BM25 baseline on the same index.
-
-The baseline is what a naive integration would do: the whole case as one OR query over the text fields,
-Whoosh's default BM25F, no key terms, synonyms, codes or product evidence.
+"""Measure suggestion quality on the ticket sets (tests/eval/cases.yaml, holdout.yaml), against the plain
+BM25 baseline (``baselines.py``) on the same index.
 """
 
 from __future__ import annotations
@@ -13,12 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from whoosh.query import Or, Query, Term
 
+from kbassist.evaluation.baselines import baseline_rank
 from kbassist.search.engine import SearchEngine
-from kbassist.search.text import ANALYZER
-
-BASELINE_FIELDS = ("title", "headings", "body", "tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +89,6 @@ def _metrics(ranked: Sequence[tuple[list[str], Sequence[str], str | None, set[st
         prod += top_product is not None and top_product in want_product
     n = len(ranked)
     return Metrics(n, round(r1 / n, 4), round(r3 / n, 4), round(rr / n, 4), round(prod / n, 4))
-
-
-def baseline_query(text: str) -> Query | None:
-    terms = {t.text for t in ANALYZER(text)}
-    if not terms:
-        return None
-    return Or([Term(f, t) for t in sorted(terms) for f in BASELINE_FIELDS])
-
-
-def baseline_rank(engine: SearchEngine, text: str, kind: str, limit: int = 10) -> list[tuple[str, str]]:
-    query = baseline_query(text)
-    if query is None:
-        return []
-    with engine.index.searcher() as searcher:
-        return [(h["id"], h["product"]) for h in searcher.search(query, filter=Term("kind", kind), limit=limit)]
 
 
 def evaluate(

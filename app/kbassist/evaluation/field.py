@@ -17,9 +17,8 @@ from typing import Any
 
 import yaml
 
-from kbassist.search.dense import DenseScores, Embedder, build_table
+from kbassist.evaluation.baselines import DenseBaseline, Ranking, baseline_rank
 from kbassist.search.engine import SearchEngine, Suggestions
-from kbassist.search.evaluation import baseline_rank
 
 SYSTEMS = ("kbassist", "bm25", "dense")
 
@@ -126,17 +125,11 @@ class FieldReport:
         return asdict(self)
 
 
-@dataclass(slots=True)
-class _Ranking:
-    ids: list[str]
-    products: list[str]
-
-
 def _share(values: Sequence[bool]) -> float:
     return round(sum(values) / len(values), 4) if values else 0.0
 
 
-def _retrieval(rows: Sequence[tuple[FieldCase, _Ranking]], wanted: Callable[[FieldCase], tuple[str, ...]]) -> Retrieval:
+def _retrieval(rows: Sequence[tuple[FieldCase, Ranking]], wanted: Callable[[FieldCase], tuple[str, ...]]) -> Retrieval:
     product_rows = [(c, r) for c, r in rows if c.products and not c.out_of_scope]
     id_rows = [(c, r) for c, r in rows if wanted(c)]
     firsts = []
@@ -169,31 +162,13 @@ def name_matches(detected: str, label: str) -> bool:
     return all(w in want for w in got)
 
 
-class DenseBaseline:
-    """The embedding model alone: the case's first 128 word pieces against every document's vector."""
-
-    def __init__(self, engine: SearchEngine) -> None:
-        self.embedder = Embedder()
-        with engine.index.searcher() as searcher:
-            stored = list(searcher.all_stored_fields())
-        self.table = build_table(stored, self.embedder)
-
-    def rank(self, text: str) -> dict[str, _Ranking]:
-        scores = DenseScores(self.table, self.table.similarities(self.embedder.embed([text])[0]))
-        out = {}
-        for kind in ("article", "macro"):
-            hits = scores.ranked(kind)[:10]
-            out[kind] = _Ranking([h.id for h in hits], [h.product for h in hits])
-        return out
-
-
 def evaluate_field(
     engine: SearchEngine,
     cases: Sequence[FieldCase],
     split: str = "all",
     progress: Callable[[int, int], None] | None = None,
 ) -> FieldReport:
-    rows: dict[str, dict[str, list[tuple[FieldCase, _Ranking]]]] = {s: {"article": [], "macro": []} for s in SYSTEMS}
+    rows: dict[str, dict[str, list[tuple[FieldCase, Ranking]]]] = {s: {"article": [], "macro": []} for s in SYSTEMS}
     shown: list[tuple[FieldCase, Suggestions]] = []
     dense_baseline = DenseBaseline(engine)
     per_case: list[dict[str, Any]] = []
@@ -204,14 +179,14 @@ def evaluate_field(
         result = engine.suggest(case.text)
         shown.append((case, result))
         rows["kbassist"]["article"].append(
-            (case, _Ranking([a.id for a in result.articles], [a.product for a in result.articles]))
+            (case, Ranking([a.id for a in result.articles], [a.product for a in result.articles]))
         )
         rows["kbassist"]["macro"].append(
-            (case, _Ranking([m.id for m in result.macros], [m.product for m in result.macros]))
+            (case, Ranking([m.id for m in result.macros], [m.product for m in result.macros]))
         )
         for kind in ("article", "macro"):
             base = baseline_rank(engine, case.text, kind)
-            rows["bm25"][kind].append((case, _Ranking([i for i, _ in base], [p for _, p in base])))
+            rows["bm25"][kind].append((case, Ranking([i for i, _ in base], [p for _, p in base])))
         dense = dense_baseline.rank(case.text)
         for kind in ("article", "macro"):
             rows["dense"][kind].append((case, dense[kind]))
@@ -275,7 +250,7 @@ def _names(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Names:
 
 
 def _languages(
-    shown: Sequence[tuple[FieldCase, Suggestions]], rows: dict[str, dict[str, list[tuple[FieldCase, _Ranking]]]]
+    shown: Sequence[tuple[FieldCase, Suggestions]], rows: dict[str, dict[str, list[tuple[FieldCase, Ranking]]]]
 ) -> Languages:
     foreign = {c.id for c, _ in shown if c.language != "en"}
     product_top1 = {}
