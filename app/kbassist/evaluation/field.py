@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from kbassist.evaluation.baselines import DenseBaseline, Ranking, baseline_rank
+from kbassist.evaluation.figures import first_hit, mrr, recall_at, share
 from kbassist.search.engine import SearchEngine, Suggestions
 
 SYSTEMS = ("kbassist", "bm25", "dense")
@@ -125,25 +126,18 @@ class FieldReport:
         return asdict(self)
 
 
-def _share(values: Sequence[bool]) -> float:
-    return round(sum(values) / len(values), 4) if values else 0.0
-
-
 def _retrieval(rows: Sequence[tuple[FieldCase, Ranking]], wanted: Callable[[FieldCase], tuple[str, ...]]) -> Retrieval:
     product_rows = [(c, r) for c, r in rows if c.products and not c.out_of_scope]
     id_rows = [(c, r) for c, r in rows if wanted(c)]
-    firsts = []
-    for case, ranking in id_rows:
-        hits = [i for i, item in enumerate(ranking.ids) if item in wanted(case)]
-        firsts.append(hits[0] + 1 if hits else None)
+    firsts = [first_hit(ranking.ids, wanted(case)) for case, ranking in id_rows]
     return Retrieval(
         cases=len(id_rows),
         product_cases=len(product_rows),
-        product_top1=_share([bool(r.products) and r.products[0] in c.products for c, r in product_rows]),
-        product_top3=_share([any(p in c.products for p in r.products[:3]) for c, r in product_rows]),
-        recall_at_1=_share([f == 1 for f in firsts]),
-        recall_at_3=_share([f is not None and f <= 3 for f in firsts]),
-        mrr=round(sum(1.0 / f for f in firsts if f) / len(firsts), 4) if firsts else 0.0,
+        product_top1=share([bool(r.products) and r.products[0] in c.products for c, r in product_rows]),
+        product_top3=share([any(p in c.products for p in r.products[:3]) for c, r in product_rows]),
+        recall_at_1=recall_at(firsts, 1),
+        recall_at_3=recall_at(firsts, 3),
+        mrr=mrr(firsts),
     )
 
 
@@ -224,14 +218,14 @@ def _confidence(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Confidence:
     unanswerable = [r for c, r in shown if not c.answerable]
     return Confidence(
         confident=len(confident),
-        confident_product_right=_share(
+        confident_product_right=share(
             [not c.out_of_scope and bool(r.articles) and r.articles[0].product in c.products for c, r in confident]
         ),
-        confident_product_any=_share([bool(r.articles) and r.articles[0].product in c.products for c, r in confident]),
+        confident_product_any=share([bool(r.articles) and r.articles[0].product in c.products for c, r in confident]),
         answerable=len(answerable),
-        answerable_confident=_share([r.confidence == "high" for r in answerable]),
+        answerable_confident=share([r.confidence == "high" for r in answerable]),
         unanswerable=len(unanswerable),
-        unanswerable_low=_share([r.confidence != "high" for r in unanswerable]),
+        unanswerable_low=share([r.confidence != "high" for r in unanswerable]),
     )
 
 
@@ -246,7 +240,7 @@ def _names(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Names:
         if (r.case.entities.customer_name or c.name)
         and not (c.name and name_matches(r.case.entities.customer_name or "", c.name))
     ]
-    return Names(len(labelled), len(detected), _share(right) if detected else 1.0, _share(found), wrong)
+    return Names(len(labelled), len(detected), share(right) if detected else 1.0, share(found), wrong)
 
 
 def _languages(
@@ -256,10 +250,10 @@ def _languages(
     product_top1 = {}
     for system in SYSTEMS:
         picked = [(c, r) for c, r in rows[system]["article"] if c.id in foreign and not c.out_of_scope]
-        product_top1[system] = _share([bool(r.products) and r.products[0] in c.products for c, r in picked])
+        product_top1[system] = share([bool(r.products) and r.products[0] in c.products for c, r in picked])
     return Languages(
         cases=len(foreign),
-        detected=_share([r.case.language.code == c.language for c, r in shown]),
+        detected=share([r.case.language.code == c.language for c, r in shown]),
         product_top1=product_top1,
     )
 
