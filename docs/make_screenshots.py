@@ -48,7 +48,7 @@ def simulate_history(window: object, weeks: int = 10, seed: int = 7) -> None:
     import time
 
     from kbassist import paths
-    from kbassist.search.evaluation import load_cases
+    from kbassist.evaluation.tickets import load_cases
     from kbassist.usage import UsageRecorder
 
     rng = random.Random(seed)

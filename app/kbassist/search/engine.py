@@ -16,20 +16,15 @@ from whoosh.query import And, Term
 from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
-from kbassist.search.collect import collect_words, scoring_cache
+from kbassist.search.case_query import KeyTerm
+from kbassist.search.collect import scoring_cache
 from kbassist.search.confidence import Confidence, decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import (
-    KeyTerm,
-    Ranked,
-    completions,
-    macro_reliance,
-    rank_case,
-    search_word_queries,
-)
+from kbassist.search.ranking import Ranked, RankingContext, macro_reliance, rank_case
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
+from kbassist.search.typed import collect_words, completions, search_word_queries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -214,16 +209,9 @@ class SearchEngine:
         with self.index.searcher() as searcher:
             reliance = self.index.derived("macro_reliance", macro_reliance)
             cache = self.index.derived("scoring", scoring_cache)
+            context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(
-                searcher,
-                case,
-                self.synonyms,
-                speller,
-                article_limit,
-                macro_limit,
-                reliance,
-                cache,
-                similarities if dense is not None else None,
+                context, case, similarities if dense is not None else None, article_limit, macro_limit
             )
         return case, articles, macros, keys
 

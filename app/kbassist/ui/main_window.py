@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
         self._show_entities(result)
         self._show_confidence(result)
         self.none_fit_button.setEnabled(True)
-        stems = frozenset(s for k in result.key_terms[:HIGHLIGHT_TERMS] for s in k.stem.split(" "))
+        stems = frozenset(s for k in result.key_terms[:HIGHLIGHT_TERMS] for s in k.phrase)
         self.article_pane.set_highlight(stems)
         values = self.engine.placeholder_values(result.case, self.settings.agent_values())
         if self.macro_panel.macro is not None:
