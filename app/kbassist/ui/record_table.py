@@ -47,8 +47,9 @@ def _sort_key(value: Any) -> Any:
 class RecordTableModel(QAbstractTableModel):
     """Rows of dataclass records shown through a column spec; sorts on raw values, not on their text."""
 
-    def __init__(self, columns: Sequence[Column], formats: dict[int, Callable[[Any], str]] | None = None,
-                 parent: Any = None) -> None:
+    def __init__(
+        self, columns: Sequence[Column], formats: dict[int, Callable[[Any], str]] | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.columns = list(columns)
         self.formats = formats or {}
