@@ -356,6 +356,9 @@ def test_usage_events_recorded_by_driving_the_window(qtbot, window: MainWindow) 
     kinds = [e.kind for e in events]
     for kind in ("session", "shown", "opened", "previewed", "copied", "feedback", "none_fit", "search"):
         assert kind in kinds, kind
+    # Nobody clicked an article: the one open is the window's own, of its confident top suggestion.
+    assert [e.source for e in events if e.kind == "opened"] == ["auto"]
+    assert all(e.product == "disputes" for e in events if e.kind == "shown" and e.rank == 1)
     copied = next(e for e in events if e.kind == "copied")
     assert copied.item_id == "macro-disputes-dispute-received-next-steps"
     assert copied.unfilled == 0 and copied.edit_ratio == 0.0

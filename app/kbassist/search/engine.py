@@ -14,7 +14,7 @@ import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
-from kbassist.content.model import KbItem, Macro
+from kbassist.content.model import ItemKind, KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -46,7 +46,7 @@ def _as_counter(progress: Progress | None) -> Callable[[int, int], None] | None:
 @dataclass(slots=True)
 class Suggestion:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -62,7 +62,7 @@ class Suggestion:
             "score": round(self.score, 3),
             "why": self.why,
         }
-        if self.kind == "macro":
+        if self.kind is ItemKind.MACRO:
             data |= {"filled": self.filled, "unfilled": list(self.unfilled)}
         return data
 
@@ -93,7 +93,7 @@ class Suggestions:
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -325,7 +325,7 @@ class SearchEngine:
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
             cache = self.index.derived("scoring", scoring_cache)
             hits = collect_words(searcher, words, limit, cache, allowed)
-            return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
+            return [SearchHit(h["id"], ItemKind(h["kind"]), h["title"], h["product"], h.score) for h in hits]
 
     def _reading(self, work: Callable[[], T]) -> T:
         """Run a read of the index; damage found while reading (Whoosh raises anything from a bare

@@ -21,6 +21,7 @@ from kbassist.content.render import article_html
 from kbassist.search.text import stem
 from kbassist.ui.theme import icon
 from kbassist.ui.widgets import column, title_block, title_label
+from kbassist.usage import Source
 
 Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
 
@@ -42,7 +43,8 @@ class ArticleBrowser(QTextBrowser):
 class ArticlePane(QWidget):
     """Shows one article (or macro source) at a time; links between articles stay inside the app."""
 
-    articleShown = Signal(str, str)  # noqa: N815 - (item id, source: "suggestion" | "search" | "link" | "history")
+    # (item id, its Source's value; "" when the associate went back or forward, or the KB refreshed it: not an open)
+    articleShown = Signal(str, str)  # noqa: N815
     feedbackGiven = Signal(str, bool)  # noqa: N815 - (item id, helpful)
 
     def __init__(
@@ -118,16 +120,19 @@ class ArticlePane(QWidget):
         if self._current is not None:
             self._render(self._current)
 
-    def show_item(self, item: KbItem, source: str = "suggestion", *, record_history: bool = True) -> None:
+    def show_item(
+        self, item: KbItem, source: Source | None = Source.SUGGESTION, *, record_history: bool = True
+    ) -> None:
+        """Show ``item``; ``source`` None is a revisit (history, a refresh), which is not a new open."""
         if record_history and self._current is not None and self._current.id != item.id:
             self._back.append(self._current.id)
             self._forward.clear()
         self._current = item
         self._render(item)
         self._update_buttons()
-        self.articleShown.emit(item.id, source)
+        self.articleShown.emit(item.id, str(source) if source else "")
 
-    def open_item(self, item: KbItem, source: str) -> None:
+    def open_item(self, item: KbItem, source: Source) -> None:
         """Show ``item`` unless it is already on screen (a second click keeps the place and the history)."""
         if self._current is None or self._current.id != item.id:
             self.show_item(item, source)
@@ -138,7 +143,7 @@ class ArticlePane(QWidget):
         if current is not None:
             fresh = self._resolve_id(current.id)
             if fresh is not None and fresh.signature != current.signature:
-                self.show_item(fresh, "history", record_history=False)
+                self.show_item(fresh, None, record_history=False)
 
     def clear(self) -> None:
         self._current = None
@@ -184,7 +189,7 @@ class ArticlePane(QWidget):
             return
         item = self._resolve_path(target)
         if item is not None:
-            self.show_item(item, "link")
+            self.show_item(item, Source.LINK)
 
     def go_back(self) -> None:
         self._step(self._back, self._forward)
@@ -198,7 +203,7 @@ class ArticlePane(QWidget):
             if item is not None:
                 if self._current is not None:
                     dest.append(self._current.id)
-                self.show_item(item, "history", record_history=False)
+                self.show_item(item, None, record_history=False)
                 return
         self._update_buttons()
 

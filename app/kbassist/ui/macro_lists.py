@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QTabBar, QWidget
 from kbassist.content.model import KbItem, Macro
 from kbassist.ui.models import ResultListModel, Role, Row
 from kbassist.ui.widgets import list_view
+from kbassist.usage import Source
 
 MAX_RECENT = 12  # recently copied macros kept for the Recent tab
-SOURCES = ("suggestion", "favorite", "recent")  # by tab, as usage events name them
+SOURCES = (Source.SUGGESTION, Source.FAVORITE, Source.RECENT)  # by tab
 
 
 class MacroLists(QObject):
@@ -37,7 +38,7 @@ class MacroLists(QObject):
         self._follow_selection()
 
     @property
-    def source(self) -> str:
+    def source(self) -> Source:
         return SOURCES[self.tabs.currentIndex()]
 
     def on_suggested_tab(self) -> bool:
@@ -90,5 +91,5 @@ class MacroLists(QObject):
         for item_id in ids:
             item = self.lookup(item_id)
             if isinstance(item, Macro):
-                rows.append(Row(item.id, "macro", item.title, item.product, ""))
+                rows.append(Row(item.id, item.kind, item.title, item.product, ""))
         model.set_rows(rows)

@@ -38,7 +38,7 @@ from kbassist.content.render import EMPHASIS, reply_html, reply_plain
 from kbassist.content.stripe import ID_KINDS
 from kbassist.ui.theme import icon
 from kbassist.ui.widgets import column, title_block, title_label
-from kbassist.usage import edit_ratio
+from kbassist.usage import Source, edit_ratio
 
 _PREFIX_FOR = {k.placeholder: k.prefix for k in reversed(ID_KINDS)}
 
@@ -222,7 +222,7 @@ class MacroPanel(QWidget):
         self.favorite.blockSignals(False)
 
     def show_macro(
-        self, macro: Macro, values: Mapping[str, str], source: str = "suggestion", favorite: bool = False
+        self, macro: Macro, values: Mapping[str, str], source: Source = Source.SUGGESTION, favorite: bool = False
     ) -> None:
         self._macro = macro
         self._values = dict(values)

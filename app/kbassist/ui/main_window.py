@@ -31,7 +31,7 @@ from kbassist.ui.theme import icon
 from kbassist.ui.usage_session import UsageSession
 from kbassist.ui.widgets import column, splitter
 from kbassist.ui.window_state import WindowState
-from kbassist.usage import UsageRecorder
+from kbassist.usage import Source, UsageRecorder
 
 HIGHLIGHT_TERMS = 10  # the case's strongest terms are marked in articles; more would mark every line
 
@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.search_bar.show_correction(None)
 
     # ================================================================== the reply, and usage events
-    def _show_macro(self, macro: Macro, source: str) -> None:
+    def _show_macro(self, macro: Macro, source: Source) -> None:
         if self.macro_panel.macro is not None and self.macro_panel.macro.id == macro.id:
             return
         self.session.macro_source = source

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from kbassist.content.model import PRODUCT_LABELS, Problem
+from kbassist.content.model import PRODUCT_LABELS, ItemKind, Problem
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,7 +35,7 @@ class Row:
     """One listed article or macro, whatever produced it (suggestion, search, favorites, recents)."""
 
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     why: str = ""

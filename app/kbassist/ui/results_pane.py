@@ -15,12 +15,13 @@ from kbassist.ui.macro_lists import MacroLists
 from kbassist.ui.models import ResultListModel, Row
 from kbassist.ui.search_results import SearchResults
 from kbassist.ui.widgets import column, list_view, section_title
+from kbassist.usage import Source
 
 SUGGESTIONS_PAGE, SEARCH_PAGE = 0, 1
 
 
-def _rows(suggested: Iterable[Suggestion], kind: str) -> list[Row]:
-    return [Row(s.id, kind, s.title, s.product, s.why, s.score) for s in suggested]
+def _rows(suggested: Iterable[Suggestion]) -> list[Row]:
+    return [Row(s.id, s.kind, s.title, s.product, s.why, s.score) for s in suggested]
 
 
 class ResultsPane(QStackedWidget):
@@ -40,8 +41,8 @@ class ResultsPane(QStackedWidget):
         self.addWidget(self._suggestions_page())
         self.addWidget(self.search)
         for view, model, source in (
-            (self.article_list, self.article_model, "suggestion"),
-            (self.search.view, self.search.model, "search"),
+            (self.article_list, self.article_model, Source.SUGGESTION),
+            (self.search.view, self.search.model, Source.SEARCH),
         ):
             view.activated.connect(partial(self._open_row, model, source=source))
             view.clicked.connect(partial(self._open_row, model, source=source))
@@ -58,17 +59,18 @@ class ResultsPane(QStackedWidget):
     # ------------------------------------------------------------------ suggestions
     def show_suggestions(self, result: Suggestions | None) -> None:
         """The result's articles and macros; None empties both lists."""
-        self.article_model.set_rows(_rows(result.articles, "article") if result else [])
-        self.macro_lists.show_suggested(_rows(result.macros, "macro") if result else [])
+        self.article_model.set_rows(_rows(result.articles) if result else [])
+        self.macro_lists.show_suggested(_rows(result.macros) if result else [])
 
     def open_first(self, result: Suggestions, *, article_open: bool) -> None:
         """A confident result: select its first macro (on the Suggested tab, when none is selected yet) and
-        open its first article (when none is open)."""
+        open its first article (when none is open). The window chose that article, not the associate: its open
+        is recorded as ``auto``, so the editors' "opened" counts what associates open themselves."""
         macros = self.macro_lists.view
         if self.macro_lists.on_suggested_tab() and result.macros and not macros.currentIndex().isValid():
             self.select(macros, 0)
         if result.articles and not article_open:
-            self.select(self.article_list, 0, open_it=True)
+            self.select(self.article_list, 0, open_it=True, source=Source.AUTO)
 
     # ------------------------------------------------------------------ typed search
     def show_search(self, hits: Sequence[SearchHit], query: str) -> None:
@@ -84,7 +86,7 @@ class ResultsPane(QStackedWidget):
         current = view.currentIndex().row() if view.currentIndex().isValid() else -1
         self.select(view, max(0, current + delta), open_it=open_it)
 
-    def select(self, view: QListView, row: int, *, open_it: bool = False) -> None:
+    def select(self, view: QListView, row: int, *, open_it: bool = False, source: Source = Source.SUGGESTION) -> None:
         model = view.model()
         if not 0 <= row < model.rowCount():
             return
@@ -92,9 +94,9 @@ class ResultsPane(QStackedWidget):
         view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         view.scrollTo(index)
         if open_it and view is self.article_list:
-            self._open_row(self.article_model, index, "suggestion")
+            self._open_row(self.article_model, index, source)
 
-    def _open_row(self, model: ResultListModel, index: QModelIndex, source: str) -> None:
+    def _open_row(self, model: ResultListModel, index: QModelIndex, source: Source) -> None:
         row = model.row_at(index.row())
         if row is None:
             return

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from kbassist.content.model import ItemKind
 from kbassist.search.engine import SearchHit
 from kbassist.ui.debounce import debouncer
 from kbassist.ui.models import ResultListModel, Row
@@ -21,9 +22,8 @@ SEARCH_SETTLE_MS = 1500  # a query is recorded once the associate stops typing
 
 def hit_row(hit: SearchHit) -> Row:
     """A search hit as a list row: macros are marked, since one list holds both kinds."""
-    kind = "macro" if hit.kind == "macro" else "article"
-    title = ("▤ " if kind == "macro" else "") + hit.title
-    return Row(hit.id, hit.kind, title, hit.product, kind, hit.score)
+    title = ("▤ " if hit.kind is ItemKind.MACRO else "") + hit.title
+    return Row(hit.id, hit.kind, title, hit.product, hit.kind.value, hit.score)
 
 
 class SearchResults(QWidget):

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 from kbassist.content.model import PRODUCT_LABELS, PRODUCTS, KbItem
 from kbassist.ui.record_table import Column, RecordTableModel, day, decimal, percent, table_view
 from kbassist.ui.tasks import TaskRunner
-from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
+from kbassist.usage import EventKind, Stats, UsageStore, compute_stats, write_macros_csv
 
 # One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
 # vanishes on white). Qt's default theme repeats its colours from the sixth series on.
@@ -81,7 +81,7 @@ MISSED_COLUMNS = [
 ]
 GAP_COLUMNS = [
     Column("Terms (redacted)", lambda g: g.terms),
-    Column("Kind", lambda g: "search with no results" if g.kind == "search" else "none of these fit"),
+    Column("Kind", lambda g: "search with no results" if g.kind == EventKind.SEARCH else "none of these fit"),
     Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
 ]
 STALE_COLUMNS = [

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
-from kbassist.content.model import KbItem, Problem
+from kbassist.content.model import ItemKind, KbItem, Problem
 from kbassist.search.index import UpdateReport
 from kbassist.ui.theme import icon
 
@@ -60,7 +60,7 @@ class WindowStatusBar(QStatusBar):
     def show_update(self, kb_root: Path, items: Sequence[KbItem], report: UpdateReport) -> None:
         """An index update ended: the KB's size, the files it skipped, and what the index had to say."""
         self.hide_progress()
-        articles = sum(i.kind == "article" for i in items)
+        articles = sum(i.kind is ItemKind.ARTICLE for i in items)
         self.show_kb(kb_root, articles, len(items) - articles)
         self.show_problems(report.problems)
         for message in report.messages:
