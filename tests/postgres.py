@@ -25,7 +25,8 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -34,6 +35,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 import pytest
 from psycopg import sql
+
+from kbassist.content.model import ItemKind
+from kbassist.usage import Event, EventKind, UsageStore
 
 REPO = Path(__file__).resolve().parents[1]
 URL_ENV = "KBASSIST_TEST_PG"
@@ -232,6 +236,34 @@ def team_database(server: PgServer) -> Iterator[TeamDb]:
 def team_db(pg_server: PgServer) -> Iterator[TeamDb]:
     with team_database(pg_server) as team:
         yield team
+
+
+# ---------------------------------------------------------------------------- the desktop's side
+def outbox(path: Path, n: int, start: float = 1_760_000_000.0) -> list[Event]:
+    """A local usage file holding ``n`` events waiting for upload."""
+    events = [
+        Event(
+            session=f"s{i // 10}",
+            kind=EventKind.SHOWN,
+            ts=start + i,
+            item_id=f"macro-{i % 7}",
+            item_kind=ItemKind.MACRO,
+            rank=1 + i % 5,
+            score=1.5,
+            product="refunds",
+        )
+        for i in range(n)
+    ]
+    with UsageStore(path) as store:
+        store.add(events)
+    return events
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -4,7 +4,6 @@ state the status bar shows, the name an associate may show, and what each failur
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,34 +25,7 @@ from kbassist.usage.team import (
     team_url,
 )
 from kbassist.usage.team.state import Backoff, clock_time
-from postgres import PgServer, TeamDb, with_login
-
-
-def outbox(path: Path, n: int, start: float = 1_760_000_000.0) -> list[Event]:
-    """A local usage file holding ``n`` events waiting for upload."""
-    events = [
-        Event(
-            session=f"s{i // 10}",
-            kind=EventKind.SHOWN,
-            ts=start + i,
-            item_id=f"macro-{i % 7}",
-            item_kind="macro",
-            rank=1 + i % 5,
-            score=1.5,
-            product="refunds",
-        )  # type: ignore[arg-type]
-        for i in range(n)
-    ]
-    with UsageStore(path) as store:
-        store.add(events)
-    return events
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+from postgres import PgServer, TeamDb, outbox, wait_for, with_login
 
 
 def fast_backoff() -> Backoff:

@@ -72,11 +72,6 @@ def where(url: str | None) -> str:
     return redact_url(url).rsplit("/", 1)[0].rsplit("@", 1)[-1]
 
 
-def user_of(url: str | None) -> str:
-    shown = redact_url(url)
-    return shown.split("@", 1)[0] if "@" in shown else "(your login)"
-
-
 def connect(url: str, *, admin: bool = False) -> psycopg.Connection[tuple[object, ...]]:
     """A connection in autocommit mode (every transaction is an explicit ``conn.transaction()``).
 

@@ -1,7 +1,7 @@
 """What went wrong with the team database, in words that are safe to show anywhere.
 
-Every message here is built from the exception's class, its SQLSTATE and the address's parts
-(``connection.redact_url``), never from the text of the driver's or the server's message: libpq quotes
+Every message here is built from the exception's class, its SQLSTATE and the server's host and port
+(``connection.where``), never from the text of the driver's or the server's message: libpq quotes
 connection strings back ("invalid integer value "s3cret" for connection option "port""), and a server may
 quote a statement. The text is only read to tell an unreachable server from a refused login, which libpq
 reports with the same class and no SQLSTATE.
@@ -15,7 +15,7 @@ from typing import Final
 
 import psycopg
 
-from kbassist.usage.team.connection import redact_url, user_of, where
+from kbassist.usage.team.connection import where
 
 
 class TeamError(Exception):
@@ -102,37 +102,38 @@ def explain(exc: BaseException, url: str | None) -> TeamError:
 def _from_connection(exc: psycopg.Error, url: str | None) -> TeamError:
     """A failure with no SQLSTATE: libpq's own, before or while the connection lived."""
     text = str(exc).lower()
+    at = where(url)
     if any(word in text for word in _LOGIN_WORDS):
         return TeamLoginError(
-            f"the team database at {where(url)} refused the login of {user_of(url)}: wrong password, no such "
-            "role, or the server does not accept this login (ask the team's administrator)"
+            f"the team database at {at} refused the login: wrong password, no such role, or the server does not "
+            "accept this login (ask the team's administrator)"
         )
     if _NO_DATABASE in text and "does not exist" in text:
-        return TeamConfigError(f"the team database {redact_url(url)} does not exist on its server")
+        return TeamConfigError(f"the server at {at} has no database of the name in the team database's address")
     if "connection failed" not in text and any(word in text for word in _BAD_ADDRESS_WORDS):
-        return TeamConfigError(f"the team database's address cannot be used: {redact_url(url)}")
+        return TeamConfigError(f"the team database's address cannot be used (at {at}): check its host and port")
     how = "timed out" if "timeout" in text else "connection lost" if "closed" in text else "cannot connect"
-    return TeamOfflineError(f"cannot reach the team database at {where(url)} ({how})")
+    return TeamOfflineError(f"cannot reach the team database at {at} ({how})")
 
 
 def _from_state(state: str, exc: psycopg.Error, url: str | None) -> TeamError:
-    shown = redact_url(url)
+    at = where(url)
     if state.startswith("08") or state in _OFFLINE_STATES:
-        return TeamOfflineError(f"the team database at {where(url)} is unavailable (SQLSTATE {state})", state)
+        return TeamOfflineError(f"the team database at {at} is unavailable (SQLSTATE {state})", state)
     if state in _LOGIN_STATES:
-        return TeamLoginError(f"the team database at {where(url)} refused the login of {user_of(url)}", state)
+        return TeamLoginError(f"the team database at {at} refused the login (SQLSTATE {state})", state)
     if state == "3D000":
-        return TeamConfigError(f"the team database {shown} does not exist on its server", state)
+        return TeamConfigError(f"the server at {at} has no database of the name in the team database's address", state)
     if state == "42501":
         return TeamRightsError(
-            f"{user_of(url)} may not do this in the team database {shown}: uploading needs a role made by "
+            f"this login may not do this in the team database at {at}: uploading needs a login made by "
             "`kbassist team add-associate`, setting up needs the database's owner (SQLSTATE 42501)",
             state,
         )
     if state in _SCHEMA_STATES:
         return TeamSchemaError(
-            f"the team database {shown} has no KB Assist schema, or an older one: run `kbassist team init` "
+            f"the team database at {at} has no KB Assist schema, or an older one: run `kbassist team init` "
             f"(SQLSTATE {state})",
             state,
         )
-    return TeamError(f"the team database {shown} refused the request ({type(exc).__name__}, SQLSTATE {state})", state)
+    return TeamError(f"the team database at {at} refused the request ({type(exc).__name__}, SQLSTATE {state})", state)

@@ -31,7 +31,7 @@ from typing import Any, Final
 import psycopg
 
 from kbassist.usage.store import UsageStore, UsageStoreError
-from kbassist.usage.team.connection import connect, redact_url
+from kbassist.usage.team.connection import connect, where
 from kbassist.usage.team.errors import TeamError, TeamLocalError, TeamOfflineError, TeamSchemaError, explain
 from kbassist.usage.team.ingest import upload
 from kbassist.usage.team.migrations import UPLOAD_NEEDS
@@ -128,7 +128,7 @@ class TeamSync:
                 self._wake.clear()
                 store = store or self._open_store()
                 try:
-                    self._round_reporting(store)
+                    self._round_reporting(store, background=True)
                     delay = self.interval
                 except TeamError:
                     delay = self.backoff.next_delay()
@@ -144,7 +144,7 @@ class TeamSync:
         """Upload everything waiting, on the caller's thread; raises ``TeamError`` (safe to show)."""
         store = self._open_store()
         try:
-            return self._round_reporting(store)
+            return self._round_reporting(store, background=False)
         finally:
             if store is not None:
                 store.close()
@@ -159,7 +159,9 @@ class TeamSync:
             log.warning("team sync cannot open the usage file: %s", exc)
             return None
 
-    def _round_reporting(self, store: UsageStore | None) -> SyncResult:
+    def _round_reporting(self, store: UsageStore | None, *, background: bool) -> SyncResult:
+        """A round that updates ``state``. A failure is logged as a warning in the background (where nobody
+        else reports it) and raised as a ``TeamError``; ``sync_now``'s caller says it, so its log line is info."""
         with self._round_lock:
             try:
                 result = self._round(store)
@@ -169,7 +171,7 @@ class TeamSync:
                     if isinstance(exc, UsageStoreError)
                     else explain(exc, self._url)
                 )
-                self._failed(error, store)
+                self._failed(error, store, background)
                 raise error from None
             self._succeeded(result)
             return result
@@ -203,7 +205,7 @@ class TeamSync:
         version = int(row[0]) if row and row[0] is not None else 0
         if version < UPLOAD_NEEDS:
             raise TeamSchemaError(
-                f"the team database {redact_url(self._url)} is at schema v{version}, older than this app needs "
+                f"the team database at {where(self._url)} is at schema v{version}, older than this app needs "
                 f"(v{UPLOAD_NEEDS}): ask the team's administrator to run `kbassist team init`"
             )
         self._schema_checked = True
@@ -227,11 +229,11 @@ class TeamSync:
             last_synced=self._clock(),
         )
 
-    def _failed(self, error: TeamError, store: UsageStore | None) -> None:
+    def _failed(self, error: TeamError, store: UsageStore | None, background: bool) -> None:
         offline = isinstance(error, TeamOfflineError)
         since = (self._state.offline_since or self._clock()) if offline else None
         if str(error) != self._state.error:
-            log.warning("team sync: %s", error)
+            log.log(logging.WARNING if background else logging.INFO, "team sync: %s", error)
         waiting = self._state.waiting
         if store is not None:
             with contextlib.suppress(UsageStoreError):
