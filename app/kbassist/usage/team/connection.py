@@ -20,8 +20,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 TEAM_DB_ENV: Final = "KBASSIST_TEAM_DB"
 
 # An unreachable server fails a connection after this many seconds: the sync thread then waits for its next
-# try, and `kbassist team sync` ends with one line instead of hanging. A login on this machine's loopback
-# server takes 6 ms (SCRAM, bench/bench_team_sync.py); a few seconds leave room for a slow VPN.
+# try, and `kbassist team sync` ends with one line instead of hanging. A login to a loopback server takes
+# 21 ms here (SCRAM, bench/bench_team_sync.py); a few seconds leave room for a slow VPN.
 CONNECT_TIMEOUT_S: Final = 4
 # A connection whose peer vanished (a cable pulled, a VPN dropped mid-upload) is given up after about this
 # long without an answer, rather than the operating system's 15 minutes of TCP retries.
