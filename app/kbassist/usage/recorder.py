@@ -84,7 +84,6 @@ class UsageRecorder:
         *,
         enabled: bool = True,
         app_version: str = __version__,
-        kb_version: str = "",
         retention_days: int = DEFAULT_RETENTION_DAYS,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 5.0,
@@ -92,7 +91,7 @@ class UsageRecorder:
     ) -> None:
         self.db_path = Path(db_path)
         self.app_version = app_version
-        self.kb_version = kb_version  # settable: the window updates it when the KB is reloaded
+        self.kb_version = ""  # set by the window when it loads or reloads a KB
         self.retention_days = retention_days
         self.busy_timeout = busy_timeout
         self.team_outbox = team_outbox

@@ -134,6 +134,10 @@ class TeamSync:
                     delay = self.interval
                 except TeamError:
                     delay = self.backoff.next_delay()
+                except Exception as exc:  # a bug: say so, and keep trying (slowly) rather than stop uploading
+                    log.exception("team sync failed unexpectedly")
+                    self._publish(phase=Phase.FAILING, label="error", error=f"unexpected {type(exc).__name__}")
+                    delay = self.backoff.next_delay()
                 if self._stop.wait(min(MIN_GAP_S, delay)):
                     break
                 self._wake.wait(max(0.0, delay - MIN_GAP_S))
