@@ -15,9 +15,9 @@ import psycopg
 import pytest
 
 from kbassist import cli
-from kbassist.settings import Settings, save_settings
+from kbassist.settings import TEAM_DB_ENV, Settings, save_settings
 from kbassist.usage import UsageRecorder
-from kbassist.usage.team import TEAM_DB_ENV, TeamSync
+from kbassist.usage.team import TeamSync
 from kbassist.usage.team.connection import CONNECT_TIMEOUT_S
 from kbassist.usage.team.migrations import SCHEMA_VERSION
 from kbassist.usage.team.state import Backoff

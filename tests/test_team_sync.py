@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kbassist.settings import Settings, load_settings, save_settings, without_password
+from kbassist.settings import TEAM_DB_ENV, Settings, load_settings, save_settings, team_url, without_password
 from kbassist.usage import Event, EventKind, UsageRecorder, UsageStore
 from kbassist.usage.team import (
-    TEAM_DB_ENV,
     Phase,
     SyncState,
     TeamConfigError,
@@ -22,7 +21,6 @@ from kbassist.usage.team import (
     TeamSchemaError,
     TeamSync,
     redact_url,
-    team_url,
 )
 from kbassist.usage.team.state import Backoff, clock_time
 from postgres import PgServer, TeamDb, outbox, wait_for, with_login

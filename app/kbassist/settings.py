@@ -92,6 +92,15 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
     return True
 
 
+TEAM_DB_ENV = "KBASSIST_TEAM_DB"
+
+
+def team_url(settings_value: str | None) -> str | None:
+    """The team database to use: ``KBASSIST_TEAM_DB``, else the Settings field, else None (no team mode). Here,
+    not in ``usage.team``, so a window without a team database never loads the database driver."""
+    return os.environ.get(TEAM_DB_ENV, "").strip() or (settings_value or "").strip() or None
+
+
 def choose_kb(explicit: str | os.PathLike[str] | None, settings: Settings) -> Path:
     """The KB folder both faces open: ``--kb``, then ``KBASSIST_KB``, then the last KB in the settings, then
     the bundled KB. Whether it exists is the face's business (the CLI stops, the window falls back)."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from kbassist import paths
-from kbassist.settings import load_settings
+from kbassist.settings import TEAM_DB_ENV, load_settings, team_url
 from kbassist.terminal import CliError, emit
 
 CONFIG_PROBLEM = 2  # the exit code when something is not set up or not allowed; 1 when the server failed
@@ -28,7 +28,7 @@ def _fail(exc: BaseException, url: str | None) -> CliError:
 
 
 def _configured_url(args: argparse.Namespace) -> str:
-    from kbassist.usage.team import NOT_CONFIGURED, team_url
+    from kbassist.usage.team import NOT_CONFIGURED
 
     url = getattr(args, "db", None) or team_url(load_settings().team_db)
     if not url:
@@ -152,7 +152,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from kbassist.usage.team import TEAM_DB_ENV, redact_url, team_url
+    from kbassist.usage.team import redact_url
     from kbassist.usage.team.status import team_status
 
     settings_url = load_settings().team_db

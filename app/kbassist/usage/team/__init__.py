@@ -6,7 +6,7 @@ it. ``admin`` sets a database up (``kbassist team init``, ``add-associate``, ``a
 turns every failure into a message without secrets.
 """
 
-from kbassist.usage.team.connection import TEAM_DB_ENV, redact_url, team_url
+from kbassist.usage.team.connection import redact_url
 from kbassist.usage.team.errors import (
     NOT_CONFIGURED,
     TeamConfigError,
@@ -25,7 +25,6 @@ from kbassist.usage.team.sync import TeamSync
 __all__ = [
     "NOT_CONFIGURED",
     "SCHEMA_VERSION",
-    "TEAM_DB_ENV",
     "Phase",
     "SyncResult",
     "SyncState",
@@ -39,5 +38,4 @@ __all__ = [
     "TeamSync",
     "explain",
     "redact_url",
-    "team_url",
 ]

@@ -1,7 +1,8 @@
 """Which team database, how it is shown, and how to reach it without ever stalling.
 
-``KBASSIST_TEAM_DB`` wins over the Settings field ``team_db``. The password comes from that URL, from
-``PGPASSWORD`` or from ``~/.pgpass`` (libpq reads the last two itself); Settings never holds one.
+Which one is ``settings.team_url``'s choice (``KBASSIST_TEAM_DB``, then the Settings field). The password
+comes from that URL, from ``PGPASSWORD`` or from ``~/.pgpass`` (libpq reads the last two itself); Settings
+never holds one.
 
 Anything that shows where the database is goes through ``redact_url``, which rebuilds the address from its
 parts (user, host, port, database) instead of masking the text: a password misplaced in another field of a
@@ -16,8 +17,6 @@ from typing import Final
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-TEAM_DB_ENV: Final = "KBASSIST_TEAM_DB"
 
 # An unreachable server fails a connection after this many seconds: the sync thread then waits for its next
 # try, and `kbassist team sync` ends with one line instead of hanging. A login to a loopback server takes
@@ -34,11 +33,6 @@ _UNREADABLE: Final = "(an unreadable database address)"
 # their place is shown as unreadable, since it may be a password typed in the wrong field.
 _HOSTS: Final = re.compile(r"[\w.:\[\]/%-]+(?:,[\w.:\[\]/%-]+)*")
 _PORTS: Final = re.compile(r"\d{1,5}(?:,\d{0,5})*")
-
-
-def team_url(settings_value: str | None) -> str | None:
-    """The team database to use: ``KBASSIST_TEAM_DB``, else the Settings field, else None (no team mode)."""
-    return os.environ.get(TEAM_DB_ENV, "").strip() or (settings_value or "").strip() or None
 
 
 def parse(url: str) -> dict[str, str]:
