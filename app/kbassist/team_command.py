@@ -164,7 +164,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     def text(out: TextIO) -> None:
         out.write(f"Team database: {data['team_db'] or 'none (set KBASSIST_TEAM_DB or Settings)'}")
         out.write(f" (from {source})\n" if source else "\n")
-        out.write(f"Waiting to upload: {data['waiting']}\n")
+        waiting = data["waiting"]
+        out.write(f"Waiting to upload: {'unknown (the usage file cannot be read)' if waiting is None else waiting}\n")
         if url:
             out.write(
                 f"Server: {'reachable' if data['reachable'] else 'NOT reachable'}"
