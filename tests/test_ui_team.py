@@ -39,3 +39,35 @@ def test_the_link_uploads_while_a_team_database_is_set(
         recorder.new_session()
         recorder.flush()
     assert len(team_db.event_ids()) == 2  # what is recorded after leaving stays on this desktop
+
+
+def test_settings_take_the_team_database_without_its_password(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from kbassist.ui.dialogs import PASSWORD_NOT_SAVED, SettingsDialog
+
+    monkeypatch.delenv(TEAM_DB_ENV, raising=False)
+    dialog = SettingsDialog(Settings(agent_name="Robin"))
+    qtbot.addWidget(dialog)
+    dialog.team_db.setText("postgresql://robin:s3cret@db.example/kbassist")
+    dialog.show_name.setChecked(True)
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    ok.click()
+    assert dialog.result() != SettingsDialog.DialogCode.Accepted  # not yet: the associate is told first
+    assert dialog.team_note.text() == PASSWORD_NOT_SAVED
+    assert dialog.team_db.text() == "postgresql://robin@db.example/kbassist"
+    ok.click()
+    assert dialog.result() == SettingsDialog.DialogCode.Accepted
+    chosen = dialog.result_settings()
+    assert (chosen.team_db, chosen.show_name_to_editors) == ("postgresql://robin@db.example/kbassist", True)
+
+
+def test_the_environment_variable_wins_and_the_field_says_so(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kbassist.ui.dialogs import SettingsDialog
+
+    monkeypatch.setenv(TEAM_DB_ENV, "postgresql://robin:s3cret@db.example/kbassist")
+    dialog = SettingsDialog(Settings(team_db="postgresql://other@host/kb"))
+    qtbot.addWidget(dialog)
+    assert not dialog.team_db.isEnabled() and TEAM_DB_ENV in dialog.team_note.text()
+    assert "s3cret" not in dialog.team_note.text()
+    assert dialog.result_settings().team_db == "postgresql://other@host/kb"  # Settings keep their own value
