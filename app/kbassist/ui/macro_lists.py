@@ -7,26 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QModelIndex, QObject, Signal
-from PySide6.QtWidgets import QListView, QTabBar, QWidget
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from kbassist.content.model import KbItem, Macro
-from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.models import ResultListModel, Role, Row
+from kbassist.ui.widgets import list_view
 
 MAX_RECENT = 12  # recently copied macros kept for the Recent tab
 SOURCES = ("suggestion", "favorite", "recent")  # by tab, as usage events name them
-
-
-def list_view(name: str, accessible: str, model: ResultListModel, parent: QWidget) -> QListView:
-    """A two-line result list (title, then product and why), as every list in the window is."""
-    view = QListView(parent)
-    view.setObjectName(name)
-    view.setAccessibleName(accessible)
-    view.setModel(model)
-    view.setItemDelegate(ResultDelegate(view))
-    view.setUniformItemSizes(True)
-    view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-    return view
 
 
 class MacroLists(QObject):
