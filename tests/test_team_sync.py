@@ -148,6 +148,8 @@ def test_an_unreachable_server_is_offline_since_the_first_failure(team_db: TeamD
     assert sync.state.phase is Phase.OFFLINE and sync.state.offline_since == 1_760_000_000.0
     assert sync.state.text(now[0]) == f"Team: offline since {clock_time(1_760_000_000.0, now[0])} (4 waiting)"
     assert "127.0.0.1:1" in str(caught.value) and alice.password not in str(caught.value)
+    sync.poke(3)  # the recorder committed 3 more while offline: counted at once, no knock on the server
+    assert sync.state.waiting == 7 and sync.state.text(now[0]).endswith("(7 waiting)")
     sync.url = alice.url  # the associate fixed the address
     assert sync.sync_now().uploaded == 4
     assert sync.state.offline_since is None and sync.state.text() == "Team: synced"

@@ -3,6 +3,8 @@ state reaches the status bar on the UI thread, and Settings hold the address wit
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from kbassist.settings import TEAM_DB_ENV, Settings
 from kbassist.ui.team_link import TeamLink
 from kbassist.usage import UsageRecorder
-from postgres import TeamDb
+from postgres import TeamDb, with_login
 
 pytestmark = pytest.mark.gui
 
@@ -71,3 +73,42 @@ def test_the_environment_variable_wins_and_the_field_says_so(qtbot: QtBot, monke
     assert not dialog.team_db.isEnabled() and TEAM_DB_ENV in dialog.team_note.text()
     assert "s3cret" not in dialog.team_note.text()
     assert dialog.result_settings().team_db == "postgresql://other@host/kb"  # Settings keep their own value
+
+
+def test_the_window_shows_how_its_uploads_stand(team_db: TeamDb, mini_kb: Path, tmp_path: Path, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from kbassist import paths
+    from kbassist.search.engine import SearchEngine
+    from kbassist.ui.app import services
+    from kbassist.ui.main_window import MainWindow
+
+    alice = team_db.add_associate()
+    recorder = UsageRecorder(paths.usage_db(), team_outbox=True)
+    settings = Settings(agent_name="Robin Park", team_db=alice.url)
+    window = MainWindow(SearchEngine(mini_kb, index_root=tmp_path / "index"), settings, services(recorder))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    label = window.findChild(QLabel, "teamSync")
+    try:
+        qtbot.waitUntil(lambda: label.isVisible() and label.text() == "Team: synced", timeout=20_000)
+        window.case_input.setPlainText("My refund is not on the card statement yet, re_3N8 refund timeline")
+        with qtbot.waitSignal(window.suggest.suggestionsReady, timeout=30_000):
+            window.case_input.flush()
+        qtbot.waitUntil(lambda: len(team_db.event_ids()) >= 2, timeout=20_000)  # the case and what it showed
+        qtbot.waitUntil(lambda: label.text() == "Team: synced", timeout=20_000)
+        assert "last upload at" in label.toolTip()
+
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            closed = free.getsockname()[1]
+        window.team.apply(replace(settings, team_db=with_login(alice.url, port=closed)))  # the server is gone
+        window.mark_none_fit()
+        qtbot.waitUntil(lambda: label.text().startswith("Team: offline since "), timeout=20_000)
+        assert label.text().endswith("waiting)") and "cannot reach the team database" in label.toolTip()
+        assert alice.password not in label.toolTip()
+    finally:
+        window.close()
+        window.engine.close()
+        recorder.close()

@@ -50,7 +50,7 @@ class TeamLink(QObject):
 
         sync = TeamSync(self._usage_db, url, display_name=name or None)
         sync.on_state = self.stateChanged.emit  # from the sync thread: Qt queues it to this object's thread
-        self._recorder.on_committed = lambda _count: sync.poke()
+        self._recorder.on_committed = sync.poke
         self._sync = sync
         self.stateChanged.emit(sync.state)
         sync.start()

@@ -44,6 +44,14 @@ class SyncState:
             return f"Team: connecting… ({n} waiting)" if n else "Team: connecting…"
         return f"Team: {n} waiting" if n else "Team: synced"
 
+    def detail(self, now: float | None = None) -> str:
+        """The status bar's tooltip: the last problem's whole sentence (safe to show), or the last upload."""
+        if self.error:
+            return f"{self.error}.\nEvents wait on this desktop and go up once the team database takes them."
+        if self.last_synced is not None:
+            return f"Usage goes to your team's database; last upload at {clock_time(self.last_synced, now)}."
+        return "Usage goes to your team's database."
+
 
 def clock_time(when: float, now: float | None = None) -> str:
     """``14:02`` on the same day as ``now``, ``3 Mar 14:02`` before it."""

@@ -109,10 +109,13 @@ class TeamSync:
             self._thread = threading.Thread(target=self._run, name="kbassist-team-sync", daemon=True)
             self._thread.start()
 
-    def poke(self) -> None:
-        """Events were committed: sync soon, unless the server is failing (then its backoff decides)."""
+    def poke(self, committed: int = 0) -> None:
+        """``committed`` events were committed: sync soon, unless the server is failing (then its backoff
+        decides, and the state counts them as waiting until the next round counts the outbox itself)."""
         if self._state.phase in (Phase.STARTING, Phase.SYNCED):
             self._wake.set()
+        elif committed:
+            self._publish(add_waiting=committed)
 
     def stop(self, timeout: float = 5.0) -> None:
         """End the thread after its current batch. An upload cut short is sent again next time."""
@@ -252,8 +255,10 @@ class TeamSync:
             waiting=waiting,
         )
 
-    def _publish(self, **changes: Any) -> None:
+    def _publish(self, *, add_waiting: int = 0, **changes: Any) -> None:
         with self._state_lock:
+            if add_waiting:
+                changes["waiting"] = self._state.waiting + add_waiting
             new = replace(self._state, **changes)
             changed = new != self._state
             self._state = new
