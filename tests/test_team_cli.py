@@ -29,6 +29,7 @@ from postgres import (
     drop_roles,
     outbox,
     team_database,
+    twice_at_once,
     wait_for,
     with_login,
 )
@@ -97,13 +98,7 @@ def test_two_inits_at_once(pg_server: PgServer, tmp_path: Path) -> None:
     url = with_login(pg_server.url, dbname=name)
     try:
         command = [sys.executable, "-m", "kbassist", "team", "init", url, "--json"]
-        env = {**os.environ, "KBASSIST_HOME": str(tmp_path)}
-        both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(2)]
-        reports = []
-        for process in both:
-            out, err = process.communicate(timeout=120)
-            assert process.returncode == 0, err
-            reports.append(json.loads(out))
+        reports = twice_at_once(command, {**os.environ, "KBASSIST_HOME": str(tmp_path)})
         assert sorted(r["before"] for r in reports) == [0, SCHEMA_VERSION]
     finally:
         drop_database(pg_server.url, name)

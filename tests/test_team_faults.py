@@ -4,7 +4,6 @@ way: the server holds exactly the events the desktop recorded, none lost and non
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
 import select
@@ -20,7 +19,7 @@ from pathlib import Path
 from kbassist.usage import UsageStore
 from kbassist.usage.team import Phase, TeamSync
 from kbassist.usage.team.state import Backoff
-from postgres import REPO, PgServer, TeamDb, outbox, team_database, wait_for, with_login
+from postgres import REPO, PgServer, TeamDb, outbox, team_database, twice_at_once, wait_for, with_login
 
 
 def recorded_ids(db: Path) -> list[str]:
@@ -95,13 +94,7 @@ def test_two_instances_syncing_the_same_outbox(team_db: TeamDb, tmp_path: Path) 
     db = home / "data" / "usage.sqlite3"
     outbox(db, 6000)
     env = {**os.environ, "KBASSIST_HOME": str(home), "KBASSIST_TEAM_DB": alice.url}
-    command = [sys.executable, "-m", "kbassist", "team", "sync", "--json"]
-    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(2)]
-    results = []
-    for process in both:
-        out, err = process.communicate(timeout=120)
-        assert process.returncode == 0, err
-        results.append(json.loads(out))
+    results = twice_at_once([sys.executable, "-m", "kbassist", "team", "sync", "--json"], env)
     assert sum(r["uploaded"] for r in results) == 6000  # each event inserted by exactly one of them
     assert all(r["waiting"] == 0 for r in results)
     assert_exactly_recorded(team_db, db)
