@@ -184,7 +184,8 @@ def test_storage_failure_never_reaches_the_caller(tmp_path: Path, caplog: pytest
     rec.flush(timeout=10)
     rec.close()
     assert rec.committed == 0 and rec.dropped == 2
-    assert "cannot be opened" in caplog.text and "gave up writing 2" in caplog.text
+    # One batch of 2, or 2 of 1 when the writer took the first event before the second was queued (a busy machine).
+    assert "cannot be opened" in caplog.text and caplog.text.count("gave up writing") in (1, 2)
     assert "payout" not in caplog.text
 
 
