@@ -15,12 +15,14 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from kbassist.usage import local_rollups
 from kbassist.usage.events import Event
 from kbassist.usage.rows import INSERT, SELECT, from_row, to_row
-from kbassist.usage.schema import MIGRATIONS, SCHEMA_VERSION
+from kbassist.usage.schema import MIGRATIONS, ROLLUPS_VERSION, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class UsageStore:
                 if check != "ok":
                     raise StoreCorruptError(f"quick_check: {check}")
                 self._migrate(conn)
+                local_rollups.prepare(conn)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -144,6 +147,8 @@ class UsageStore:
                 check = conn.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
                     raise StoreCorruptError(f"quick_check: {check}")
+                if conn.execute("PRAGMA user_version").fetchone()[0] < ROLLUPS_VERSION:
+                    local_rollups.temporary(conn)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -210,27 +215,29 @@ class UsageStore:
 
     # ---------------------------------------------------------------- writing
     def add(self, events: Iterable[Event]) -> int:
-        """Write events in one transaction; returns how many."""
-        rows = [to_row(e) for e in events]
-        if not rows:
+        """Write events in one transaction, with the editors' rollups brought up to date in it; returns how
+        many."""
+        batch = list(events)
+        if not batch:
             return 0
         with self.transaction() as conn:
-            conn.executemany(INSERT, rows)
-        return len(rows)
+            conn.executemany(INSERT, [to_row(e) for e in batch])
+            local_rollups.roll_up(conn, [(e.event_id, e.session) for e in batch])
+        return len(batch)
 
     def prune(self, retention_days: int, now: float | None = None) -> int:
-        """Delete events older than ``retention_days``; returns how many went."""
+        """Delete events older than ``retention_days`` (and their part of the rollups); returns how many went."""
         cutoff = (time.time() if now is None else now) - retention_days * DAY
         with self.transaction() as conn:
-            removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
+            removed = local_rollups.prune(conn, "ts < ?", (cutoff,))
         if removed:
             log.info("pruned %d usage events older than %d days", removed, retention_days)
         return removed
 
     def clear(self) -> None:
-        """Forget every event (the associate asked for their usage data to be deleted)."""
+        """Forget every event (the associate asked for their usage data to be deleted), and every figure."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM events")
+            local_rollups.clear(conn)
 
     # ---------------------------------------------------------------- reading
     def events(self, since: float | None = None, until: float | None = None) -> Iterator[Event]:
@@ -246,6 +253,11 @@ class UsageStore:
         with _expected_errors():
             rows = self._conn.execute(sql, params).fetchall()
         return (from_row(row) for row in rows)
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query: how the editors' figures read the rollups (``stats.reader.RollupReader``)."""
+        with _expected_errors():
+            return self._conn.execute(sql, params).fetchall()
 
     def count(self) -> int:
         with _expected_errors():
