@@ -26,9 +26,7 @@ from kbassist.usage.rollup_sql import (
 
 # On an associate's machine every event is theirs: the associate column of the rollups is ''.
 EVENTS_VIEW: Final = f"VIEW rollup_events AS SELECT {EVENT_COLUMNS}, '' AS associate FROM events"
-# SQLite has no transition tables: the writer names the rows it has just inserted here.
-BATCH: Final = "CREATE TEMP TABLE IF NOT EXISTS batch (event_id TEXT PRIMARY KEY, session TEXT NOT NULL)"
-WORK: Final = (*work_tables("TEXT"), BATCH)
+WORK: Final = work_tables("TEXT")
 
 # Schema v4: the rollup tables, the view they read events through, and their contents from the events so far.
 MIGRATION: Final = (*(table.create() for table in DAY_TABLES), f"CREATE {EVENTS_VIEW}", *WORK, *FILL)
@@ -50,7 +48,8 @@ def temporary(conn: sqlite3.Connection) -> None:
 
 
 def roll_up(conn: sqlite3.Connection, inserted: Iterable[tuple[str, str]]) -> None:
-    """Bring the rollups up to date with the rows just inserted, ``(event_id, session)`` each; in the
+    """Bring the rollups up to date with the rows just inserted, ``(event_id, session)`` each (SQLite has no
+    transition tables: the writer names them in ``batch``); in the
     caller's transaction, so events and figures are committed together."""
     conn.execute("DELETE FROM batch")
     conn.executemany("INSERT INTO batch (event_id, session) VALUES (?, ?)", inserted)

@@ -13,7 +13,8 @@ statements in a statement-level trigger (``usage/pg_rollups.py``). Its input:
 * ``affected(session, event_id)``: the cases whose events changed: ``(session, NULL)`` for a case, and
   ``('', event_id)`` for an event recorded outside any case (the empty session), which is its own one-event
   "case" for this bookkeeping (it counts on its own day and is never counted as a case);
-* ``batch(event_id, session)``: the rows just inserted (the trigger's transition table), empty when pruning;
+* ``batch(event_id, session)``: the rows just inserted (copied from the trigger's transition table, which
+  has no index), empty when pruning;
 * ``rollup_events``: the events as a view with an ``associate`` column (the pseudonym on a team's server,
   '' on an associate's own machine).
 
@@ -287,7 +288,11 @@ EVENT_COLUMNS: Final = (
 def work_tables(event_id_type: str, suffix: str = "") -> tuple[str, ...]:
     """The temporary work tables: ``event_id_type`` is the type of ``events.event_id``, ``suffix`` what the
     database adds to a temporary table (PostgreSQL: ``ON COMMIT DELETE ROWS``)."""
-    tables = {"affected": f"session TEXT NOT NULL, event_id {event_id_type}", **WORK_TABLES}
+    tables = {
+        "affected": f"session TEXT NOT NULL, event_id {event_id_type}",
+        "batch": f"event_id {event_id_type} PRIMARY KEY, session TEXT NOT NULL",
+        **WORK_TABLES,
+    }
     return (
         *(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}){suffix}" for name, columns in tables.items()),
         f"CREATE INDEX IF NOT EXISTS {CASE_EVENTS_INDEX}",
