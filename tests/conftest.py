@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The team-mode tests' PostgreSQL server and databases (tests/postgres.py).
+pytest_plugins = ["postgres"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]

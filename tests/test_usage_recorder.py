@@ -28,7 +28,8 @@ def _events(path: Path) -> list:
 
 def test_every_call_is_recorded(tmp_path: Path) -> None:
     db = tmp_path / "u.sqlite3"
-    with UsageRecorder(db, app_version="9.9", kb_version="kb-1") as rec:
+    with UsageRecorder(db, app_version="9.9") as rec:
+        rec.kb_version = "kb-1"
         sid = rec.new_session()
         rec.suggestion_shown(sid, "refunds-timeline", "article", 1, 7.25)
         rec.suggestion_shown(sid, "macro-refund", "macro", 2, 5.5)

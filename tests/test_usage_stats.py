@@ -222,7 +222,8 @@ def _give_feedback(rng: random.Random, plan: Plan, p: str) -> None:
 
 def _record(plans: list[Plan], db: Path) -> None:
     now = [0.0]
-    with UsageRecorder(db, clock=lambda: now[0], retention_days=100_000, kb_version="kb-test") as rec:
+    with UsageRecorder(db, clock=lambda: now[0], retention_days=100_000) as rec:
+        rec.kb_version = "kb-test"
         for plan in plans:
             now[0] = plan.start
             sid = rec.new_session()

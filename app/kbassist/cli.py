@@ -15,6 +15,7 @@ from kbassist.content.model import PRODUCTS, Article, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import load_settings
+from kbassist.team_command import add_team_parser
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
 from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
@@ -311,6 +312,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="also list the cases the top 3 missed")
     p.add_argument("--split", choices=("tune", "test"), help="field set only: measure one split")
     p.set_defaults(func=cmd_eval)
+
+    add_team_parser(sub, common)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)

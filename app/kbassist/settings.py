@@ -1,7 +1,10 @@
-"""The associate's settings: who they are (for {{agent_name}}), which KB, whether usage is recorded.
+"""The associate's settings: who they are (for {{agent_name}}), which KB, whether usage is recorded, and the
+team database their usage goes to.
 
 A small JSON file in the config folder. Unknown keys are ignored and missing ones take defaults, so an
-older or newer settings file never stops the app; a damaged one is set aside and defaults are used.
+older or newer settings file never stops the app; a damaged one is set aside and defaults are used. A team
+database's password is never written to it (``without_password``): libpq finds it in ``KBASSIST_TEAM_DB``'s
+URL, ``PGPASSWORD`` or ``~/.pgpass``.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ import contextlib
 import json
 import logging
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from kbassist import paths
 
@@ -28,6 +33,8 @@ class Settings:
     stale_after_days: int = 365
     favorites: tuple[str, ...] = ()
     recent_macros: tuple[str, ...] = ()
+    team_db: str = ""  # the team's PostgreSQL URL, without its password; KBASSIST_TEAM_DB wins over it
+    show_name_to_editors: bool = False  # editors see agent_name beside this associate's pseudonym
 
     def agent_values(self) -> dict[str, str]:
         """Placeholder values that come from the associate rather than the case."""
@@ -73,6 +80,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
     data = asdict(settings)
     data["favorites"] = list(settings.favorites)
     data["recent_macros"] = list(settings.recent_macros)
+    data["team_db"] = without_password(settings.team_db)
     tmp = path.with_suffix(".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,9 +92,37 @@ def save_settings(settings: Settings, path: Path | None = None) -> bool:
     return True
 
 
+TEAM_DB_ENV = "KBASSIST_TEAM_DB"
+
+
+def team_url(settings_value: str | None) -> str | None:
+    """The team database to use: ``KBASSIST_TEAM_DB``, else the Settings field, else None (no team mode). Here,
+    not in ``usage.team``, so a window without a team database never loads the database driver."""
+    return os.environ.get(TEAM_DB_ENV, "").strip() or (settings_value or "").strip() or None
+
+
 def choose_kb(explicit: str | os.PathLike[str] | None, settings: Settings) -> Path:
     """The KB folder both faces open: ``--kb``, then ``KBASSIST_KB``, then the last KB in the settings, then
     the bundled KB. Whether it exists is the face's business (the CLI stops, the window falls back)."""
     if explicit or os.environ.get(paths.KB_ENV, "").strip():
         return paths.resolve_kb(explicit or None)
     return paths.resolve_kb(settings.kb_folder or None)
+
+
+# The password of a libpq "keyword=value" string, bare or quoted (password='it\\'s secret'), and the spaces after it.
+_KEYWORD_PASSWORD = re.compile(r"(?<!\S)password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S*)\s*")
+
+
+def without_password(conninfo: str) -> str:
+    """``conninfo`` (a ``postgresql://`` URL or libpq's ``key=value`` form) with any password taken out, for
+    saving: a settings file is read by backup tools and sent along with bug reports."""
+    text = conninfo.strip()
+    if "://" not in text:
+        return _KEYWORD_PASSWORD.sub("", text).strip()
+    parts = urlsplit(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, hosts = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{hosts}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
