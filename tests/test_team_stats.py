@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import secrets
 import threading
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors
-from rollup_reference import history, read_tables, recompute
-from test_usage_stats import ITEMS, SCENARIOS, TODAY, _plan, _record
+from psycopg import errors, sql
 
 from kbassist.usage import Event, UsageStore, compute_stats
 from kbassist.usage.rollup_sql import DAY_TABLES
@@ -29,6 +28,9 @@ from kbassist.usage.team.connection import connect
 from kbassist.usage.team.ingest import upload
 from kbassist.usage.team.migrations import MIGRATIONS
 from postgres import Login, PgServer, TeamDb, create_database, drop_database, drop_roles, with_login
+from rollup_reference import history, read_tables, recompute
+from test_team_cli import kbassist, one_line_error
+from test_usage_stats import ITEMS, SCENARIOS, TODAY, _plan, _record
 
 KEYS = {table.name: len(table.keys) for table in DAY_TABLES}
 
@@ -79,7 +81,8 @@ def test_the_same_events_give_the_same_stats_from_sqlite_and_postgresql(
             for batch in _uploads(rng, everything):
                 upload(conn, batch)
         editor = team_db.add_editor()
-        scenarios = [*SCENARIOS, (dt.date(2026, 3, 9), dt.date(2026, 3, 9), None), (dt.date(2026, 3, 10), None, "refunds")]
+        midnight = [(dt.date(2026, 3, 9), dt.date(2026, 3, 9), None), (dt.date(2026, 3, 10), None, "refunds")]
+        scenarios = [*SCENARIOS, *midnight]
         with psycopg.connect(editor.url, autocommit=True) as conn:
             for since, until, product in scenarios:
                 local = _stats_json(store, since, until, product)
@@ -124,10 +127,8 @@ def test_two_connections_uploading_the_same_cases_at_once_leave_exact_rollups(te
     events = history(40 + seed, cases=60)
     login = team_db.add_associate()
     failures: list[BaseException] = []
-    threads = [
-        threading.Thread(target=_concurrently, args=(login, _uploads(random.Random(seed * 10 + n), events, 0.3), failures))
-        for n in range(2)
-    ]
+    orders = [_uploads(random.Random(seed * 10 + n), events, 0.3) for n in range(2)]
+    threads = [threading.Thread(target=_concurrently, args=(login, order, failures)) for order in orders]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -140,21 +141,28 @@ def test_two_connections_uploading_the_same_cases_at_once_leave_exact_rollups(te
 def test_a_database_with_events_gets_its_rollups_when_migrated(pg_server: PgServer) -> None:
     """Events uploaded at schema v1, before the rollups existed, are in them once team init has run."""
     name = create_database(pg_server.url)
-    team = TeamDb(with_login(pg_server.url, dbname=name))
+    admin = with_login(pg_server.url, dbname=name)
+    role, password = f"early_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
     events = history(50)
     try:
-        with connect(team.admin_url, admin=True) as conn, conn.transaction():
+        with connect(admin, admin=True) as conn, conn.transaction():
             for statement in MIGRATIONS[0]:
                 conn.execute(statement)
             conn.execute("INSERT INTO kbassist.schema_version (version) VALUES (1)")
-        with connect(team.add_associate().url) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE kbassist_associate").format(
+                    sql.Identifier(role), sql.Literal(password)
+                )
+            )
+            conn.execute("INSERT INTO kbassist.associates (role) VALUES (%s)", (role,))
+        with connect(with_login(admin, user=role, password=password)) as conn:
             upload(conn, events)
-        with connect(team.admin_url, admin=True) as conn:
+        with connect(admin, admin=True) as conn:
             init_schema(conn)
-        assert _server_tables(team) == recompute(events)
+        assert _server_tables(TeamDb(admin)) == recompute(events)
     finally:
         drop_database(pg_server.url, name)
-        drop_roles(pg_server.url, team.roles)
+        drop_roles(pg_server.url, [role])
 
 
 def test_editors_read_the_rollups_and_associates_cannot(team_db: TeamDb) -> None:
@@ -194,3 +202,31 @@ def test_uploads_in_a_repeatable_read_transaction_are_refused(team_db: TeamDb) -
         with pytest.raises(errors.FeatureNotSupported, match="READ COMMITTED"):
             upload(conn, history(62, cases=2))
     assert team_db.event_ids() == []
+
+
+def test_kbassist_stats_team_prints_the_whole_teams_figures(team_db: TeamDb, tmp_path: Path) -> None:
+    """``kbassist stats --team`` gives what ``kbassist stats`` gives on a desktop that recorded the same events,
+    plus how many associates; without an editor's login it says what is missing in one line."""
+    events = history(70, cases=30)
+    home = tmp_path / "home"
+    db = home / "data" / "usage.sqlite3"
+    with UsageStore(db) as store:
+        store.add(events)
+    associate = team_db.add_associate()
+    with connect(associate.url) as conn:
+        upload(conn, events)
+    editor = team_db.add_editor()
+    since = ("--since", "2026-03-09", "--json")
+    local = kbassist(home, "stats", *since)
+    team = kbassist(home, "stats", "--team", *since, db=editor.url)
+    assert local.returncode == 0 and team.returncode == 0, (local.stderr, team.stderr)
+    assert json.loads(team.stdout) == json.loads(local.stdout)
+    assert json.loads(team.stdout)["associates"] == 1 and json.loads(team.stdout)["sessions"] > 0
+    text = kbassist(home, "stats", "--team", db=editor.url)
+    assert text.returncode == 0 and "1 associates" in text.stdout.splitlines()[1]
+    assert editor.password not in text.stdout + team.stdout + team.stderr
+    csv = kbassist(home, "stats", "--team", "--csv", db=editor.url)
+    assert csv.stdout.splitlines()[0].startswith("id,title,product,suggested")
+    refused = one_line_error(kbassist(home, "stats", "--team", db=associate.url))
+    assert "add-editor" in refused and associate.password not in refused
+    assert "KBASSIST_TEAM_DB" in one_line_error(kbassist(home, "stats", "--team"))

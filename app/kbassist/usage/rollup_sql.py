@@ -8,7 +8,7 @@ is keyed by the *session day*, the day of the case's earliest event, so a period
 The maintenance is a list of statements in the subset of SQL both databases run (``INSERT … SELECT … ON
 CONFLICT (…) DO UPDATE``, ``CASE``, ``coalesce``, ``CAST(… AS TEXT)``, a correlated ``… ORDER BY … LIMIT 1``).
 The local store runs it in the writer's transaction after each batch; the team database runs the very same
-statements in a statement-level trigger (``usage/pg_rollups.py``). Its input:
+statements in a statement-level trigger (``usage/team/rollups.py``). Its input:
 
 * ``affected(session, event_id)``: the cases whose events changed: ``(session, NULL)`` for a case, and
   ``('', event_id)`` for an event recorded outside any case (the empty session), which is its own one-event

@@ -2,7 +2,7 @@
 
 All of one report's questions are asked in one read-only REPEATABLE READ transaction, so the figures agree
 with each other even while associates upload. Editors need SELECT on the rollup tables only
-(``usage/pg_rollups.py``); events themselves are never read here.
+(``usage/team/rollups.py``); events themselves are never read here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The editors' rollups in the team database: one schema step, whose trigger runs ``rollup_sql``'s maintenance.
+"""The team database's second schema step: the editors' rollups, kept by a trigger that runs ``rollup_sql``.
 
-Every upload is one ``INSERT … ON CONFLICT DO NOTHING`` statement (``team/ingest.py``); an ``AFTER INSERT …
+Every upload is one ``INSERT … ON CONFLICT DO NOTHING`` statement (``ingest.py``); an ``AFTER INSERT …
 FOR EACH STATEMENT`` trigger sees the rows that were new in its transition table (a re-sent duplicate is not
 there) and runs the very statements the local writer runs (``rollup_sql.AFTER_INSERT``).
 
@@ -29,8 +29,8 @@ from __future__ import annotations
 from typing import Final
 
 from kbassist.usage import rollup_sql
+from kbassist.usage.team.schema import EDITORS_GROUP
 
-EDITORS_GROUP: Final = "kbassist_editor"
 # pg_advisory_xact_lock(ROLLUP_LOCK, hashtext(session)): the first key keeps these apart from other locks.
 ROLLUP_LOCK: Final = 0x6B62726C  # "kbrl"
 
@@ -73,7 +73,7 @@ BEGIN
 END $roll_up$
 """
 
-STEP: Final[tuple[str, ...]] = (
+V2: Final[tuple[str, ...]] = (
     "SET LOCAL search_path = kbassist, pg_temp",
     "CREATE INDEX events_session ON kbassist.events (session)",
     *(table.create() for table in rollup_sql.DAY_TABLES),
