@@ -15,7 +15,7 @@ writes the same KB), then measures
   commit, the index's size on disk, and the process's peak RSS (``ru_maxrss``) before and after the build;
 * suggestions: ``SearchEngine.suggest`` latency on the eval cases (tests/eval/cases.yaml) and on ~20 long
   cases (~300 words, several eval cases joined), next to the plain BM25 baseline on the same engine (the
-  whole case as one OR query, ``evaluation.baseline_rank``), so the cost of KB Assist's ranking is visible;
+  whole case as one OR query, ``evaluation.baselines.baseline_rank``), so the cost of KB Assist's ranking is visible;
 * typed search (``SearchEngine.search``) on 30 short queries and ``did_you_mean`` on the same queries with a
   typo, then the peak RSS after all queries.
 
@@ -46,13 +46,14 @@ import yaml
 
 from kbassist.content.loader import load_kb
 from kbassist.content.model import Article, KbItem, Macro
-from kbassist.search import evaluation
+from kbassist.evaluation.baselines import baseline_rank
+from kbassist.evaluation.sets import DEFAULT_CASES
+from kbassist.evaluation.tickets import load_cases
 from kbassist.search.engine import SearchEngine
 
 REPO = Path(__file__).resolve().parents[1]
 
 BUNDLED_KB = REPO / "kb"
-CASES_FILE = REPO / "tests" / "eval" / "cases.yaml"
 
 REPLACE_SHARE = 0.25  # share of prose words replaced by words drawn from the KB's vocabulary
 SWAP_SHARE = 0.10  # share of neighbouring word pairs swapped
@@ -327,7 +328,6 @@ def run(
     os.environ["KBASSIST_HOME"] = str(work / "home")
     os.environ.pop("KBASSIST_KB", None)
     kb_root = work / "kb"
-    index_root = work / "index"
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "settings": {"articles": n_articles, "seed": seed, "rounds": rounds, "max_cases": max_cases},
@@ -338,8 +338,26 @@ def run(
     kb_info["generate_s"] = round(seconds, 2)
     results["kb"] = kb_info
     gc.collect()
-    rss_before = peak_rss_mib()
+    engine, results["index"] = measure_index(kb_root, work / "index", seed, log)
+    log(f"suggestion latency ({rounds} round(s)) ...")
+    results["suggest"] = measure_suggest(engine, seed, rounds, max_cases, log)
+    log("typed search and did-you-mean latency ...")
+    results["typed"] = measure_typed(engine, rounds)
+    results["memory"] = {
+        "peak_rss_before_build_mib": results["index"]["peak_rss_before_build_mib"],
+        "peak_rss_after_build_mib": results["index"]["peak_rss_after_build_mib"],
+        "peak_rss_after_queries_mib": peak_rss_mib(),
+        "rss_now_mib": current_rss_mib(),
+    }
+    engine.close()
+    return results
 
+
+def measure_index(
+    kb_root: Path, index_root: Path, seed: int, log: Callable[[str], None]
+) -> tuple[SearchEngine, dict[str, Any]]:
+    """The full build, incremental updates (nothing, 10 files touched, 10 changed), word lists, size, memory."""
+    rss_before = peak_rss_mib()
     log("building the index ...")
     build_s, (engine, report) = timed(lambda: _build(kb_root, index_root, log))
     if report.problems:
@@ -358,76 +376,73 @@ def run(
     index["speller_build_s"] = round(seconds, 3)
 
     log("incremental updates ...")
-    seconds, rep = timed(engine.update)
-    index["update_unchanged_s"] = round(seconds, 3)
-    index["update_unchanged_report"] = _counts(rep)
-
+    _timed_update(engine, index, "update_unchanged")
     files = sorted(kb_root.rglob("*.md"))
     picked = random.Random(seed + 1).sample(files, min(CHANGED_FILES, len(files)))
     later = time.time() + 5
     for path in picked:
         os.utime(path, (later, later))
-    seconds, rep = timed(engine.update)
-    index["update_touched_10_s"] = round(seconds, 3)
-    index["update_touched_10_report"] = _counts(rep)
-
+    _timed_update(engine, index, "update_touched_10")
     for path in picked:
         text = path.read_text("utf-8")
         path.write_text(text + "\nOne more line so the file really changed.\n", "utf-8")
-    seconds, rep = timed(engine.update)
-    index["update_changed_10_s"] = round(seconds, 3)
-    index["update_changed_10_report"] = _counts(rep)
+    _timed_update(engine, index, "update_changed_10")
     seconds, _ = timed(engine.index.speller)
     index["speller_rebuild_after_change_s"] = round(seconds, 3)
     index["size_after_updates_mib"] = folder_mib(index_root)
-    results["index"] = index
+    return engine, index
 
-    log(f"suggestion latency ({rounds} round(s)) ...")
-    cases = [c.text for c in evaluation.load_cases(CASES_FILE)]
+
+def _timed_update(engine: SearchEngine, index: dict[str, Any], key: str) -> None:
+    seconds, report = timed(engine.update)
+    index[f"{key}_s"] = round(seconds, 3)
+    index[f"{key}_report"] = _counts(report)
+
+
+def measure_suggest(
+    engine: SearchEngine, seed: int, rounds: int, max_cases: int | None, log: Callable[[str], None]
+) -> dict[str, Any]:
+    """``suggest`` on the eval cases and on long cases, beside the plain BM25 baseline on the same engine."""
+    cases = [c.text for c in load_cases(DEFAULT_CASES)]
     longs = long_cases(cases, seed)
     if max_cases:
         cases = cases[:max_cases]
     engine.suggest(cases[0])  # warm-up: caches, first touch of the segment files
-    evaluation.baseline_rank(engine, cases[0], "article")
+    baseline_rank(engine, cases[0], "article")
 
     def suggest(text: str) -> Any:
         return engine.suggest(text)
 
     def baseline(text: str) -> Any:
-        return evaluation.baseline_rank(engine, text, "article")
+        return baseline_rank(engine, text, "article")
 
-    results["suggest"] = {}
+    results: dict[str, Any] = {}
     for key, texts in (("eval_cases", cases), ("long_cases", longs)):
         log(f"  {key}: suggest")
         system = latency(time_each(texts, suggest, rounds, log))
         log(f"  {key}: BM25 baseline")
         base = latency(time_each(texts, baseline, rounds, log))
-        results["suggest"][key] = {
+        results[key] = {
             "cases": len(texts),
             "words_median": statistics.median(len(t.split()) for t in texts),
             "kb_assist": system,
             "bm25_baseline": base,
         }
+    return results
 
-    log("typed search and did-you-mean latency ...")
+
+def measure_typed(engine: SearchEngine, rounds: int) -> dict[str, Any]:
+    """Typed search on short queries, and "did you mean" on the same queries with a typo."""
     typos = [with_typo(q) for q in SHORT_QUERIES]
     engine.search(SHORT_QUERIES[0])
     corrected = sum(engine.did_you_mean(t) is not None for t in typos)
     short_rounds = max(rounds, 3)
-    results["typed"] = {
+    return {
         "queries": len(SHORT_QUERIES),
         "search": latency(time_each(SHORT_QUERIES, engine.search, short_rounds)),
         "did_you_mean": latency(time_each(typos, engine.did_you_mean, short_rounds)),
         "did_you_mean_corrected": corrected,
     }
-    results["memory"] = {
-        "peak_rss_before_build_mib": rss_before,
-        "peak_rss_after_build_mib": index["peak_rss_after_build_mib"],
-        "peak_rss_after_queries_mib": peak_rss_mib(),
-        "rss_now_mib": current_rss_mib(),
-    }
-    engine.close()
-    return results
 
 
 def _build(kb_root: Path, index_root: Path, log: Callable[[str], None]) -> tuple[SearchEngine, Any]:

@@ -52,11 +52,12 @@ def main() -> int:
     import onnxruntime
     import tokenizers
 
+    from kbassist.evaluation.field import load_field_cases
+    from kbassist.evaluation.sets import FIELD_SET
     from kbassist.search.dense import model_dir
     from kbassist.search.engine import SearchEngine
-    from kbassist.search.field_eval import load_field_cases
 
-    texts = [c.text for c in load_field_cases(REPO / "tests" / "eval" / "field.yaml")]
+    texts = [c.text for c in load_field_cases(FIELD_SET)]
     out: dict[str, object] = {"cases": len(texts)}
     lexical = SearchEngine(REPO / "kb", embedder=False)
     lexical.update()

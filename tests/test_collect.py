@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import whoosh
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from conftest import article
 from kbassist.search.case import analyse_case
+from kbassist.search.case_query import build_case_query, key_terms
 from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
-from kbassist.search.ranking import build_case_query, key_terms
+from kbassist.search.whoosh_postings import FAST_PATH, FastPath
 
 CASES = [
     "My payout po_1NvXq2LkdIwHu7ixq8pVbR4s bounced, the bank account was closed last month. What now?",
@@ -86,3 +88,56 @@ def test_a_phrase_is_matched_once_per_commit_whatever_its_boost(bundled_engine: 
         assert [2.5 * h.score for h in plain] == pytest.approx([h.score for h in boosted], rel=1e-12)
         whoosh = searcher.search(Phrase("body", ["bank", "account"], boost=2.5), limit=50, optimize=False)
         assert [h.score for h in boosted] == pytest.approx([h.score for h in whoosh], rel=1e-9)
+
+
+def _scored(searcher: Searcher, query: Query, cache: bool) -> list[tuple[str, float, set[tuple[str, bytes]]]]:
+    hits = collect(searcher, query, 60, scoring_cache(searcher) if cache else None)
+    return [(h["id"], h.score, h.terms) for h in hits]
+
+
+@pytest.mark.parametrize("text", CASES)
+@pytest.mark.parametrize("with_cache", [False, True], ids=["plain", "cached-lengths-and-phrases"])
+def test_the_fast_path_and_the_public_matcher_protocol_score_alike(
+    bundled_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch, text: str, with_cache: bool
+) -> None:
+    """A term's postings read from Whoosh's private arrays give exactly what its public matcher protocol gives."""
+    with bundled_engine.index.searcher() as searcher:
+        query = _case_query(bundled_engine, searcher, text)
+        assert query is not None
+        fast = _scored(searcher, query, with_cache)
+        assert FAST_PATH.usable is True  # the pinned whoosh-reloaded takes the fast path
+        monkeypatch.setattr(FAST_PATH, "usable", False)
+        public = _scored(searcher, query, with_cache)
+    assert fast and public == fast
+
+
+def test_the_fast_path_and_the_public_protocol_agree_across_segments(
+    mini_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = SearchEngine(mini_kb, index_root=tmp_path / "ix")
+    engine.update()
+    article(mini_kb, "payouts", "late-again", "Payout late again", "The payout to the bank account is late.")
+    engine.update()
+    query = Or([Term("body", "payout", boost=1.7), Term("title", "late"), Term("body", "bank")])
+    with engine.index.searcher() as searcher:
+        assert len(list(searcher.leaf_searchers())) > 1
+        fast = _scored(searcher, query, True)
+        monkeypatch.setattr(FAST_PATH, "usable", False)
+        assert _scored(searcher, query, True) == fast
+    engine.close()
+
+
+def test_the_fast_path_is_only_taken_where_it_was_checked(
+    bundled_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with bundled_engine.index.searcher() as searcher:
+        sub, _offset = next(iter(searcher.leaf_searchers()))
+        matcher = Term("body", "payout").matcher(sub, sub.context())
+        leaf = getattr(matcher, "child", matcher)
+        assert FastPath().allows(leaf)
+        assert not FastPath().allows(object())  # a matcher without the fields the fast path reads
+        monkeypatch.setattr(whoosh, "__version__", (2, 7, 6))
+        checked = FastPath()
+        assert not checked.allows(leaf)  # another release: its internals were never read
+        monkeypatch.setattr(whoosh, "__version__", (2, 7, 5))
+        assert not checked.allows(leaf)  # decided once

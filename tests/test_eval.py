@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kbassist.evaluation.field import FieldReport, evaluate_field, load_field_cases
+from kbassist.evaluation.tickets import EvalReport, evaluate, load_cases
 from kbassist.search.engine import SearchEngine
-from kbassist.search.evaluation import EvalReport, evaluate, load_cases
-from kbassist.search.field_eval import FieldReport, evaluate_field, load_field_cases
 
 CASES = Path(__file__).parent / "eval" / "cases.yaml"
 HOLDOUT = Path(__file__).parent / "eval" / "holdout.yaml"

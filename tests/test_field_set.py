@@ -10,7 +10,7 @@ import pytest
 
 from kbassist.content.loader import load_kb
 from kbassist.content.model import PRODUCTS
-from kbassist.search.field_eval import load_field_cases, name_matches
+from kbassist.evaluation.field import load_field_cases, name_matches
 
 FIELD = Path(__file__).parent / "eval" / "field.yaml"
 CASES = load_field_cases(FIELD)

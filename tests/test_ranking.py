@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kbassist.search.engine import SearchEngine
+from kbassist.search.evidence import MatchedTerms, ProductNamed, ReliesOn
 
 CASES = [
     pytest.param(
@@ -93,6 +94,21 @@ def test_every_suggestion_says_why(bundled_engine: SearchEngine) -> None:
     assert top.product == "disputes"
     assert "product: disputes (from dp_)" in top.why
     assert "matched:" in top.why
+
+
+def test_evidence_records_are_what_why_says(bundled_engine: SearchEngine) -> None:
+    text = "dispute dp_1OkF2aLkdIwHu7ix0Qm3Zt9X lost, do I get the $15 fee back?"
+    _case, articles, macros, _keys = bundled_engine.rank(text, article_limit=100, macro_limit=100)
+    top = articles[0]
+    assert ProductNamed("disputes", "dp_") in top.evidence
+    assert isinstance(top.evidence[0], MatchedTerms) and top.matched == list(top.evidence[0].surfaces)
+    relying = [m for m in macros if m.rests_on(ReliesOn)]
+    assert relying
+    ranked_articles = {a.id: a.title for a in articles}
+    for macro in relying:
+        (record,) = [e for e in macro.evidence if isinstance(e, ReliesOn)]  # borrowed from one article only
+        assert ranked_articles[record.article_id] == record.title
+        assert f"relies on: {record.title}" in macro.why
 
 
 def test_macro_filled_from_case_and_unfilled_reported(bundled_engine: SearchEngine) -> None:

@@ -85,5 +85,6 @@ def main(parts_dir: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    root = Path(__file__).resolve().parents[1]
-    sys.exit(main(root / "tests" / "eval" / "field", root / "tests" / "eval" / "field.yaml"))
+    from kbassist.evaluation.sets import EVAL_DIR, FIELD_SET
+
+    sys.exit(main(EVAL_DIR / "field", FIELD_SET))

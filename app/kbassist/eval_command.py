@@ -1,5 +1,5 @@
-"""``kbassist eval``: suggestion quality on labelled cases. The cases live in the source checkout
-(``tests/eval``), not in the installed package; this command says so when they are missing."""
+"""``kbassist eval``: suggestion quality on labelled cases (``kbassist.evaluation``). The cases live in the
+source checkout (``evaluation.sets``), not in the installed package; this command says so when they are missing."""
 
 from __future__ import annotations
 
@@ -8,17 +8,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from kbassist import paths
+from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.terminal import CliError, emit, open_engine
 
 T = TypeVar("T")
 
-DEFAULT_CASES = paths.bundled_kb().parent / "tests" / "eval" / "cases.yaml"
-
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kbassist.search.evaluation import evaluate, format_report, load_cases
-    from kbassist.search.field_eval import is_field_set
+    from kbassist.evaluation.field import is_field_set
+    from kbassist.evaluation.tickets import evaluate, format_report, load_cases
 
     cases_file = Path(args.cases) if args.cases else DEFAULT_CASES
     if not args.cases and not cases_file.is_file():
@@ -41,7 +39,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _eval_field(args: argparse.Namespace, cases_file: Path) -> int:
-    from kbassist.search.field_eval import evaluate_field, format_field_report, load_field_cases
+    from kbassist.evaluation.field import evaluate_field, format_field_report, load_field_cases
 
     cases = _load(lambda: load_field_cases(cases_file, args.split), cases_file)
     if not cases:

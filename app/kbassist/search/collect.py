@@ -4,20 +4,20 @@ A case query is a union of a few hundred leaves (key terms × fields × synonyms
 as a binary tree of matchers and, when matched terms are wanted, walks that tree for every candidate
 document, so the cost grows with documents × leaves. Summing each leaf's postings into a table instead
 costs one pass over the postings, and gives the same BM25F sums Whoosh's union would (a union's score is
-the sum of its children's), with the matched terms for free.
+the sum of its children's), with the matched terms for free. Each leaf's postings come from
+``whoosh_postings.py``, the one place that reads Whoosh's matcher internals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.query import Or, Phrase, Query, Term
-from whoosh.scoring import BM25FScorer
 from whoosh.searching import SearchContext, Searcher
+
+from kbassist.search.whoosh_postings import scored_postings
 
 
 @dataclass(slots=True)
@@ -124,7 +124,8 @@ def _leaf_postings(
             yield local + offset, score
 
 
-def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
+def best_hits(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
+    """The ``limit`` best hits, best first (ties by document order, as Whoosh does), with their stored fields."""
     best = sorted(hits, key=lambda h: (-h.score, h.docnum))[:limit]
     for hit in best:
         hit.fields = searcher.stored_fields(hit.docnum)
@@ -133,68 +134,4 @@ def _best(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseH
 
 def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
-    return _best(searcher, score_table(searcher, query, cache).values(), limit)
-
-
-ALL_WORDS_FACTOR = 3.0  # a typed query's documents that match every word rank above those matching some
-
-
-def collect_words(
-    searcher: Searcher,
-    words: Sequence[Query],
-    limit: int,
-    cache: ScoringCache | None = None,
-    allowed: Container[int] | None = None,
-) -> list[CaseHit]:
-    """The best documents for a typed query of one OR-query per word.
-
-    A document scores the sum of its word scores, scaled by the share of the words it matches, and lifted
-    again when it matches them all: "refund late" puts articles about late refunds above every article
-    that merely says "refund" often.
-    """
-    combined: dict[int, CaseHit] = {}
-    matched: dict[int, int] = {}
-    for word in words:
-        for docnum, hit in score_table(searcher, word, cache).items():
-            if allowed is not None and docnum not in allowed:
-                continue
-            total = combined.setdefault(docnum, CaseHit(docnum))
-            total.score += hit.score
-            total.terms |= hit.terms
-            matched[docnum] = matched.get(docnum, 0) + 1
-    n = len(words)
-    for docnum, hit in combined.items():
-        share = matched[docnum] / n
-        hit.score *= share * (ALL_WORDS_FACTOR if matched[docnum] == n and n > 1 else 1.0)
-    return _best(searcher, combined.values(), limit)
-
-
-def scored_postings(
-    matcher: Matcher, field_length: list[int] | None = None, offset: int = 0
-) -> Iterator[tuple[int, float]]:
-    """(document, score) for every posting of a matcher.
-
-    A (boosted) term's postings are read a block at a time and scored with the term's own BM25F scorer,
-    which skips the per-posting matcher protocol; the scores are the same numbers. Anything else
-    (phrases, compound leaves) goes through the matcher protocol.
-    """
-    boost, leaf = 1.0, matcher
-    if type(matcher) is WrappingMatcher:
-        boost, leaf = matcher.boost, matcher.child
-    if type(leaf) is W3LeafMatcher and type(leaf.scorer) is BM25FScorer:
-        score, length = leaf.scorer._score, leaf.scorer.dfl
-        if field_length is not None:
-            length = (lambda d: field_length[d + offset]) if offset else field_length.__getitem__
-        while leaf.is_active():
-            if leaf._ids is None:
-                leaf._read_ids()
-            if leaf._weights is None:
-                leaf._read_weights()
-            ids, weights = leaf._ids, leaf._weights
-            for i in range(leaf._i, leaf._blocklength):
-                yield ids[i], score(weights[i], length(ids[i])) * boost
-            leaf._next_block()
-        return
-    while matcher.is_active():
-        yield matcher.id(), matcher.score()
-        matcher.next()
+    return best_hits(searcher, score_table(searcher, query, cache).values(), limit)

@@ -272,28 +272,35 @@ class KbIndex:
         if not held:
             return UpdateReport(stopped=True)
         try:
-            before = self._generation
-            reason = self._open_active()
-            if reason is not None:  # no index yet ("new"), or one that cannot be used: say why, build one
-                if reason != NEW:
-                    self._note(reason)
-                return self._rebuild(progress)
-            if follow_only and self._generation != before:
-                return UpdateReport()  # another process rebuilt meanwhile: its generation is the repair
-            if work is not None:
-                return work()
-            try:
-                return self._update(progress)
-            except LockError:
-                self._note("Search index was locked by another run that did not finish; rebuilding a fresh copy.")
-                return self._rebuild(progress)
-            except Exception as exc:  # a damaged segment found while writing: the cache is rebuilt
-                if isinstance(exc, KeyboardInterrupt | MemoryError):
-                    raise
-                self._note(f"Search index could not be updated ({type(exc).__name__}: {exc}); rebuilding.")
-                return self._rebuild(progress)
+            return self._follow_then(progress, work or (lambda: self._update_or_rebuild(progress)), follow_only)
         finally:
             lock.release()
+
+    def _follow_then(
+        self, progress: Progress | None, work: Callable[[], UpdateReport], follow_only: bool
+    ) -> UpdateReport:
+        """Under the build lock: open the generation the last build left, then run ``work``."""
+        before = self._generation
+        reason = self._open_active()
+        if reason is not None:  # no index yet ("new"), or one that cannot be used: say why, build one
+            if reason != NEW:
+                self._note(reason)
+            return self._rebuild(progress)
+        if follow_only and self._generation != before:
+            return UpdateReport()  # another process rebuilt meanwhile: its generation is the repair
+        return work()
+
+    def _update_or_rebuild(self, progress: Progress | None) -> UpdateReport:
+        try:
+            return self._update(progress)
+        except LockError:
+            self._note("Search index was locked by another run that did not finish; rebuilding a fresh copy.")
+            return self._rebuild(progress)
+        except Exception as exc:  # a damaged segment found while writing: the cache is rebuilt
+            if isinstance(exc, KeyboardInterrupt | MemoryError):
+                raise
+            self._note(f"Search index could not be updated ({type(exc).__name__}: {exc}); rebuilding.")
+            return self._rebuild(progress)
 
     def _rebuild(self, progress: Progress | None) -> UpdateReport:
         generation = self._gens.new()

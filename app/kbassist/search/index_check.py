@@ -17,23 +17,34 @@ def read_everything(reader: Any) -> None:
     schema = reader.schema
     doc_ids = list(reader.all_doc_ids())
     for name in reader.indexed_field_names():
-        for term in reader.lexicon(name):
-            matcher = reader.postings(name, term)
-            while matcher.is_active():
-                matcher.id()
-                matcher.weight()
-                if matcher.supports("positions"):
-                    matcher.value_as("positions")
-                matcher.next()
-        if name in schema and schema[name].scorable:
-            for doc in doc_ids:
-                reader.doc_field_length(doc, name)
-        if name in schema and reader.has_vector(doc_ids[0] if doc_ids else 0, name):
-            for doc in doc_ids:
-                if reader.has_vector(doc, name):
-                    list(reader.vector(doc, name).items_as("weight"))
+        _read_postings(reader, name)
+        if name in schema:
+            _read_per_document(reader, name, schema[name].scorable, doc_ids)
     for name in schema.names():
         if reader.has_column(name):
             column = reader.column_reader(name)
             for doc in doc_ids:
                 column[doc]
+
+
+def _read_postings(reader: Any, name: str) -> None:
+    """Every posting of every term of a field: ids, weights, positions."""
+    for term in reader.lexicon(name):
+        matcher = reader.postings(name, term)
+        while matcher.is_active():
+            matcher.id()
+            matcher.weight()
+            if matcher.supports("positions"):
+                matcher.value_as("positions")
+            matcher.next()
+
+
+def _read_per_document(reader: Any, name: str, scorable: bool, doc_ids: list[int]) -> None:
+    """A field's length in every document (when it is scored) and its term vectors (when it keeps them)."""
+    if scorable:
+        for doc in doc_ids:
+            reader.doc_field_length(doc, name)
+    if reader.has_vector(doc_ids[0] if doc_ids else 0, name):
+        for doc in doc_ids:
+            if reader.has_vector(doc, name):
+                list(reader.vector(doc, name).items_as("weight"))

@@ -1,234 +1,184 @@
-"""Rank articles and macros for an analysed case, and for a typed query.
+"""Rank articles and macros for an analysed case.
 
-A case is never sent to Whoosh word for word: its key terms are chosen by weight × rarity, expanded
-with synonyms, joined with the codes and ID prefixes it names, and the products those point to lift
-matching articles. Macros are ranked by their own text and by the articles they rely on.
+The case's query (``case_query.py``: key terms, synonyms, codes, ID prefixes) is scored over the index
+(``collect.py``) and fused with the case's embedding similarity (``hybrid.py``); the products the case's IDs
+and codes name, and the product the candidates agree on, lift matching articles. Macros are ranked by their
+own text and by the articles they rely on.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
+from kbassist.content.model import ItemKind
 from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
-from kbassist.search.case import CaseAnalysis, WeightedTerm
-from kbassist.search.collect import ScoringCache, collect
+from kbassist.search.case import CaseAnalysis
+from kbassist.search.case_query import KeyTerm, build_case_query, key_terms, matched_surfaces
+from kbassist.search.collect import CaseHit, ScoringCache, collect
 from kbassist.search.dense import DenseHit, DenseScores
+from kbassist.search.evidence import CodesMatched, Evidence, MatchedTerms, ProductNamed, ReliesOn, explain
 from kbassist.search.hybrid import fuse
-from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
-from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
-MAX_KEY_TERMS = 40
-IDF_EXPONENT = 0.5  # how much rarity counts when choosing key terms (BM25 already weighs it in scoring)
-SYNONYM_FACTOR = 0.25  # for case terms: a long case already names most synonyms itself
-QUERY_SYNONYM_FACTOR = 0.6  # for typed queries: two or three words, synonyms matter most here
-CODE_BOOST = 4.0
-PREFIX_BOOST = 1.5
 PRODUCT_LIFT = 0.35  # share added to an article's score when its product is named by the case's IDs/codes
 MACRO_ARTICLE_SHARE = 0.8  # how much a macro borrows from the best article it relies on
 CANDIDATES = 40
 PRODUCT_VOTE_LIFT = 1.0  # how much the product the candidates agree on lifts its articles
 PRODUCT_VOTE_DEPTH = 3
-MAX_TYPO_DISTANCE = 2  # edits allowed when correcting a word (of 6+ letters) the KB does not know
-TYPO_FACTOR = 0.8
-RARITY_FIELDS = ("title", "tags", "body")  # where a term's document frequency is counted
-
-
-@dataclass(frozen=True, slots=True)
-class KeyTerm:
-    stem: str
-    surface: str
-    weight: float  # case weight × rarity in the KB
 
 
 @dataclass(slots=True)
 class Ranked:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
-    matched: list[str] = field(default_factory=list)  # surfaces of key terms that matched
     coverage: float = 0.0  # share of the case's key-term weight this item matched
-    reasons: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)  # what the item rests on, in the order found
     lexical: float = 0.0  # BM25F score of the case query (before fusion and lifts)
     similarity: float = 0.0  # cosine similarity of the case and the item's embeddings
 
     @property
+    def matched(self) -> list[str]:
+        """Surfaces of the key terms that matched."""
+        return next((list(e.surfaces) for e in self.evidence if isinstance(e, MatchedTerms)), [])
+
+    def rests_on(self, kind: type[Evidence]) -> bool:
+        return any(isinstance(e, kind) for e in self.evidence)
+
+    @property
     def why(self) -> str:
-        parts = []
-        if self.matched:
-            parts.append("matched: " + ", ".join(self.matched[:6]))
-        parts.extend(self.reasons)
-        return "; ".join(parts) or "related content"
+        return explain(self.evidence)
 
 
-def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
-    n = max(searcher.doc_count(), 1)
-    words = [s for s in stems if s not in INDEX_STOP_WORDS]
-    df = max((searcher.doc_frequency(f, s) for f in RARITY_FIELDS for s in words), default=0)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+@dataclass(frozen=True, slots=True)
+class RankingContext:
+    """What ranking reads besides the case: the open searcher, and what the engine keeps per index commit."""
+
+    searcher: Searcher
+    synonyms: Synonyms
+    speller: Speller | None = None  # None: words the KB does not know are not corrected
+    reliance: Mapping[str, list[MacroRef]] | None = None  # None: read from the index (`macro_reliance`)
+    cache: ScoringCache | None = None
 
 
-CALENDAR_WORDS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
-    "august september october november december".split()
-)
+@dataclass(frozen=True, slots=True)
+class _CaseFacts:
+    """What the case says that ranking reads: its key terms, codes, ID prefixes and the products they name."""
 
+    keys: list[KeyTerm]
+    codes: list[str]
+    prefixes: list[str]
+    products: list[str]
+    id_products: dict[str, str]  # product -> the ID prefix that names it
+    code_products: dict[str, str]  # product -> the (specific) code that names it
+    weight_of: dict[str, float]  # key term surface -> weight
 
-def _correctable(word: str) -> bool:
-    """A word worth spell-correcting: long enough, and not plain English the KB happens not to use."""
-    return word.isalpha() and len(word) >= 4 and word not in CALENDAR_WORDS and word not in common_words()
+    def named_by(self, product: str) -> str | None:
+        return self.id_products.get(product) or self.code_products.get(product)
 
-
-def key_terms(
-    searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms, speller: Speller | None = None
-) -> list[KeyTerm]:
-    """The case's most telling terms: frequent in the case, known to the KB, misspellings corrected."""
-    scored: list[KeyTerm] = []
-    for original in terms:
-        term = original
-        phrase = tuple(term.stem.split(" "))
-        idf = _idf(searcher, phrase) if len(phrase) == 1 else 0.0
-        for alt in synonyms.expand(phrase):
-            if len(alt) == 1:
-                idf = max(idf, _idf(searcher, alt) * SYNONYM_FACTOR)
-        if len(phrase) > 1 and idf == 0.0:
-            idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
-        if idf == 0.0 and speller and len(phrase) == 1 and _correctable(term.surface):
-            # Unknown to the KB: a typo such as "refnd" or "payot" gets the KB's nearest word instead.
-            guess = speller.correct(term.surface, min(MAX_TYPO_DISTANCE, 2 if len(term.surface) >= 6 else 1))
-            if guess:
-                fixed = stem(guess)
-                idf = _idf(searcher, (fixed,))
-                term = WeightedTerm(fixed, guess, term.weight * TYPO_FACTOR)
-        if idf > 0:
-            scored.append(KeyTerm(term.stem, term.surface, term.weight * idf**IDF_EXPONENT))
-    merged: dict[str, KeyTerm] = {}
-    for key in scored:  # a corrected typo may meet the same word spelled right
-        if key.stem not in merged or merged[key.stem].weight < key.weight:
-            merged[key.stem] = key
-    ranked = sorted(merged.values(), key=lambda k: (-k.weight, k.stem))
-    return ranked[:MAX_KEY_TERMS]
-
-
-def _term_query(phrase: tuple[str, ...], boost: float) -> Query:
-    per_field: list[Query] = []
-    for fieldname, field_boost in FIELD_BOOSTS.items():
-        if len(phrase) == 1:
-            per_field.append(Term(fieldname, phrase[0], boost=boost * field_boost))
-        else:
-            per_field.append(Phrase(fieldname, list(phrase), slop=2, boost=boost * field_boost))
-    return Or(per_field)
-
-
-def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str], synonyms: Synonyms) -> Query | None:
-    clauses: list[Query] = []
-    top = max((k.weight for k in keys), default=1.0) or 1.0
-    for key in keys:
-        phrase = tuple(key.stem.split(" "))
-        boost = key.weight / top
-        clauses.append(_term_query(phrase, boost))
-        if SYNONYM_FACTOR > 0:
-            clauses.extend(_term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
-    clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
-    clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
-    # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
-    return Or(clauses).normalize() if clauses else None
-
-
-def _matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:
-    words = {t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for _f, t in hit_terms}
-    out = []
-    for key in keys:
-        phrase = tuple(key.stem.split(" "))
-        options = [phrase, *synonyms.expand(phrase)]
-        if any(all(s in words for s in opt) for opt in options):
-            out.append(key.surface)
-    return out
+    def coverage(self, matched: list[str]) -> float:
+        return sum(self.weight_of[m] for m in matched) / (sum(self.weight_of.values()) or 1.0)
 
 
 def rank_case(
-    searcher: Searcher,
+    context: RankingContext,
     case: CaseAnalysis,
-    synonyms: Synonyms,
-    speller: Speller | None = None,
+    dense: DenseScores | Callable[[], DenseScores | None] | None = None,
     article_limit: int = 10,
     macro_limit: int = 5,
-    reliance: Mapping[str, list[MacroRef]] | None = None,
-    cache: ScoringCache | None = None,
-    dense: DenseScores | Callable[[], DenseScores | None] | None = None,
 ) -> tuple[list[Ranked], list[Ranked], list[KeyTerm]]:
     """``dense`` may be a callable: it is called only when the lexical candidates are ready, so the case's
     embedding can be computed meanwhile on another core."""
-    # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
-    keys = key_terms(searcher, case.terms, synonyms, speller if case.language.is_english else None)
-    codes = list(case.entities.codes)
-    prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
-    query = build_case_query(keys, codes, prefixes, synonyms)
+    facts = _case_facts(context, case)
+    query = build_case_query(facts.keys, facts.codes, facts.prefixes, context.synonyms)
     if query is None and dense is None:
-        return [], [], keys
-    weight_of = {k.surface: k.weight for k in keys}
-    total_weight = sum(weight_of.values()) or 1.0
-    products = case.products
-    id_products = {f.product: f.prefix for f in case.entities.ids}
-    code_products = {ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES}
+        return [], [], facts.keys
+    hits = collect(context.searcher, query, 2 * CANDIDATES, context.cache) if query is not None else []
+    scores = dense() if callable(dense) else dense
+    articles = _rank_articles(hits, facts, context.synonyms, scores)
+    macros = _rank_macros(hits, articles, facts, context, scores)
+    return articles[:article_limit], macros[:macro_limit], facts.keys
 
-    hits = collect(searcher, query, 2 * CANDIDATES, cache) if query is not None else []
-    if callable(dense):
-        dense = dense()
+
+def _case_facts(context: RankingContext, case: CaseAnalysis) -> _CaseFacts:
+    # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
+    speller = context.speller if case.language.is_english else None
+    keys = key_terms(context.searcher, case.terms, context.synonyms, speller)
+    codes = list(case.entities.codes)
+    return _CaseFacts(
+        keys=keys,
+        codes=codes,
+        prefixes=list(dict.fromkeys(f.prefix for f in case.entities.ids)),
+        products=case.products,
+        id_products={f.product: f.prefix for f in case.entities.ids},
+        code_products={ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES},
+        weight_of={k.surface: k.weight for k in keys},
+    )
+
+
+def _candidate(hit: CaseHit, facts: _CaseFacts, synonyms: Synonyms) -> Ranked:
+    ranked = Ranked(hit["id"], ItemKind(hit["kind"]), hit["title"], hit["product"], hit.score)
+    matched = matched_surfaces(hit.matched_terms(), facts.keys, synonyms)
+    if matched:
+        ranked.evidence.append(MatchedTerms(tuple(matched)))
+    return ranked
+
+
+def _rank_articles(
+    hits: list[CaseHit], facts: _CaseFacts, synonyms: Synonyms, dense: DenseScores | None
+) -> list[Ranked]:
+    """Articles by their words and meaning, lifted when the case names their product and by the product vote."""
     articles: dict[str, Ranked] = {}
     for hit in hits:
-        if hit["kind"] != "article":
+        if hit["kind"] != ItemKind.ARTICLE:
             continue
-        ranked = Ranked(hit["id"], "article", hit["title"], hit["product"], hit.score)
-        ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
-        ranked.coverage = sum(weight_of[m] for m in ranked.matched) / total_weight
-        code_hits = [c for c in codes if ("codes", c.encode()) in hit.matched_terms()]
+        ranked = _candidate(hit, facts, synonyms)
+        ranked.coverage = facts.coverage(ranked.matched)
+        code_hits = tuple(c for c in facts.codes if ("codes", c.encode()) in hit.matched_terms())
         if code_hits:
-            ranked.reasons.append("code: " + ", ".join(code_hits))
+            ranked.evidence.append(CodesMatched(code_hits))
         articles[ranked.id] = ranked
     if dense is not None:
-        fuse(articles, dense.ranked("article"), _from_dense)
+        fuse(articles, dense.ranked(ItemKind.ARTICLE), _from_dense)
     for ranked in articles.values():
-        if ranked.product in products:
+        if ranked.product in facts.products:
             ranked.score *= 1 + PRODUCT_LIFT
-            evidence = id_products.get(ranked.product) or code_products.get(ranked.product)
-            ranked.reasons.append(f"product: {ranked.product}" + (f" (from {evidence})" if evidence else ""))
+            ranked.evidence.append(ProductNamed(ranked.product, facts.named_by(ranked.product)))
     _lift_leading_product(articles)
-    article_list = sorted(articles.values(), key=lambda r: (-r.score, r.id))
+    return sorted(articles.values(), key=lambda r: (-r.score, r.id))
 
-    macros: dict[str, Ranked] = {}
-    for hit in hits:
-        if hit["kind"] != "macro":
-            continue
-        ranked = Ranked(hit["id"], "macro", hit["title"], hit["product"], hit.score)
-        ranked.matched = _matched_surfaces(hit.matched_terms(), keys, synonyms)
-        macros[ranked.id] = ranked
+
+def _rank_macros(
+    hits: list[CaseHit],
+    articles: list[Ranked],
+    facts: _CaseFacts,
+    context: RankingContext,
+    dense: DenseScores | None,
+) -> list[Ranked]:
+    """Macros by their own words and meaning, and by the best ranked article each relies on."""
+    macros = {hit["id"]: _candidate(hit, facts, context.synonyms) for hit in hits if hit["kind"] == ItemKind.MACRO}
     if dense is not None:
-        fuse(macros, dense.ranked("macro"), _from_dense)
+        fuse(macros, dense.ranked(ItemKind.MACRO), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.
-    if reliance is None:
-        reliance = macro_reliance(searcher)
-    for art in article_list:
+    reliance = macro_reliance(context.searcher) if context.reliance is None else context.reliance
+    for art in articles:  # best first: a macro borrows from the best article it relies on
         for ref in reliance.get(art.id, ()):
-            macro = macros.get(ref.id) or Ranked(ref.id, "macro", ref.title, ref.product, 0.0)
-            if not any(r.startswith("relies on") for r in macro.reasons):
+            macro = macros.get(ref.id) or Ranked(ref.id, ItemKind.MACRO, ref.title, ref.product, 0.0)
+            if not macro.rests_on(ReliesOn):
                 macro.score += MACRO_ARTICLE_SHARE * art.score
-                macro.reasons.append(f"relies on: {art.title}")
+                macro.evidence.append(ReliesOn(art.id, art.title))
             macros[macro.id] = macro
     for macro in macros.values():
-        if macro.product in products and not any(r.startswith("product") for r in macro.reasons):
+        if macro.product in facts.products and not macro.rests_on(ProductNamed):
             macro.score *= 1 + PRODUCT_LIFT / 2
-            macro.reasons.append(f"product: {macro.product}")
-    macro_list = sorted(macros.values(), key=lambda r: (-r.score, r.id))
-    return article_list[:article_limit], macro_list[:macro_limit], keys
+            macro.evidence.append(ProductNamed(macro.product))
+    return sorted(macros.values(), key=lambda r: (-r.score, r.id))
 
 
 def _from_dense(hit: DenseHit) -> Ranked:
@@ -249,7 +199,7 @@ def macro_reliance(searcher: Searcher) -> dict[str, list[MacroRef]]:
     engine builds this once per index commit (`KbIndex.derived`) rather than per case.
     """
     relying: dict[str, list[MacroRef]] = {}
-    for fields in searcher.documents(kind="macro"):
+    for fields in searcher.documents(kind=ItemKind.MACRO.value):
         ref = MacroRef(fields["id"], fields["title"], fields["product"])
         for article_id in fields["meta"].get("articles", ()):
             relying.setdefault(article_id, []).append(ref)
@@ -272,44 +222,3 @@ def _lift_leading_product(articles: dict[str, Ranked]) -> None:
     total = sum(votes.values()) or 1.0
     for ranked in articles.values():
         ranked.score *= 1 + PRODUCT_VOTE_LIFT * votes[ranked.product] / total
-
-
-COMPLETIONS = 3  # words the KB knows that a half-typed last word may become, most common first
-
-
-def search_word_queries(
-    text: str, synonyms: Synonyms, complete: Callable[[str], Sequence[str]] | None = None
-) -> list[Query]:
-    """A typed query, one OR-query per word (its fields, synonyms, codes, ids).
-
-    The last word may be half-typed: `complete` offers the KB's words it may become ("schedu" ->
-    "schedule"), each searched as if typed in full. `collect_words` combines the words so that documents
-    matching every word come first.
-    """
-    words = [w for w in tokenize(text) if w not in INDEX_STOP_WORDS]
-    clauses: list[Query] = []
-    for i, word in enumerate(words):
-        phrase = (stem(word),)
-        options = [_term_query(phrase, 1.0)]
-        options.extend(_term_query(alt, QUERY_SYNONYM_FACTOR) for alt in synonyms.expand(phrase))
-        if complete and i == len(words) - 1 and len(word) >= 3 and not is_stop(word):
-            stems = {phrase[0]}
-            for completion in complete(word):
-                if (fixed := stem(completion)) not in stems:
-                    stems.add(fixed)
-                    options.append(_term_query((fixed,), 1.0))
-        options.append(Term("codes", word, boost=CODE_BOOST))
-        options.append(Term("id", word, boost=CODE_BOOST))
-        clauses.append(Or(options).normalize())
-    return clauses
-
-
-def completions(searcher: Searcher, prefix: str, limit: int = COMPLETIONS) -> list[str]:
-    """The KB's most common words that start with `prefix` (the word itself excluded)."""
-    reader = searcher.reader()
-    found = [
-        (reader.doc_frequency("spell", word), word)
-        for raw in reader.expand_prefix("spell", prefix)
-        if (word := raw.decode("utf-8") if isinstance(raw, bytes) else raw) != prefix
-    ]
-    return [word for _df, word in sorted(found, key=lambda f: (-f[0], f[1]))[:limit]]

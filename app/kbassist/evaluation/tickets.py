@@ -1,7 +1,5 @@
-"""Measure suggestion quality on labelled cases, against a plain BM25 baseline on the same index.
-
-The baseline is what a naive integration would do: the whole case as one OR query over the text fields,
-Whoosh's default BM25F, no key terms, synonyms, codes or product evidence.
+"""Measure suggestion quality on the ticket sets (tests/eval/cases.yaml, holdout.yaml), against the plain
+BM25 baseline (``baselines.py``) on the same index.
 """
 
 from __future__ import annotations
@@ -13,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from whoosh.query import Or, Query, Term
 
+from kbassist.evaluation.baselines import baseline_rank
+from kbassist.evaluation.figures import first_hit, mrr, recall_at, share
 from kbassist.search.engine import SearchEngine
-from kbassist.search.text import ANALYZER
-
-BASELINE_FIELDS = ("title", "headings", "body", "tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,31 +80,9 @@ def _metrics(ranked: Sequence[tuple[list[str], Sequence[str], str | None, set[st
     """ranked: (result ids best first, acceptable ids, product of top result, acceptable products)."""
     if not ranked:
         return Metrics()
-    r1 = r3 = rr = prod = 0.0
-    for ids, good, top_product, want_product in ranked:
-        hits = [i for i, item in enumerate(ids) if item in good]
-        first = hits[0] + 1 if hits else None
-        r1 += first == 1
-        r3 += first is not None and first <= 3
-        rr += 1.0 / first if first else 0.0
-        prod += top_product is not None and top_product in want_product
-    n = len(ranked)
-    return Metrics(n, round(r1 / n, 4), round(r3 / n, 4), round(rr / n, 4), round(prod / n, 4))
-
-
-def baseline_query(text: str) -> Query | None:
-    terms = {t.text for t in ANALYZER(text)}
-    if not terms:
-        return None
-    return Or([Term(f, t) for t in sorted(terms) for f in BASELINE_FIELDS])
-
-
-def baseline_rank(engine: SearchEngine, text: str, kind: str, limit: int = 10) -> list[tuple[str, str]]:
-    query = baseline_query(text)
-    if query is None:
-        return []
-    with engine.index.searcher() as searcher:
-        return [(h["id"], h["product"]) for h in searcher.search(query, filter=Term("kind", kind), limit=limit)]
+    firsts = [first_hit(ids, good) for ids, good, _top, _want in ranked]
+    products = [top is not None and top in want for _ids, _good, top, want in ranked]
+    return Metrics(len(ranked), recall_at(firsts, 1), recall_at(firsts, 3), mrr(firsts), share(products))
 
 
 def evaluate(
@@ -157,9 +131,6 @@ def evaluate(
                     {"case": case.id, "style": case.style, "want_macro": list(case.macros), "got": mac_ids[:3]}
                 )
     elapsed = time.perf_counter() - started
-
-    def share(values: list[bool]) -> float:
-        return round(sum(values) / len(values), 4) if values else 0.0
 
     return EvalReport(
         system=SystemReport(_metrics(sys_art), _metrics(sys_mac), {k: share(v) for k, v in sorted(style_hits.items())}),

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from kbassist.search.dense import DenseScores, Embedder, build_table
+from kbassist.evaluation.baselines import DenseBaseline, Ranking, baseline_rank
+from kbassist.evaluation.figures import first_hit, mrr, recall_at, share
 from kbassist.search.engine import SearchEngine, Suggestions
-from kbassist.search.evaluation import baseline_rank
 
 SYSTEMS = ("kbassist", "bm25", "dense")
 
@@ -126,31 +126,18 @@ class FieldReport:
         return asdict(self)
 
 
-@dataclass(slots=True)
-class _Ranking:
-    ids: list[str]
-    products: list[str]
-
-
-def _share(values: Sequence[bool]) -> float:
-    return round(sum(values) / len(values), 4) if values else 0.0
-
-
-def _retrieval(rows: Sequence[tuple[FieldCase, _Ranking]], wanted: Callable[[FieldCase], tuple[str, ...]]) -> Retrieval:
+def _retrieval(rows: Sequence[tuple[FieldCase, Ranking]], wanted: Callable[[FieldCase], tuple[str, ...]]) -> Retrieval:
     product_rows = [(c, r) for c, r in rows if c.products and not c.out_of_scope]
     id_rows = [(c, r) for c, r in rows if wanted(c)]
-    firsts = []
-    for case, ranking in id_rows:
-        hits = [i for i, item in enumerate(ranking.ids) if item in wanted(case)]
-        firsts.append(hits[0] + 1 if hits else None)
+    firsts = [first_hit(ranking.ids, wanted(case)) for case, ranking in id_rows]
     return Retrieval(
         cases=len(id_rows),
         product_cases=len(product_rows),
-        product_top1=_share([bool(r.products) and r.products[0] in c.products for c, r in product_rows]),
-        product_top3=_share([any(p in c.products for p in r.products[:3]) for c, r in product_rows]),
-        recall_at_1=_share([f == 1 for f in firsts]),
-        recall_at_3=_share([f is not None and f <= 3 for f in firsts]),
-        mrr=round(sum(1.0 / f for f in firsts if f) / len(firsts), 4) if firsts else 0.0,
+        product_top1=share([bool(r.products) and r.products[0] in c.products for c, r in product_rows]),
+        product_top3=share([any(p in c.products for p in r.products[:3]) for c, r in product_rows]),
+        recall_at_1=recall_at(firsts, 1),
+        recall_at_3=recall_at(firsts, 3),
+        mrr=mrr(firsts),
     )
 
 
@@ -169,31 +156,13 @@ def name_matches(detected: str, label: str) -> bool:
     return all(w in want for w in got)
 
 
-class DenseBaseline:
-    """The embedding model alone: the case's first 128 word pieces against every document's vector."""
-
-    def __init__(self, engine: SearchEngine) -> None:
-        self.embedder = Embedder()
-        with engine.index.searcher() as searcher:
-            stored = list(searcher.all_stored_fields())
-        self.table = build_table(stored, self.embedder)
-
-    def rank(self, text: str) -> dict[str, _Ranking]:
-        scores = DenseScores(self.table, self.table.similarities(self.embedder.embed([text])[0]))
-        out = {}
-        for kind in ("article", "macro"):
-            hits = scores.ranked(kind)[:10]
-            out[kind] = _Ranking([h.id for h in hits], [h.product for h in hits])
-        return out
-
-
 def evaluate_field(
     engine: SearchEngine,
     cases: Sequence[FieldCase],
     split: str = "all",
     progress: Callable[[int, int], None] | None = None,
 ) -> FieldReport:
-    rows: dict[str, dict[str, list[tuple[FieldCase, _Ranking]]]] = {s: {"article": [], "macro": []} for s in SYSTEMS}
+    rows: dict[str, dict[str, list[tuple[FieldCase, Ranking]]]] = {s: {"article": [], "macro": []} for s in SYSTEMS}
     shown: list[tuple[FieldCase, Suggestions]] = []
     dense_baseline = DenseBaseline(engine)
     per_case: list[dict[str, Any]] = []
@@ -204,14 +173,14 @@ def evaluate_field(
         result = engine.suggest(case.text)
         shown.append((case, result))
         rows["kbassist"]["article"].append(
-            (case, _Ranking([a.id for a in result.articles], [a.product for a in result.articles]))
+            (case, Ranking([a.id for a in result.articles], [a.product for a in result.articles]))
         )
         rows["kbassist"]["macro"].append(
-            (case, _Ranking([m.id for m in result.macros], [m.product for m in result.macros]))
+            (case, Ranking([m.id for m in result.macros], [m.product for m in result.macros]))
         )
         for kind in ("article", "macro"):
             base = baseline_rank(engine, case.text, kind)
-            rows["bm25"][kind].append((case, _Ranking([i for i, _ in base], [p for _, p in base])))
+            rows["bm25"][kind].append((case, Ranking([i for i, _ in base], [p for _, p in base])))
         dense = dense_baseline.rank(case.text)
         for kind in ("article", "macro"):
             rows["dense"][kind].append((case, dense[kind]))
@@ -249,14 +218,14 @@ def _confidence(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Confidence:
     unanswerable = [r for c, r in shown if not c.answerable]
     return Confidence(
         confident=len(confident),
-        confident_product_right=_share(
+        confident_product_right=share(
             [not c.out_of_scope and bool(r.articles) and r.articles[0].product in c.products for c, r in confident]
         ),
-        confident_product_any=_share([bool(r.articles) and r.articles[0].product in c.products for c, r in confident]),
+        confident_product_any=share([bool(r.articles) and r.articles[0].product in c.products for c, r in confident]),
         answerable=len(answerable),
-        answerable_confident=_share([r.confidence == "high" for r in answerable]),
+        answerable_confident=share([r.confidence == "high" for r in answerable]),
         unanswerable=len(unanswerable),
-        unanswerable_low=_share([r.confidence != "high" for r in unanswerable]),
+        unanswerable_low=share([r.confidence != "high" for r in unanswerable]),
     )
 
 
@@ -271,20 +240,20 @@ def _names(shown: Sequence[tuple[FieldCase, Suggestions]]) -> Names:
         if (r.case.entities.customer_name or c.name)
         and not (c.name and name_matches(r.case.entities.customer_name or "", c.name))
     ]
-    return Names(len(labelled), len(detected), _share(right) if detected else 1.0, _share(found), wrong)
+    return Names(len(labelled), len(detected), share(right) if detected else 1.0, share(found), wrong)
 
 
 def _languages(
-    shown: Sequence[tuple[FieldCase, Suggestions]], rows: dict[str, dict[str, list[tuple[FieldCase, _Ranking]]]]
+    shown: Sequence[tuple[FieldCase, Suggestions]], rows: dict[str, dict[str, list[tuple[FieldCase, Ranking]]]]
 ) -> Languages:
     foreign = {c.id for c, _ in shown if c.language != "en"}
     product_top1 = {}
     for system in SYSTEMS:
         picked = [(c, r) for c, r in rows[system]["article"] if c.id in foreign and not c.out_of_scope]
-        product_top1[system] = _share([bool(r.products) and r.products[0] in c.products for c, r in picked])
+        product_top1[system] = share([bool(r.products) and r.products[0] in c.products for c, r in picked])
     return Languages(
         cases=len(foreign),
-        detected=_share([r.case.language.code == c.language for c, r in shown]),
+        detected=share([r.case.language.code == c.language for c, r in shown]),
         product_top1=product_top1,
     )
 

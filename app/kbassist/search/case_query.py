@@ -1,0 +1,116 @@
+"""From a case's weighed words to the query that ranks it.
+
+A case is never sent to Whoosh word for word: its key terms are chosen by weight × rarity in the KB (words
+the KB does not know are spell-corrected to its nearest word, in English), expanded with synonyms, and
+joined with the codes and ID prefixes it names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from whoosh.query import Or, Query, Term
+from whoosh.searching import Searcher
+
+from kbassist.search.case import WeightedTerm
+from kbassist.search.queries import CODE_BOOST, term_query
+from kbassist.search.spelling import Speller
+from kbassist.search.synonyms import Synonyms
+from kbassist.search.text import INDEX_STOP_WORDS, common_words, stem
+
+MAX_KEY_TERMS = 40
+IDF_EXPONENT = 0.5  # how much rarity counts when choosing key terms (BM25 already weighs it in scoring)
+SYNONYM_FACTOR = 0.25  # for case terms: a long case already names most synonyms itself
+PREFIX_BOOST = 1.5
+MAX_TYPO_DISTANCE = 2  # edits allowed when correcting a word (of 6+ letters) the KB does not know
+TYPO_FACTOR = 0.8
+RARITY_FIELDS = ("title", "tags", "body")  # where a term's document frequency is counted
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    phrase: tuple[str, ...]  # one stem, or the stems of a synonym phrase: ("bank", "transfer")
+    surface: str
+    weight: float  # case weight × rarity in the KB
+
+    @property
+    def stem(self) -> str:
+        """The phrase as one readable string ("bank transfer"): a sort key and a name, never split again."""
+        return " ".join(self.phrase)
+
+
+def _idf(searcher: Searcher, stems: tuple[str, ...]) -> float:
+    n = max(searcher.doc_count(), 1)
+    words = [s for s in stems if s not in INDEX_STOP_WORDS]
+    df = max((searcher.doc_frequency(f, s) for f in RARITY_FIELDS for s in words), default=0)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+
+CALENDAR_WORDS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december".split()
+)
+
+
+def _correctable(word: str) -> bool:
+    """A word worth spell-correcting: long enough, and not plain English the KB happens not to use."""
+    return word.isalpha() and len(word) >= 4 and word not in CALENDAR_WORDS and word not in common_words()
+
+
+def key_terms(
+    searcher: Searcher, terms: list[WeightedTerm], synonyms: Synonyms, speller: Speller | None = None
+) -> list[KeyTerm]:
+    """The case's most telling terms: frequent in the case, known to the KB, misspellings corrected."""
+    scored: list[KeyTerm] = []
+    for original in terms:
+        term = original
+        phrase = term.phrase
+        idf = _idf(searcher, phrase) if len(phrase) == 1 else 0.0
+        for alt in synonyms.expand(phrase):
+            if len(alt) == 1:
+                idf = max(idf, _idf(searcher, alt) * SYNONYM_FACTOR)
+        if len(phrase) > 1 and idf == 0.0:
+            idf = 1.0  # a synonym phrase is a known topic even when all its alternatives are phrases
+        if idf == 0.0 and speller and len(phrase) == 1 and _correctable(term.surface):
+            # Unknown to the KB: a typo such as "refnd" or "payot" gets the KB's nearest word instead.
+            guess = speller.correct(term.surface, min(MAX_TYPO_DISTANCE, 2 if len(term.surface) >= 6 else 1))
+            if guess:
+                fixed = stem(guess)
+                idf = _idf(searcher, (fixed,))
+                term = WeightedTerm((fixed,), guess, term.weight * TYPO_FACTOR)
+        if idf > 0:
+            scored.append(KeyTerm(term.phrase, term.surface, term.weight * idf**IDF_EXPONENT))
+    merged: dict[tuple[str, ...], KeyTerm] = {}
+    for key in scored:  # a corrected typo may meet the same word spelled right
+        if key.phrase not in merged or merged[key.phrase].weight < key.weight:
+            merged[key.phrase] = key
+    ranked = sorted(merged.values(), key=lambda k: (-k.weight, k.stem))
+    return ranked[:MAX_KEY_TERMS]
+
+
+def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str], synonyms: Synonyms) -> Query | None:
+    """One flat OR: each key term boosted by its weight (its synonyms by ``SYNONYM_FACTOR`` of it), the codes,
+    the ID prefixes."""
+    clauses: list[Query] = []
+    top = max((k.weight for k in keys), default=1.0) or 1.0
+    for key in keys:
+        boost = key.weight / top
+        clauses.append(term_query(key.phrase, boost))
+        if SYNONYM_FACTOR > 0:
+            clauses.extend(term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(key.phrase))
+    clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
+    clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
+    # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
+    return Or(clauses).normalize() if clauses else None
+
+
+def matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:
+    """The surfaces of the key terms a document matched, itself or through a synonym (all of a phrase's words)."""
+    words = {t.decode("utf-8", "replace") if isinstance(t, bytes) else str(t) for _f, t in hit_terms}
+    out = []
+    for key in keys:
+        options = [key.phrase, *synonyms.expand(key.phrase)]
+        if any(all(s in words for s in opt) for opt in options):
+            out.append(key.surface)
+    return out
