@@ -230,3 +230,40 @@ def test_kbassist_stats_team_prints_the_whole_teams_figures(team_db: TeamDb, tmp
     refused = one_line_error(kbassist(home, "stats", "--team", db=associate.url))
     assert "add-editor" in refused and associate.password not in refused
     assert "KBASSIST_TEAM_DB" in one_line_error(kbassist(home, "stats", "--team"))
+
+
+@pytest.mark.gui
+def test_the_stats_view_switches_to_the_whole_team(qtbot: Any, team_db: TeamDb, tmp_path: Path) -> None:
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QCheckBox
+
+    from kbassist.ui.stats_view import StatsView
+
+    events = history(80, cases=20)
+    db = tmp_path / "usage.sqlite3"
+    mine = [e for e in events if e.session in {f"case-80-{n:03d}" for n in range(5)}]
+    with UsageStore(db) as store:
+        store.add(mine)  # this desktop recorded 5 of the team's cases
+    with connect(team_db.add_associate().url) as conn:
+        upload(conn, events)
+    editor = team_db.add_editor()
+    url: list[str | None] = [None]
+    view = StatsView(db, list, 365, team_db=lambda: url[0])
+    qtbot.addWidget(view)
+    view.since.setDate(QDate(2026, 1, 1))
+    qtbot.waitUntil(lambda: view.stats is not None and view.stats.sessions == 5, timeout=20_000)
+    team = view.findChild(QCheckBox, "statsTeam")
+    assert not team.isEnabled() and "Settings" in team.toolTip()
+    url[0] = editor.url
+    view.refresh()
+    assert team.isEnabled()
+    team.setChecked(True)
+    qtbot.waitUntil(lambda: view.summary.text().startswith("The team: 1 associate ·"), timeout=20_000)
+    assert view.stats is not None and view.stats.sessions == 20
+    assert editor.password not in view.summary.text()
+    team.setChecked(False)
+    qtbot.waitUntil(lambda: view.stats is not None and view.stats.sessions == 5, timeout=20_000)
+    url[0] = with_login(editor.url, password="Xq9-not-the-password")
+    team.setChecked(True)
+    qtbot.waitUntil(lambda: view.summary.text().startswith("Could not read the team's figures"), timeout=20_000)
+    assert "refused the login" in view.summary.text() and "Xq9" not in view.summary.text()

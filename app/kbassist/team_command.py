@@ -187,13 +187,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------- editors
 def team_stats(args: argparse.Namespace, items: list[KbItem], stale_after_days: int) -> Stats:
     """``kbassist stats --team``: the whole team's figures, from the team database's rollups (one snapshot)."""
-    from kbassist.usage import compute_stats
-    from kbassist.usage.stats.postgres import snapshot
-    from kbassist.usage.team.connection import connect
+    from kbassist.usage.team.figures import team_stats as read
 
     def run(url: str) -> Stats:
-        with connect(url) as conn, snapshot(conn) as reader:
-            return compute_stats(reader, items, args.since, args.until, args.product, stale_after_days)
+        return read(url, items, args.since, args.until, args.product, stale_after_days)
 
     return _guarded(run, _configured_url(args))
 
