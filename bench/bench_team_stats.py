@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
 import secrets
 import shutil
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "app"))
+sys.path[:0] = [str(REPO / "app"), str(REPO / "tools")]
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
@@ -136,20 +135,12 @@ CROSS JOIN LATERAL (
 )
 
 
-def _pg_server() -> Any:
-    spec = importlib.util.spec_from_file_location("pg_server", REPO / "tools" / "pg_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @contextmanager
 def server(url: str | None) -> Iterator[str]:
     if url:
         yield url
         return
-    tool = _pg_server()
+    import pg_server as tool  # tools/pg_server.py
     folder = Path(tempfile.gettempdir()) / f"kbassist-bench-{secrets.token_hex(4)}"
     try:
         yield tool.start(folder)
