@@ -84,7 +84,10 @@ def test_two_inits_at_once_apply_each_step_once(pg_database: str) -> None:
     for t in threads:
         t.join(60)
     assert not failures
-    assert sorted(r.before for r in reports) == [0, SCHEMA_VERSION, SCHEMA_VERSION]
+    # One of them starts from nothing; the others wait for each step and find it done (one may come in
+    # between two steps and apply the rest).
+    befores = [r.before for r in reports]
+    assert befores.count(0) == 1 and all(r.after == SCHEMA_VERSION for r in reports)
     with connect(pg_database, admin=True) as conn:
         assert conn.execute("SELECT count(*) FROM kbassist.schema_version").fetchone() == (SCHEMA_VERSION,)
 

@@ -230,7 +230,7 @@ def _record(plans: list[Plan], db: Path) -> None:
             for arts, macs in plan.displays:
                 for kind, ids in (("article", arts), ("macro", macs)):
                     for rank, item_id in enumerate(ids, 1):
-                        rec.suggestion_shown(sid, item_id, kind, rank, 10.0 - rank)
+                        rec.suggestion_shown(sid, item_id, kind, rank, 10.0 - rank, PRODUCT_OF[item_id])
             for n, act in enumerate(plan.actions, 1):
                 now[0] = plan.start + 20 * n
                 _replay(rec, sid, act)

@@ -79,7 +79,7 @@ def _v1_file(path: Path, now: float) -> None:
 
 def test_new_file_is_wal_at_current_version(tmp_path: Path) -> None:
     with UsageStore(tmp_path / "u.sqlite3") as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.journal_mode == "wal"
         assert store.add([_event(1.0), _event(2.0, kind="search", terms=("q",), result_count=0)]) == 2
         assert [e.kind for e in store.events()] == ["session", "search"]

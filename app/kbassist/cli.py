@@ -11,13 +11,13 @@ from typing import Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
-from kbassist.content.model import PRODUCTS, Article, Macro
+from kbassist.content.model import PRODUCTS, Article, KbItem, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import load_settings
-from kbassist.team_command import add_team_parser
+from kbassist.team_command import add_team_parser, team_stats
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
-from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
+from kbassist.usage import Stats, UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
 
 # ---------------------------------------------------------------------------- commands
@@ -212,17 +212,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     engine.close()
     if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
         raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")
-    db = paths.usage_db()
-    try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
-        with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:
-            stats = compute_stats(store, items, args.since, args.until, args.product, load_settings().stale_after_days)
-    except UsageStoreError as exc:  # a reader never repairs or moves the file: it says what it found
-        raise CliError(f"cannot read usage data {db}: {exc} (the file was left as it is)", 1) from None
+    stale_after_days = load_settings().stale_after_days
+    stats = team_stats(args, items, stale_after_days) if args.team else _local_stats(args, items, stale_after_days)
     if args.csv:
         write_macros_csv(stats, sys.stdout)
         return 0
-    emit(args, stats.to_json(), lambda out: write_text(stats, out))
+    emit(args, stats.to_json(), lambda out: write_text(stats, out, associates=args.team))
     return 0
+
+
+def _local_stats(args: argparse.Namespace, items: list[KbItem], stale_after_days: int) -> Stats:
+    db = paths.usage_db()
+    try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
+        with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:
+            return compute_stats(store, items, args.since, args.until, args.product, stale_after_days)
+    except UsageStoreError as exc:  # a reader never repairs or moves the file: it says what it found
+        raise CliError(f"cannot read usage data {db}: {exc} (the file was left as it is)", 1) from None
 
 
 def _no_display() -> str | None:
@@ -305,6 +310,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="DATE", type=_date, help="last day, YYYY-MM-DD (default: today)")
     p.add_argument("--product", metavar="P", help="only this product's items and cases")
     p.add_argument("--csv", action="store_true", help="print the per-macro table as CSV")
+    p.add_argument(
+        "--team", action="store_true", help="the whole team's figures from the team database (an editor's login)"
+    )
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")

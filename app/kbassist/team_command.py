@@ -10,11 +10,17 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from kbassist import paths
 from kbassist.settings import TEAM_DB_ENV, load_settings, team_url
 from kbassist.terminal import CliError, emit
+
+if TYPE_CHECKING:
+    from kbassist.content.model import KbItem
+    from kbassist.usage import Stats
+
+_T = TypeVar("_T")
 
 CONFIG_PROBLEM = 2  # the exit code when something is not set up or not allowed; 1 when the server failed
 
@@ -36,7 +42,7 @@ def _configured_url(args: argparse.Namespace) -> str:
     return url
 
 
-def _guarded(run: Callable[[str], int], url: str) -> int:
+def _guarded(run: Callable[[str], _T], url: str) -> _T:
     """``run(url)`` with every expected failure turned into one safe line."""
     import psycopg
 
@@ -176,6 +182,17 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     emit(args, data, text)
     return 0 if not url or not data["error"] else 1
+
+
+# ---------------------------------------------------------------------------- editors
+def team_stats(args: argparse.Namespace, items: list[KbItem], stale_after_days: int) -> Stats:
+    """``kbassist stats --team``: the whole team's figures, from the team database's rollups (one snapshot)."""
+    from kbassist.usage.team.figures import team_stats as read
+
+    def run(url: str) -> Stats:
+        return read(url, items, args.since, args.until, args.product, stale_after_days)
+
+    return _guarded(run, _configured_url(args))
 
 
 # ---------------------------------------------------------------------------- parser

@@ -16,7 +16,7 @@ from kbassist import __version__
 from kbassist.content.model import Macro, Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
-from kbassist.settings import Settings, save_settings
+from kbassist.settings import Settings, save_settings, team_url
 from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_pane import CasePane
@@ -246,7 +246,13 @@ class MainWindow(QMainWindow):
         from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
 
         self.recorder.flush()
-        self.stats_view = StatsView(self.services.usage_db, self.engine.items, self.settings.stale_after_days, self)
+        self.stats_view = StatsView(
+            self.services.usage_db,
+            self.engine.items,
+            self.settings.stale_after_days,
+            self,
+            team_db=lambda: team_url(self.settings.team_db),
+        )
         self.stats_view.show()
 
     def show_problems(self) -> None:

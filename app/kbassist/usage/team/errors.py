@@ -127,7 +127,8 @@ def _from_state(state: str, exc: psycopg.Error, url: str | None) -> TeamError:
     if state == "42501":
         return TeamRightsError(
             f"this login may not do this in the team database at {at}: uploading needs a login made by "
-            "`kbassist team add-associate`, setting up needs the database's owner (SQLSTATE 42501)",
+            "`kbassist team add-associate`, reading the team's figures one made by `kbassist team add-editor`, "
+            "setting up the database's owner (SQLSTATE 42501)",
             state,
         )
     if state in _SCHEMA_STATES:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from kbassist.usage.team.rollups import V2
 from kbassist.usage.team.schema import V1
 
 # Index i holds the statements that take the database from version i to version i + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1,)
+# v2: the editors' rollups (``rollups.py``), filled from the events already uploaded.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
 # The oldest version whose events table takes every column this app uploads. Uploads need no more than that:
