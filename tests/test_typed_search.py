@@ -41,6 +41,67 @@ QUERIES = [
 ]
 
 
+# How associates type a problem in their own words rather than the KB's: labelled by reading the articles
+# (their "How users describe it" and what they answer), written down before any tuning of the search.
+PHRASINGS = [
+    ("refund not arrived", {"refunds-refund-timeline"}),
+    ("payout missing", {"payouts-payout-schedule", "payouts-payout-paused-or-delayed", "payouts-payout-failed"}),
+    (
+        "customer charged twice",
+        {
+            "payments-duplicate-charge-pending-authorization",
+            "payments-duplicate-payment-attempts-plugins",
+            "api-duplicate-charges-after-checkout-error",
+        },
+    ),
+    ("money taken from my bank account", {"payouts-negative-balance-debits"}),
+    ("card machine offline", {"terminal-reader-not-connecting"}),
+    ("customer never received the order", {"disputes-dispute-reason-product-not-received"}),
+    ("how do I fight a chargeback", {"disputes-submitting-evidence"}),
+    ("lost phone can't log in", {"account-dashboard-2fa-lost-device"}),
+    ("customer doesn't recognise the charge", {"account-statement-descriptor"}),
+    ("why is the stripe fee so high", {"payments-payment-fees-pricing"}),
+    ("fee not given back after refund", {"refunds-refund-fees-not-returned"}),
+    ("why is my money held", {"account-reserves", "payouts-payout-paused-or-delayed"}),
+    ("change payout bank account", {"payouts-bank-account-change"}),
+    ("balance is negative", {"payouts-negative-balance-debits"}),
+    ("customer not sent back to my site after paying", {"checkout-redirect-success-url"}),
+    ("apple pay not showing", {"checkout-payment-methods-not-showing"}),
+    ("customer did not get the invoice email", {"invoicing-invoice-email-not-received"}),
+    ("renewal payment failed", {"billing-subscription-payment-failed-retries"}),
+    (
+        "cancelled but still charged",
+        {"billing-subscription-cancellation", "billing-plugin-subscription-out-of-sync"},
+    ),
+    ("lots of small failed payments", {"radar-card-testing-attack"}),
+    ("good customer keeps getting blocked", {"radar-false-positive-legitimate-customer"}),
+    ("id photo rejected", {"identity-document-verification-failed"}),
+    ("stripe closed my account", {"account-account-rejected-closed"}),
+    (
+        "webhook not working",
+        {
+            "webhooks-retries-and-disabled-endpoints",
+            "webhooks-endpoint-timeouts",
+            "webhooks-signature-verification-failed",
+        },
+    ),
+    ("too many requests error", {"api-rate-limits"}),
+    ("sepa payment still pending", {"payments-bank-debit-pending"}),
+    ("customer gave up on 3d secure", {"authentication-authentication-failed-abandoned"}),
+    ("no tax charged on orders", {"tax-tax-not-calculated", "tax-platform-plugin-not-requesting-tax"}),
+    ("undo a refund", {"refunds-cancel-refund"}),
+    ("secret key leaked", {"api-api-keys"}),
+]
+
+
+@pytest.mark.parametrize(("query", "want"), PHRASINGS, ids=[q for q, _ in PHRASINGS])
+def test_a_problem_in_the_associates_words_finds_the_article(
+    bundled_engine: SearchEngine, query: str, want: set[str]
+) -> None:
+    top = [h.id for h in bundled_engine.search(query, kind="article", limit=3)]
+    assert want & set(top), top
+
+
 @pytest.mark.parametrize(("query", "want"), QUERIES, ids=[q for q, _ in QUERIES])
 def test_typed_query_finds_the_article(bundled_engine: SearchEngine, query: str, want: set[str]) -> None:
     top = [h.id for h in bundled_engine.search(query, kind="article", limit=3)]
