@@ -21,8 +21,10 @@ MONTH_LANGUAGES = ("en", "de", "fr", "es")
 # the 3rd of August (Spanish "ago").
 NOT_MONTHS = frozenset({"ago"})
 TWO_DIGIT_YEAR_SPAN = 2  # "25.02.26" is 2026 only when that is within two years of today; "v2.10.12" is not
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
-AHEAD = dt.timedelta(days=62)  # how far ahead a date without a year may lie: a deadline, not last year's event  # a four-digit year outside these is a number, not a date
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099  # a four-digit year outside these is a number, not a date
+# How far ahead a date without a year may lie: cases tell of what happened and of deadlines weeks away, so
+# "Feb 25" written in December is last February, "Jan 5" is next month.
+AHEAD = dt.timedelta(days=62)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +146,7 @@ def _year(written: str | None, today: dt.date) -> int | None:
 
 
 def _placed(day: int, month: int, year: int, today: dt.date) -> dt.date:
-    """The date as written, or for a date without a year its latest occurrence at most ``AHEAD`` from today:
-    cases tell of what happened (in the past) and of deadlines (in the coming weeks)."""
+    """The date as written, or for a date without a year its latest occurrence at most ``AHEAD`` from today."""
     if year:
         return dt.date(year, month, day)
     candidates = []
