@@ -126,3 +126,20 @@ def test_filters_keep_only_that_product_or_kind(bundled_engine: SearchEngine) ->
 )
 def test_half_typed_last_word_ranks_like_the_full_word(bundled_engine: SearchEngine, partial: str, full: str) -> None:
     assert bundled_engine.search(partial, limit=1)[0].id == bundled_engine.search(full, limit=1)[0].id
+
+
+def test_a_misspelt_query_is_answered_for_its_correction(bundled_engine: SearchEngine) -> None:
+    result = bundled_engine.search_typed("chargbeack evidnce")
+    assert result.corrected and result.shown == "chargeback evidence" == result.did_you_mean
+    assert result.query == "chargbeack evidnce"
+    assert result.hits[0].id == "disputes-submitting-evidence"
+    as_typed = bundled_engine.search_typed("chargbeack evidnce", exact=True)
+    assert not as_typed.corrected and as_typed.hits == [] and as_typed.did_you_mean is None
+
+
+def test_words_the_kb_knows_and_a_word_still_being_typed_are_not_corrected(bundled_engine: SearchEngine) -> None:
+    for query in ("payout schedule", "refund statem", "webhook sign"):
+        result = bundled_engine.search_typed(query)
+        assert not result.corrected and result.did_you_mean is None, query
+        assert result.hits == bundled_engine.search(query)
+    assert bundled_engine.did_you_mean("refnd statem") == "refund statem"
