@@ -59,22 +59,20 @@ def month_numbers() -> dict[str, int]:
     return {name: number for name, number in names.items() if name not in NOT_MONTHS}
 
 
-def _month_alternation() -> str:
-    return "|".join(sorted(month_numbers(), key=len, reverse=True))
-
-
 _ORDINAL = r"(?:st|nd|rd|th|er|\.|º)?"
+# A word where a month name may stand; whether it is one is looked up (``month_numbers``), which is several
+# times faster on a long paste than an alternation of every name.
+_WORD = r"(?P<month>[^\W\d_]{3,10})\.?"
 
 
 @cache
 def _patterns() -> tuple[re.Pattern[str], ...]:
-    """Month-first, day-first, ISO and numeric dates. Month names are matched on folded text."""
-    month = rf"(?P<month>{_month_alternation()})\.?"
+    """Month-first, day-first, ISO and numeric dates, matched on folded text."""
     year = r"(?P<year>\d{4})"
     return (
-        re.compile(rf"(?<![\w]){month}[ \t]+(?P<day>\d{{1,2}}){_ORDINAL}(?:,?[ \t]+{year})?(?![\w])"),
+        re.compile(rf"(?<![\w]){_WORD}[ \t]+(?P<day>\d{{1,2}}){_ORDINAL}(?:,?[ \t]+{year})?(?![\w])"),
         re.compile(
-            rf"(?<![\w.,])(?P<day>\d{{1,2}}){_ORDINAL}[ \t]+(?:of[ \t]+|de[ \t]+)?{month}"
+            rf"(?<![\w.,])(?P<day>\d{{1,2}}){_ORDINAL}[ \t]+(?:of[ \t]+|de[ \t]+)?{_WORD}"
             rf"(?:,?[ \t]+(?:de[ \t]+)?{year})?(?![\w])"
         ),
         re.compile(r"(?<![\w.-])(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
@@ -84,9 +82,21 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     )
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table folding each character as it is first met (one character for one)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code))
+        self[code] = value = folded if len(folded) == 1 else chr(code)
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def _folded(text: str) -> str:
     """``text`` in lower case without accents, one character for one, so positions stay the original's."""
-    return "".join(f if len(f := fold(ch)) == 1 else ch for ch in text)
+    return text.translate(_FOLD)
 
 
 def find_dates(text: str, today: dt.date, month_first: bool = True) -> list[DateMention]:
@@ -115,7 +125,10 @@ def _read(match: re.Match[str], text: str, today: dt.date, month_first: bool) ->
     written = text[match.start() : match.end()]
     ambiguous = False
     if groups.get("month"):
-        month, day = month_numbers()[groups["month"]], int(groups["day"])
+        number = month_numbers().get(groups["month"])
+        if number is None or (groups["month"] == "may" and text[match.start("month")] != "M"):
+            return None  # not a month; or "may", a month only as "May" ("3 may" is a verb after a number)
+        month, day = number, int(groups["day"])
     elif groups.get("m"):
         month, day = int(groups["m"]), int(groups["d"])
     else:

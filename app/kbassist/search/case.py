@@ -28,7 +28,7 @@ from kbassist.search.entities import (
 from kbassist.search.glossary import carry_across
 from kbassist.search.language import Language, detect_language
 from kbassist.search.mail import eml_to_text, read_case
-from kbassist.search.sensitive import CaseWarning, find_last4s, find_warnings
+from kbassist.search.sensitive import CaseWarning, card_facts
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
@@ -120,14 +120,15 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None, today: dt.d
     everything = "\n".join((subject, main, quoted, signature))
     language = detect_language(f"{subject}\n{main}")
     told = "\n".join((subject, main, quoted))
+    last4s, warnings = card_facts(everything[:MAX_CASE_CHARS])  # a subject line can be megabytes long
     entities = Entities(
         ids=find_ids(everything),
         codes=find_codes(everything),
         amounts=find_amounts(told),
         emails=find_emails(everything),
         customer_name=find_customer_name(main, signature, mail.sender_name),
-        last4s=find_last4s(everything),
-        dates=find_case_dates(told, today or dt.date.today(), month_first=language.is_english),
+        last4s=last4s,
+        dates=find_case_dates(told[:MAX_CASE_CHARS], today or dt.date.today(), month_first=language.is_english),
     )
     topic_subject, topic_main = subject, main
     if not language.is_english:  # what the English KB can match: glossary words in English, stop words gone
@@ -137,7 +138,7 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None, today: dt.d
         synonyms or load_synonyms(),
     )
     topic = f"{topic_subject}\n{topic_main}"
-    return CaseAnalysis(subject, main, quoted, signature, entities, terms, language, topic, find_warnings(everything))
+    return CaseAnalysis(subject, main, quoted, signature, entities, terms, language, topic, warnings)
 
 
 def _split_quoted(body: str) -> tuple[str, str]:

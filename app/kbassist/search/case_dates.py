@@ -24,6 +24,10 @@ DEADLINE_CUE = re.compile(
     r"[^.!?\n]{0,25}$"
 )
 CUE_REACH = 60  # characters before a date where its deadline word may stand
+# Dates are looked for in the first part of a case (the new message and a few quoted mails; about 3,000
+# words): on a 200,000-character pasted log the four date patterns took 120 ms, on this part at most 12 ms.
+# A pasted dispute's due_by is looked for everywhere (one pattern with a literal).
+DATE_SCAN_CHARS = 20_000
 DUE_BY = re.compile(r'"?due_by"?\s*[:=]\s*"?(\d{10})(?!\d)')
 
 
@@ -45,7 +49,7 @@ class FoundDate:
 def find_case_dates(text: str, today: dt.date, month_first: bool = True) -> list[FoundDate]:
     """Each date the case names once, in order; a date named both plainly and as a deadline is a deadline."""
     found: dict[dt.date, FoundDate] = {}
-    for mention in find_dates(text, today, month_first):
+    for mention in find_dates(text[:DATE_SCAN_CHARS], today, month_first):
         before = text[max(0, mention.start - CUE_REACH) : mention.start]
         deadline = bool(DEADLINE_CUE.search(before))
         known = found.get(mention.day)
