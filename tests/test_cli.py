@@ -74,6 +74,16 @@ def test_suggest_from_stdin(cli_home: dict[str, str]) -> None:
     assert data["articles"][0]["product"] == "payouts"
 
 
+def test_suggest_warns_about_a_pasted_key_and_never_prints_it(cli_home: dict[str, str]) -> None:
+    key = "sk_live_51HxQ2eZvKYlo2C0aB9cD8eF7gH6f3a9"
+    case = f"My API key {key} stopped working after I pasted it in a mail. Card ending in 4242."
+    text = run("suggest", "-", stdin=case, env=cli_home).stdout
+    assert "WARNING: A live secret key is in the case (sk_live_…f3a9). Tell the merchant to roll" in text
+    assert "Cards: •••• 4242" in text and key not in text
+    data = json.loads(run("suggest", "-", "--json", stdin=case, env=cli_home).stdout)
+    assert data["case"]["warnings"][0]["masked"] == "sk_live_…f3a9" and data["case"]["entities"]["last4"] == ["4242"]
+
+
 def test_search_show_macro(cli_home: dict[str, str], tmp_path: Path) -> None:
     hits = json.loads(run("search", "card", "reader", "offline", "--json", env=cli_home).stdout)["results"]
     assert hits[0]["product"] == "terminal"

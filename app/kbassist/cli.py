@@ -97,6 +97,12 @@ def _print_suggestions(result: Suggestions, out: TextIO) -> None:
         out.write("Amounts: " + ", ".join(a.display for a in entities.amounts) + "\n")
     if entities.customer_name:
         out.write(f"Customer: {entities.customer_name}\n")
+    if entities.last4s:
+        out.write("Cards: " + ", ".join(f"•••• {last4}" for last4 in entities.last4s) + "\n")
+    if entities.dates:
+        out.write("Dates: " + ", ".join(f"{d.iso}{' (deadline)' * d.deadline}" for d in entities.dates) + "\n")
+    for warning in result.case.warnings:
+        out.write(f"WARNING: {warning.message}. {warning.advice}\n")
     out.write("\nArticles:\n")
     for i, art in enumerate(result.articles, 1):
         out.write(f"{i:3}. {art.title}  [{art.product}] ({art.id})\n     {art.why}\n")
