@@ -94,15 +94,7 @@ PHRASINGS = [
 ]
 
 
-@pytest.mark.parametrize(("query", "want"), PHRASINGS, ids=[q for q, _ in PHRASINGS])
-def test_a_problem_in_the_associates_words_finds_the_article(
-    bundled_engine: SearchEngine, query: str, want: set[str]
-) -> None:
-    top = [h.id for h in bundled_engine.search(query, kind="article", limit=3)]
-    assert want & set(top), top
-
-
-@pytest.mark.parametrize(("query", "want"), QUERIES, ids=[q for q, _ in QUERIES])
+@pytest.mark.parametrize(("query", "want"), QUERIES + PHRASINGS, ids=[q for q, _ in QUERIES + PHRASINGS])
 def test_typed_query_finds_the_article(bundled_engine: SearchEngine, query: str, want: set[str]) -> None:
     top = [h.id for h in bundled_engine.search(query, kind="article", limit=3)]
     assert want & set(top), top

@@ -184,7 +184,7 @@ class SearchEngine:
             suggestion = self._suggestion(ranked)
             item = self.get(ranked.id)
             if isinstance(item, Macro):
-                reply = self.compose_macros([item], case, agent)
+                reply = self.compose([item], case, agent)
                 suggestion.filled, suggestion.unfilled, suggestion.lang = reply.text, reply.unfilled, reply.lang
             result.macros.append(suggestion)
         result.confidence = result_confidence
@@ -208,34 +208,27 @@ class SearchEngine:
     # ------------------------------------------------------------------ replies
     def compose(
         self,
-        ids: Sequence[str],
+        ids: Sequence[str | Macro],
         case: CaseAnalysis | str | bytes | None = None,
         agent: Mapping[str, str] | None = None,
         lang: str | None = None,
         extra: Mapping[str, str] | None = None,
         today: dt.date | None = None,
     ) -> Reply:
-        """One reply of the macros ``ids`` in order, filled from ``case`` (its text or its analysis), the
-        associate's ``agent`` values and ``extra`` (set by hand). ``lang``: the language asked for; by default
-        the case's, when every macro has it. UnknownMacrosError names every id that is not a macro;
-        LanguageUnavailableError when a macro has no version in ``lang``."""
-        unique = list(dict.fromkeys(ids))
-        found = {i: self.get(i) for i in unique}
+        """One reply of the macros ``ids`` (ids, or macros already read) in order, filled from ``case`` (its
+        text or its analysis), the associate's ``agent`` values and ``extra`` (set by hand). ``lang``: the
+        language asked for; by default the case's, when every macro has it. UnknownMacrosError names every id
+        that is not a macro; LanguageUnavailableError when a macro has no version in ``lang``."""
+        found: dict[str, KbItem | None] = {}  # each macro once, in order
+        for wanted in ids:
+            if isinstance(wanted, Macro):
+                found.setdefault(wanted.id, wanted)
+            elif wanted not in found:
+                found[wanted] = self.get(wanted)
         unknown = [i for i, item in found.items() if not isinstance(item, Macro)]
-        if unknown or not unique:
+        if unknown or not found:
             raise UnknownMacrosError(unknown)
         macros = [item for item in found.values() if isinstance(item, Macro)]
-        return self.compose_macros(macros, case, agent, lang, extra, today)
-
-    def compose_macros(
-        self,
-        macros: Sequence[Macro],
-        case: CaseAnalysis | str | bytes | None = None,
-        agent: Mapping[str, str] | None = None,
-        lang: str | None = None,
-        extra: Mapping[str, str] | None = None,
-        today: dt.date | None = None,
-    ) -> Reply:
         today = today or dt.date.today()
         analysis = case if isinstance(case, CaseAnalysis) else analyse_case(case or "", self.synonyms, today)
         chosen, _available = choose_language(macros, lang, analysis.language.code)
