@@ -8,12 +8,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from whoosh.query import And, Term
 
-from kbassist.content.model import BASE_LANGUAGE, KbItem, Macro
+from kbassist.content.loader import iter_kb_files, iter_kb_folders
+from kbassist.content.model import BASE_LANGUAGE, ItemKind, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -89,6 +90,35 @@ class SearchEngine:
         item = self.index.get(item_id)
         return self.translations.with_translations(item) if isinstance(item, Macro) else item
 
+    # ------------------------------------------------------------------ the KB as indexed, and its files
+    def items(self) -> list[KbItem]:
+        """Every indexed article and macro, sorted by kind, product and title."""
+        return self.index.all_items()
+
+    def doc_count(self) -> int:
+        return self.index.doc_count()
+
+    @property
+    def messages(self) -> list[str]:
+        """What the index or the embedding model has to tell the associate (a rebuild, keyword-only ranking)."""
+        return list(self.index.messages)
+
+    def kb_files(self) -> list[Path]:
+        """The KB's Markdown files, as the index reads them (``content.loader``: hidden files are not content)."""
+        return list(iter_kb_files(self.kb_root))
+
+    def kb_folders(self) -> list[Path]:
+        """articles/, macros/ and the folders below them: where a KB file can appear (the window watches them)."""
+        return list(iter_kb_folders(self.kb_root))
+
+    def check(self) -> str | None:
+        """Read the whole index; None when all of it reads, else what failed (``KbIndex.check``)."""
+        return self.index.check()
+
+    def recover(self, reason: str) -> UpdateReport:
+        """Damage was found: take another process's newer index or rebuild (``KbIndex.recover``)."""
+        return self.index.recover(reason)
+
     # ------------------------------------------------------------------ dense vectors
     def dense_table(self, wait: bool = False, progress: Progress | None = None) -> DenseTable | None:
         """The KB's vectors for the current commit, embedding only documents not seen before.
@@ -98,32 +128,44 @@ class SearchEngine:
         lexically meanwhile, and ``prepare_dense()`` (run after indexing by the window and `kbassist index`)
         fills the cache. None when the model cannot be used.
         """
-        if self.embedder is None:
+        embedder = self.embedder
+        if embedder is None:
             return None
         stored = self.index.derived("stored_fields", lambda s: list(s.all_stored_fields()))
-        current = self._dense
-        if current is not None and current[0] is stored:
-            return current[1]
+        cached = self._dense_for(stored)
+        if cached is not None:
+            return cached
         # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
         if not self._dense_lock.acquire(blocking=wait):
             return None
         try:
-            if self._dense is not None and self._dense[0] is stored:
-                return self._dense[1]
-            try:
-                if not wait and missing_count(stored, self.embedder) > INLINE_EMBED_LIMIT:
-                    return None
-                table = build_table(stored, self.embedder, self.index.stopping, _as_counter(progress))
-            except DenseUnavailableError as exc:
-                log.warning("%s; suggestions use keyword matching only", exc)
-                self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
-                self.embedder = None
-                return None
-            if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
-                self._dense = (stored, table)
-            return table
+            cached = self._dense_for(stored)
+            return cached if cached is not None else self._embed_kb(stored, embedder, wait, progress)
         finally:
             self._dense_lock.release()
+
+    def _dense_for(self, stored: object) -> DenseTable | None:
+        """The vectors already built for this commit's stored documents, if any."""
+        current = self._dense
+        return current[1] if current is not None and current[0] is stored else None
+
+    def _embed_kb(
+        self, stored: list[dict[str, Any]], embedder: Embedder, wait: bool, progress: Progress | None
+    ) -> DenseTable | None:
+        """Embed what the cache lacks (under the dense lock); None when that is too much to wait for, or the
+        model cannot run (then ranking stays lexical for good, and the associate is told)."""
+        try:
+            if not wait and missing_count(stored, embedder) > INLINE_EMBED_LIMIT:
+                return None
+            table = build_table(stored, embedder, self.index.stopping, _as_counter(progress))
+        except DenseUnavailableError as exc:
+            log.warning("%s; suggestions use keyword matching only", exc)
+            self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
+            self.embedder = None
+            return None
+        if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
+            self._dense = (stored, table)
+        return table
 
     def prepare_dense(self, progress: Progress | None = None) -> bool:
         """Embed whatever the KB's vectors lack (run off the UI thread); False when the model is unavailable."""
@@ -263,7 +305,7 @@ class SearchEngine:
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
             cache = self.index.derived("scoring", scoring_cache)
             hits = collect_words(searcher, words, limit, cache, allowed)
-            return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
+            return [SearchHit(h["id"], ItemKind(h["kind"]), h["title"], h["product"], h.score) for h in hits]
 
     def _reading(self, work: Callable[[], T]) -> T:
         """Run a read of the index; damage found while reading (Whoosh raises anything from a bare

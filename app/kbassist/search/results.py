@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kbassist.content.model import BASE_LANGUAGE
+from kbassist.content.model import BASE_LANGUAGE, ItemKind
 from kbassist.search.case import CaseAnalysis
 from kbassist.search.case_query import KeyTerm
 from kbassist.search.confidence import Confidence
@@ -14,7 +14,7 @@ from kbassist.search.confidence import Confidence
 @dataclass(slots=True)
 class Suggestion:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -31,7 +31,7 @@ class Suggestion:
             "score": round(self.score, 3),
             "why": self.why,
         }
-        if self.kind == "macro":
+        if self.kind is ItemKind.MACRO:
             data |= {"filled": self.filled, "unfilled": list(self.unfilled)}
         return data
 
@@ -63,7 +63,7 @@ class Suggestions:
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float

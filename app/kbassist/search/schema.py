@@ -11,7 +11,7 @@ from typing import Any
 from whoosh.analysis import SimpleAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from kbassist.content.model import Article, KbItem, Macro
+from kbassist.content.model import Article, ItemKind, KbItem, Macro
 from kbassist.search.text import ANALYZER
 
 SCHEMA_VERSION = 7  # 7: an article's public url, a macro's greeting and closing flags
@@ -67,7 +67,7 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         }
     return {
         "id": item.id,
-        "kind": item.kind,
+        "kind": item.kind.value,  # the plain string: Whoosh pickles stored values
         "product": item.product,
         "path": item.rel_path,
         "title": item.title,
@@ -101,9 +101,9 @@ def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
         "links": tuple(meta.get("links", ())),
         "signature": fields.get("signature", ""),
     }
-    if fields["kind"] == "macro":
+    if fields["kind"] == ItemKind.MACRO:
         return Macro(
-            kind="macro",
+            kind=ItemKind.MACRO,
             articles=tuple(meta.get("articles", ())),
             placeholders=tuple(meta.get("placeholders", ())),
             greeting=meta.get("greeting"),
@@ -112,7 +112,7 @@ def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
         )
     reviewed = meta.get("reviewed")
     return Article(
-        kind="article",
+        kind=ItemKind.ARTICLE,
         owner=meta.get("owner", ""),
         reviewed=dt.date.fromisoformat(reviewed) if reviewed else None,
         url=meta.get("url", ""),
