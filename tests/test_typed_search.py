@@ -135,3 +135,12 @@ def test_words_the_kb_knows_and_a_word_still_being_typed_are_not_corrected(bundl
         assert not result.corrected and result.did_you_mean is None, query
         assert result.hits == bundled_engine.search(query)
     assert bundled_engine.did_you_mean("refnd statem") == "refund statem"
+
+
+def test_only_a_sure_correction_replaces_the_words_typed(bundled_engine: SearchEngine) -> None:
+    sure = bundled_engine.search_typed("payot missing")  # one edit: a typo
+    assert sure.corrected and sure.shown == "payout missing"
+    name = bundled_engine.search_typed("refund daniel")  # a name, two edits from "panel": the words as typed
+    assert not name.corrected and name.did_you_mean is None and name.hits == bundled_engine.search("refund daniel")
+    unsure = bundled_engine.search_typed("zqxj crypto custody")  # nothing found: a correction is offered only
+    assert not unsure.corrected and unsure.hits == [] and unsure.did_you_mean == "zqxj crypto custom"

@@ -27,7 +27,7 @@ from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, 
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
-from kbassist.search.typed import collect_words, completions, search_word_queries
+from kbassist.search.typed import FEW_HITS, collect_words, completions, search_word_queries, sure_correction
 
 __all__ = ["SearchEngine", "SearchHit", "Suggestion", "Suggestions", "TypedResults"]  # what the faces import here
 
@@ -287,14 +287,16 @@ class SearchEngine:
     def search_typed(
         self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50, exact: bool = False
     ) -> TypedResults:
-        """A typed query answered: when some words are unknown to the KB and the corrected words find
-        something, the results for the corrected words (``exact``: always for the words as typed)."""
+        """A typed query answered. When its unknown words are sure typos (``typed.sure_correction``) and the
+        corrected words find something, the results are theirs; a less sure correction is only offered, when
+        the words as typed find little. ``exact``: the words as typed, no correction."""
         correction = None if exact else self.did_you_mean(text)
-        if correction:
+        if correction and sure_correction(tokenize(text), correction.split(" ")):
             fixed = self.search(correction, product, kind, limit)
             if fixed:
                 return TypedResults(text, fixed, correction, correction)
-        return TypedResults(text, self.search(text, product, kind, limit), text, correction)
+        hits = self.search(text, product, kind, limit)
+        return TypedResults(text, hits, text, correction if len(hits) < FEW_HITS else None)
 
     def _search(self, text: str, product: str | None, kind: str | None, limit: int) -> list[SearchHit]:
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]

@@ -14,12 +14,24 @@ from whoosh.searching import Searcher
 
 from kbassist.search.collect import CaseHit, ScoringCache, best_hits, score_table
 from kbassist.search.queries import CODE_BOOST, term_query
+from kbassist.search.spelling import distance
 from kbassist.search.synonyms import Synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
 
 QUERY_SYNONYM_FACTOR = 0.6  # for typed queries: two or three words, synonyms matter most here
 COMPLETIONS = 3  # words the KB knows that a half-typed last word may become, most common first
 ALL_WORDS_FACTOR = 3.0  # a typed query's documents that match every word rank above those matching some
+FEW_HITS = 5  # below this many results a correction is offered ("Did you mean …?") without being searched
+# A word this long may be two edits from its correction and still be taken as a typo of it ("chargbaeck");
+# a shorter one only one: "daniel", a name typed into the box, is two edits from the KB's "panel".
+LONG_WORD = 8
+
+
+def sure_correction(typed: Sequence[str], fixed: Sequence[str]) -> bool:
+    """Whether the corrected words may be searched instead of the typed ones: each changed word one edit away
+    (two for a long word). Otherwise the correction is only offered."""
+    changed = [(a, b) for a, b in zip(typed, fixed, strict=True) if a != b]
+    return bool(changed) and all(distance(a, b) <= (2 if len(a) >= LONG_WORD else 1) for a, b in changed)
 
 
 # One typed word: the queries it may mean (itself, a synonym, a completion, a code or an id).
