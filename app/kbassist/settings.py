@@ -10,10 +10,12 @@ URL, ``PGPASSWORD`` or ``~/.pgpass``.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import os
 import re
+import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -36,10 +38,32 @@ class Settings:
     team_db: str = ""  # the team's PostgreSQL URL, without its password; KBASSIST_TEAM_DB wins over it
     show_name_to_editors: bool = False  # editors see agent_name beside this associate's pseudonym
 
+    @property
+    def needs_agent_name(self) -> bool:
+        """No name yet (a first start): the window asks for it, so {{agent_name}} is always filled."""
+        return not self.agent_name.strip()
+
     def agent_values(self) -> dict[str, str]:
         """Placeholder values that come from the associate rather than the case."""
         signature = self.agent_signature or self.agent_name
         return {k: v for k, v in (("agent_name", self.agent_name), ("agent_signature", signature)) if v}
+
+
+def os_full_name() -> str:
+    """The signed-in account's full name ("Robin Meyer"), to prefill the first-start question; "" when the
+    system keeps none (many Linux accounts) or it cannot be read."""
+    try:
+        if sys.platform == "win32":
+            size = ctypes.c_ulong(256)
+            buffer = ctypes.create_unicode_buffer(size.value)
+            name_display = 3  # EXTENDED_NAME_FORMAT.NameDisplay
+            secur32 = ctypes.WinDLL("secur32")  # type: ignore[attr-defined,unused-ignore]
+            return str(buffer.value).strip() if secur32.GetUserNameExW(name_display, buffer, ctypes.byref(size)) else ""
+        import pwd  # POSIX only (Windows has no such module)
+
+        return pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()  # macOS and Linux keep it in GECOS
+    except (OSError, KeyError, AttributeError):
+        return ""
 
 
 def load_settings(path: Path | None = None) -> Settings:
