@@ -51,6 +51,17 @@ def test_two_macros_make_one_reply(bundled_engine: SearchEngine) -> None:
     assert reordered.text.startswith("Hi Daniel Kim,") and reordered.text.count("Best regards") == 1
 
 
+def test_a_german_reply_of_two_parts_starts_each_part_as_a_sentence(bundled_engine: SearchEngine) -> None:
+    """German letters go on in lower case after the greeting; the second part does not follow the greeting."""
+    reply = bundled_engine.compose([REFUND, DISPUTE], CASE, {"agent_name": "Robin"}, lang="de", today=TODAY)
+    first, second = (cut(bundled_engine.get(i).text("de").body).body for i in (REFUND, DISPUTE))
+    assert first[0].islower() and second[0].islower()  # as written, each right after its own greeting
+    blocks = reply.text.split("\n\n")
+    assert blocks[0].startswith("Guten Tag Daniel Kim") and blocks[1][0].islower()
+    second_start = next(b for b in blocks if b.lower().startswith(second[:20].lower()))
+    assert second_start[0].isupper() and second_start[1:20] == second[1:20]
+
+
 def test_a_field_typed_once_fills_every_part(bundled_engine: SearchEngine) -> None:
     reply = bundled_engine.compose([REFUND, DISPUTE], "", {"agent_name": "Robin"}, today=TODAY)
     assert "amount" in reply.unfilled and reply.text.count("{{amount}}") == 2

@@ -56,5 +56,12 @@ def join(pieces: Sequence[Pieces]) -> str:
     """One reply: the first greeting any part has, every body in order, the last closing any part has."""
     greeting = next((p.greeting for p in pieces if p.greeting), "")
     closing = next((p.closing for p in reversed(pieces) if p.closing), "")
-    blocks = [greeting, *(p.body for p in pieces), closing]
+    bodies = [p.body for p in pieces if p.body]
+    blocks = [greeting, *bodies[:1], *(_starts_a_sentence(b) for b in bodies[1:]), closing]
     return "\n\n".join(block for block in blocks if block)
+
+
+def _starts_a_sentence(body: str) -> str:
+    """A body that no longer comes right after the greeting begins with a capital: a German letter goes on in
+    lower case after "Guten Tag …,", which is wrong once another part stands between them."""
+    return body[:1].upper() + body[1:] if body[:1].islower() else body
