@@ -1,10 +1,11 @@
-"""Settings, KB problems and keyboard-shortcut dialogs."""
+"""Settings, KB problems, keyboard-shortcut and About dialogs."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -26,9 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kbassist import paths
+from kbassist import __version__, paths
 from kbassist.content.model import Problem
 from kbassist.settings import TEAM_DB_ENV, Settings, without_password
+from kbassist.ui import text_size
 from kbassist.ui.models import ProblemTableModel
 
 TEAM_NOTE = (
@@ -39,6 +42,14 @@ PASSWORD_NOT_SAVED = (
     "The password was taken out of the address: it is never saved here. Put it in ~/.pgpass "
     "(host:port:database:user:password) or in PGPASSWORD, then press OK."
 )
+
+
+def days_box(value: int, fewest: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(fewest, 3650)
+    box.setSuffix(" days")
+    box.setValue(value)
+    return box
 
 
 class SettingsDialog(QDialog):
@@ -65,14 +76,9 @@ class SettingsDialog(QDialog):
         self.usage = QCheckBox("Record anonymous usage to improve the KB (never the case text)")
         self.usage.setObjectName("usageEnabled")
         self.usage.setChecked(settings.usage_enabled)
-        self.retention = QSpinBox()
-        self.retention.setRange(7, 3650)
-        self.retention.setSuffix(" days")
-        self.retention.setValue(settings.retention_days)
-        self.stale = QSpinBox()
-        self.stale.setRange(30, 3650)
-        self.stale.setSuffix(" days")
-        self.stale.setValue(settings.stale_after_days)
+        self.retention = days_box(settings.retention_days, 7)
+        self.stale = days_box(settings.stale_after_days, 30)
+        self.text_size = text_size.spin_box(settings.text_size)
         self._build_team(settings)
 
         form = QFormLayout()
@@ -82,6 +88,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.usage)
         form.addRow("Keep usage for", self.retention)
         form.addRow("Article is stale after", self.stale)
+        form.addRow("Text size", self.text_size)
         team = QVBoxLayout()
         team.setSpacing(2)
         team.addWidget(self.team_db)
@@ -139,6 +146,7 @@ class SettingsDialog(QDialog):
             stale_after_days=self.stale.value(),
             team_db=without_password(self.team_db.text()),
             show_name_to_editors=self.show_name.isChecked(),
+            text_size=self.text_size.value(),
         )
 
 
@@ -193,3 +201,8 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
+
+
+def show_about(parent: QWidget, kb_root: Path, data_dir: Path) -> None:
+    where = f"Knowledge base: {kb_root}\nData: {data_dir}"
+    QMessageBox.about(parent, "About KB Assist", f"KB Assist {__version__}\n{where}")
