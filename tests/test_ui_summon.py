@@ -20,6 +20,7 @@ from PySide6.QtCore import QDir, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QListView
 
+from kbassist.launch import summon_request
 from kbassist.ui import single_instance
 from kbassist.ui.app import open_window
 from kbassist.ui.main_window import MainWindow
@@ -139,6 +140,16 @@ def test_requests_are_checked() -> None:
     for bad in (b"[]", b'{"command": "delete"}', b'{"command": "paste", "text": 3}', b"\xff\xfe"):
         with pytest.raises(ValueError):
             decode(bad)
+
+
+def test_only_the_starts_that_summon_skip_the_full_command_line() -> None:
+    assert summon_request([]) == ("show", None)
+    assert summon_request(["gui"]) == ("show", None)
+    assert summon_request(["paste"]) == ("paste", None)
+    assert summon_request(["paste", "--text", "refund late"]) == ("paste", "refund late")
+    assert summon_request(["paste", "--text=-5 EUR missing"]) == ("paste", "-5 EUR missing")
+    for other in (["paste", "--text", "-x"], ["--kb", "kb"], ["paste", "--kb", "kb"], ["suggest"], ["gui", "--json"]):
+        assert summon_request(other) is None, other
 
 
 def test_two_users_and_two_homes_never_share_a_window(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import choose_kb, load_settings, save_settings, team_url
 from kbassist.ui.main_window import MainWindow
 from kbassist.ui.services import Services
-from kbassist.ui.single_instance import SHOW, InstanceServer, Message, send
+from kbassist.ui.single_instance import HANDED_OVER, SHOW, InstanceServer, Message, clipboard_text, send
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
 from kbassist.usage import UsageRecorder
 
@@ -84,7 +84,7 @@ def run(kb: str | None = None, message: Message = SHOW) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
     if send(message):
-        sys.stderr.write("kbassist: handed over to the KB Assist window already running\n")
+        sys.stderr.write(HANDED_OVER)
         app.shutdown()
         return 0
     try:
@@ -107,7 +107,4 @@ def paste(kb: str | None = None, text: str | None = None) -> int:
     """``kbassist paste``: ``text``, else the clipboard's, as the case of the running window or a new one.
     An empty clipboard sends no text: the window then reads its own clipboard once it is in front, which a
     desktop that keeps the clipboard from background programs (Wayland) allows only the window."""
-    if text is None:
-        make_application()
-        text = QApplication.clipboard().text() or None
-    return run(kb, Message("paste", text))
+    return run(kb, Message("paste", clipboard_text() if text is None else text))
