@@ -1,11 +1,12 @@
-"""Settings, KB problems, keyboard-shortcut and About dialogs."""
+"""Settings, KB problems, keyboard-shortcut and About dialogs, and opening the editors' Stats view."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,10 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from kbassist import __version__, paths
-from kbassist.content.model import Problem
-from kbassist.settings import TEAM_DB_ENV, Settings, without_password
+from kbassist.content.model import KbItem, Problem
+from kbassist.settings import TEAM_DB_ENV, Settings, team_url, without_password
 from kbassist.ui import text_size
 from kbassist.ui.models import ProblemTableModel
+
+if TYPE_CHECKING:
+    from kbassist.ui.stats_view import StatsView
 
 TEAM_NOTE = (
     "Your usage also goes to your team's database, for the KB editors. The password is never saved here: "
@@ -206,3 +210,14 @@ class ShortcutsDialog(QDialog):
 def show_about(parent: QWidget, kb_root: Path, data_dir: Path) -> None:
     where = f"Knowledge base: {kb_root}\nData: {data_dir}"
     QMessageBox.about(parent, "About KB Assist", f"KB Assist {__version__}\n{where}")
+
+
+def stats_window(
+    usage_db: Path, items: Callable[[], list[KbItem]], settings: Callable[[], Settings], parent: QWidget
+) -> StatsView:
+    """The editors' Stats view, shown; the team database is the one set when the view asks for it."""
+    from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
+
+    view = StatsView(usage_db, items, settings().stale_after_days, parent, team_db=lambda: team_url(settings().team_db))
+    view.show()
+    return view

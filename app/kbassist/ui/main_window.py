@@ -15,11 +15,11 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 from kbassist.content.model import Macro, Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
-from kbassist.settings import Settings, save_settings, team_url
+from kbassist.settings import Settings, save_settings
 from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_pane import CasePane
-from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog, show_about
+from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog, show_about, stats_window
 from kbassist.ui.kb_switcher import KbSwitcher
 from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.results_pane import ResultsPane
@@ -253,17 +253,8 @@ class MainWindow(QMainWindow):
         self.recorder.kb_version = kb_version(self.kb.items)
 
     def show_stats(self) -> None:
-        from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
-
         self.recorder.flush()
-        self.stats_view = StatsView(
-            self.services.usage_db,
-            self.engine.items,
-            self.settings.stale_after_days,
-            self,
-            team_db=lambda: team_url(self.settings.team_db),
-        )
-        self.stats_view.show()
+        self.stats_view = stats_window(self.services.usage_db, self.engine.items, lambda: self.settings, self)
 
     # ================================================================== settings & state
     def open_settings(self) -> None:
