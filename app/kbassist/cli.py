@@ -278,6 +278,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run(kb=args.kb)
 
 
+def cmd_paste(args: argparse.Namespace) -> int:
+    if reason := _no_display():
+        raise CliError(reason)
+    try:
+        from kbassist.ui.app import paste
+    except ImportError as exc:
+        raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
+    return paste(kb=args.kb, text=args.text)
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = Parser(add_help=False)
@@ -343,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     add_team_parser(sub, common)
+
+    p = sub.add_parser(
+        "paste", parents=[common], help="bring the window to the front with the clipboard's text as the case"
+    )
+    p.add_argument("--text", help="this text instead of the clipboard's (for scripts)")
+    p.set_defaults(func=cmd_paste)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)
