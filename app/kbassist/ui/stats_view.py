@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from kbassist.content.model import PRODUCT_LABELS, PRODUCTS, KbItem
 from kbassist.ui.record_table import Column, RecordTableModel, day, decimal, percent, table_view
 from kbassist.ui.tasks import TaskRunner
-from kbassist.usage import EventKind, Stats, UsageStore, compute_stats, write_macros_csv
+from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
 
 # One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
 # vanishes on white). Qt's default theme repeats its colours from the sixth series on.
@@ -82,9 +82,11 @@ MISSED_COLUMNS = [
     Column("Id", lambda r: r.id),
 ]
 GAP_COLUMNS = [
-    Column("Terms (redacted)", lambda g: g.terms),
-    Column("Kind", lambda g: "search with no results" if g.kind == EventKind.SEARCH else "none of these fit"),
-    Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
+    Column("About", lambda g: g.terms, "Its key words once names, IDs and filler are out, however it was worded"),
+    Column("Product", lambda g: PRODUCT_LABELS.get(g.product, g.product), "The product of the case it came up in"),
+    Column("Count", lambda g: g.count), Column("Searches", lambda g: g.searches, "Typed searches that found nothing"),
+    Column("None fit", lambda g: g.none_fit, "Cases marked \"None of these fit\""),
+    Column("Last seen", lambda g: g.last_seen), Column("As asked", lambda g: " | ".join(g.examples)),
 ]
 STALE_COLUMNS = [
     Column("Article", lambda s: s.title), Column("Product", lambda s: PRODUCT_LABELS.get(s.product, s.product)),
@@ -180,7 +182,7 @@ class StatsView(QDialog):
             "macros": RecordTableModel(MACRO_COLUMNS, MACRO_FORMATS, self),
             "articles": RecordTableModel(ARTICLE_COLUMNS, ARTICLE_FORMATS, self),
             "missed": RecordTableModel(MISSED_COLUMNS, parent=self),
-            "gaps": RecordTableModel(GAP_COLUMNS, {3: day}, self),
+            "gaps": RecordTableModel(GAP_COLUMNS, {5: day}, self),
             "stale": RecordTableModel(STALE_COLUMNS, {2: day}, self),
             "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
         }
