@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
         self.kb.shutdown()
         self.recorder.flush()
         self.recorder.on_problem = None
-        self.team.close()  # what waits goes up at the next start (or with kbassist team sync)
+        self.team.close(upload_first=True)  # a last bounded upload; what is left goes up at the next start
         super().closeEvent(event)
 
     # ================================================================== dialogs
