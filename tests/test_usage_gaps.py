@@ -134,3 +134,4 @@ def test_what_a_mark_is_about() -> None:
     assert about("search", ["[pasted text]"]) == []
     assert [w.surface for w in about("search", ["error 402 on in_… for order 991827"])] == ["error", "402"]
     assert about("none_fit", []) == [] and about("search", []) == []
+    assert [w.surface for w in about("search", ["refund charged on 3 Mar, since Monday"])] == ["refund", "charged"]

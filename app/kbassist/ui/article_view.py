@@ -69,6 +69,7 @@ class ArticlePane(QWidget):
         self.meta = QLabel("")
         self.meta.setObjectName("articleMeta")
         self.meta.setTextFormat(Qt.TextFormat.RichText)  # "Review overdue" stands out
+        self.meta.setWordWrap(True)  # owner and review state make it long: it wraps rather than widen the pane
         self.helpful = self._tool("thumbs-up", "This article helped", lambda: self._feedback(True))
         self.not_helpful = self._tool(
             "thumbs-down", "This article was wrong or misleading", lambda: self._feedback(False)

@@ -81,7 +81,8 @@ class RecordTableModel(QAbstractTableModel):
             return fmt(value) if fmt else ("" if value is None else str(value))
         if role == Qt.ItemDataRole.UserRole:
             return _sort_key(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+        text_cell = self.columns[index.column()].text is not None  # words, read from the left
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not text_cell:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

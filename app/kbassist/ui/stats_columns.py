@@ -49,11 +49,15 @@ MACRO_COLUMNS = [
 ]
 MACRO_FORMATS: Formats = {4: percent, 5: percent, 6: decimal, 10: day}
 
-ARTICLE_COLUMNS = [
+# An article's title, product, owner and last review: the first columns of the articles and the stale tables.
+ARTICLE_HEAD = [
     Column("Article", lambda a: a.title),
     Column("Product", _product),
     Column("Owner", _owner),
     Column("Reviewed", lambda a: a.reviewed),
+]
+ARTICLE_COLUMNS = [
+    *ARTICLE_HEAD,
     Column("Suggested", lambda a: a.suggested),
     Column("Opened", lambda a: a.opened, "Opened by associates: from a suggestion, a search or a link"),
     Column("Auto-shown", lambda a: a.from_auto, "Opened by the app itself, for a confident top suggestion"),
@@ -90,10 +94,7 @@ GAP_COLUMNS = [
 ]
 GAP_FORMATS: Formats = {5: day}
 STALE_COLUMNS = [
-    Column("Article", lambda s: s.title),
-    Column("Product", _product),
-    Column("Owner", _owner),
-    Column("Reviewed", lambda s: s.reviewed),
+    *ARTICLE_HEAD,
     Column("Days since review", lambda s: s.days_since_review),
     Column("Opened", lambda s: s.opened),
     Column("Macros relying on it", lambda s: ", ".join(s.macros)),

@@ -22,7 +22,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -61,6 +61,10 @@ from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
 # One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
 # vanishes on white). Qt's default theme repeats its colours from the sixth series on.
 TREND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+# Column widths at most: a title column shows about 60 characters, any other about 45 (a macro's unfilled
+# placeholders, the macros relying on an article); at 1366 px the macros' first eight columns stay in view.
+MAX_TITLE_PX = 420
+MAX_COLUMN_PX = 320
 
 
 class StatsView(QDialog):
@@ -238,7 +242,8 @@ class StatsView(QDialog):
         for table in self.tables.values():
             table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the core's order: worst first
             table.resizeColumnsToContents()
-            table.setColumnWidth(0, min(table.columnWidth(0), 420))
+            for column in range(table.model().columnCount()):  # a long cell wraps or scrolls, not the table
+                table.setColumnWidth(column, min(table.columnWidth(column), MAX_COLUMN_PX if column else MAX_TITLE_PX))
         self.mark_reviewed.setEnabled(False)
         copies = sum(m.copied for m in stats.macros)
         people = f"{stats.associates} associate" + ("" if stats.associates == 1 else "s")
@@ -255,9 +260,17 @@ class StatsView(QDialog):
         self._draw_top_macros(stats)
         self._draw_trend(stats)
 
+    def _chart(self) -> QChart:
+        """A chart in the window's scheme: Qt's charts are light by default, a white block in a dark window."""
+        chart = QChart()
+        if scheme_of(self) == "dark":
+            chart.setTheme(QChart.ChartTheme.ChartThemeDark)
+            chart.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+        return chart
+
     def _draw_top_macros(self, stats: Stats) -> None:
         top = sorted((m for m in stats.macros if m.copied), key=lambda m: (-m.copied, m.id))[:10][::-1]
-        chart = QChart()
+        chart = self._chart()
         chart.setTitle("Most copied macros")
         chart.legend().hide()
         if top:
@@ -280,7 +293,7 @@ class StatsView(QDialog):
         self.top_chart.setChart(chart)
 
     def _draw_trend(self, stats: Stats) -> None:
-        chart = QChart()
+        chart = self._chart()
         chart.setTitle("Replies copied per week, by product")
         weeks = sorted({t.week for t in stats.trend})
         per_product: dict[str, dict[str, int]] = defaultdict(dict)

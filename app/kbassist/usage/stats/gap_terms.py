@@ -8,8 +8,9 @@ Of either, what is left after cleaning is what an editor can act on:
 
 * what redaction put in place of personal data (``[name]``, ``[card]``, ``[pasted text]``) and what it left of
   an ID (``ch_…``) are dropped, as are the support stop words (``content.words``: "hi", "please", "urgent",
-  "issue", "the"), words that only frame a reference ("order", "ticket", "name"), numbers other than
-  three-digit codes, and codes with digits of 6 characters or more (references such as ``ord88127``);
+  "issue", "the"), words that only frame a reference ("order", "ticket", "name"), months and weekdays,
+  numbers other than three-digit codes, and codes with digits of 6 characters or more (references such as
+  ``ord88127``);
 * each word is lower-cased and stemmed (Porter, as the search index does), so "Payouts", "payout" and "payouts"
   are one word; the row shows the spelling used most.
 
@@ -39,6 +40,13 @@ REFERENCE_MIN_CHARS: Final = 6
 # Words that only frame a reference or a person ("order 12345", "ticket ch_…", "my name is [name]"): once the
 # reference is gone they say nothing about the need.
 FRAME_WORDS: Final = frozenset("name names order orders number id ids ref reference ticket case nr".split())
+# When, not what: months and weekdays come with dates ("charged on 3 Mar", "since Monday") and say nothing of
+# the need; in the bundled eval cases marked "none fit", "mar" was a strongest word.
+WHEN_WORDS: Final = frozenset(
+    """jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july august
+    september october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday friday
+    saturday sunday""".split()
+)
 MAX_WORDING_TERMS: Final = 8  # a "none fit" mark's wording shows its strongest terms, not all twenty
 
 _REDACTED: Final = re.compile(r"\[[a-z][a-z ]{1,20}\]")  # [card], [email], [name], [pasted text]
@@ -57,7 +65,7 @@ def words(text: str) -> list[Word]:
     out = []
     for match in WORD.finditer(text):
         word = match.group(0)
-        if is_stop(word) or word in FRAME_WORDS or _reference(word) or not word.strip("_"):
+        if is_stop(word) or word in FRAME_WORDS or word in WHEN_WORDS or _reference(word) or not word.strip("_"):
             continue
         out.append(Word(stem(word), word))
     return out
