@@ -40,15 +40,16 @@ from kbassist.usage.team.state import Backoff, Phase, SyncResult, SyncState
 log = logging.getLogger(__name__)
 
 # Events per upload transaction. bench/bench_team_sync.py, 200,000 events on this 2-core machine (shared with
-# other work): 100 -> 4,900 events/s, 500 -> 6,400, 2,000 -> 8,400, the uploading process 7 MiB above its
-# resting 42 MiB at 500 and 11 MiB at 2,000. A desktop's day is a few hundred events; 500 keeps a batch's
-# memory, and what a lost connection sends again, small.
+# other work), through the server's rollup trigger: 100 -> 1,830 events/s, 500 -> 5,090, 2,000 -> 8,500 (before
+# the trigger 4,900, 6,400, 8,400), the uploading process 5 MiB above its resting 45 MiB at 500 and 9 MiB at
+# 2,000. A desktop's day is a few hundred events; 500 keeps a batch's memory, and what a lost connection sends
+# again, small.
 BATCH_SIZE: Final = 500
 INTERVAL_S: Final = 5.0  # between rounds while the server answers
 MIN_GAP_S: Final = 1.0  # between rounds however often pokes come
-# The window's last upload at close waits this long at most: the associate closes the window to go. At the
-# trigger's ~3,000 events/s (bench_team_sync.py) that is a few thousand events, many days' recording; what is
-# left (the server slow or away) goes up at the next start, or with `kbassist team sync`.
+# The window's last upload at close waits this long at most: the associate closes the window to go. At 5,090
+# events/s (500-event batches through the trigger, above) that is about 10,000 events, weeks of one associate's
+# recording; what is left (the server slow or away) goes up at the next start, or with `kbassist team sync`.
 FINAL_UPLOAD_S: Final = 2.0
 
 
