@@ -11,8 +11,10 @@ from typing import Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
+from kbassist.content.loader import load_kb
 from kbassist.content.locale_format import is_language
 from kbassist.content.model import PRODUCTS, Article, KbItem, Macro
+from kbassist.content.review import ReviewError, find_article, mark_reviewed
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
 from kbassist.search.replies import LanguageUnavailableError, UnknownMacrosError
@@ -214,6 +216,25 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """Set an article's ``reviewed:`` date in its file (today unless ``--date``); the index follows at the next
+    command or in the window, as for any edit."""
+    on = args.date or dt.date.today()
+    try:
+        article = find_article(load_kb(kb_root(args)).items.values(), args.id)
+        mark_reviewed(article.path, on)
+    except ReviewError as exc:
+        raise CliError(f"cannot mark {args.id} reviewed: {exc}", 1) from None
+    before = article.reviewed.isoformat() if article.reviewed else None
+    data = {"id": article.id, "path": article.rel_path, "reviewed": on.isoformat(), "previously": before}
+
+    def text(out: TextIO) -> None:
+        out.write(f"{article.id}: reviewed {on} (was {before or 'not set'}), {article.rel_path}\n")
+
+    emit(args, data, text)
+    return 0
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -345,6 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--team", action="store_true", help="the whole team's figures from the team database (an editor's login)"
     )
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("review", parents=[common], help="mark an article reviewed (sets reviewed: in its file)")
+    p.add_argument("id")
+    p.add_argument("--date", metavar="DATE", type=_date, help="the review's day, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")
     p.add_argument("--cases", metavar="FILE", help="labelled cases (YAML; default: tests/eval/cases.yaml)")

@@ -50,9 +50,9 @@ class MainWindow(QMainWindow):
         self.services = services
         self.recorder: UsageRecorder = services.recorder
         self._suggestions: Suggestions | None = None
-        self.session = UsageSession(services.recorder, self)
         self.problems: list[Problem] = []
         self.kb = KbSwitcher(engine, services.engine_factory, self.agent_values, self)
+        self.session = UsageSession(services.recorder, self, self.kb.get)
 
         self._build_widgets()
         self._build_actions()
@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         # Tab: case, articles, macros, search results, then "None of these fit" (which has Ctrl+Shift+N).
         QWidget.setTabOrder(self.search_list, self.none_fit_button)
         self.article_pane = ArticlePane(self.kb.item_by_path, self.kb.get, self)
+        self.article_pane.stale_after = lambda: self.settings.stale_after_days
         self.macro_panel = MacroPanel(self)
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         self.left_splitter = splitter("leftSplitter", vertical, [self.case_pane, self.lists], (2, 3), self)
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
         self.session.macro_source = source
         self.macro_panel.show_macro(macro, self._values(), source, favorite=macro.id in self.settings.favorites)
 
-    def _macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
+    def _macro_copied(self, macro_id: str, ratio: float, unfilled: list[str]) -> None:
         self.session.macro_copied(macro_id, ratio, unfilled)
         self._keep_settings(replace(self.settings, recent_macros=self.macro_lists.copied(macro_id)))
 
@@ -293,5 +294,5 @@ class MainWindow(QMainWindow):
         self.kb.shutdown()
         self.recorder.flush()
         self.recorder.on_problem = None
-        self.team.close()  # what waits goes up at the next start (or with kbassist team sync)
+        self.team.close(upload_first=True)  # a last bounded upload; what is left goes up at the next start
         super().closeEvent(event)
