@@ -12,12 +12,11 @@ from typing import Any, TextIO
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
 from kbassist.content.loader import load_kb
-from kbassist.content.locale_format import is_language
 from kbassist.content.model import PRODUCTS, Article, KbItem, Macro
 from kbassist.content.review import ReviewError, find_article, mark_reviewed
+from kbassist.macro_command import add_macro_parser
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
-from kbassist.search.replies import LanguageUnavailableError, UnknownMacrosError
 from kbassist.settings import load_settings
 from kbassist.team_command import add_team_parser, team_stats
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
@@ -154,48 +153,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     emit(args, data, text)
     return 0
-
-
-def cmd_macro(args: argparse.Namespace) -> int:
-    extra = _set_values(args.set or [])
-    if args.lang and not is_language(args.lang):
-        raise CliError(f"unknown language code {args.lang!r} (use a two-letter ISO 639-1 code such as de, fr, es)")
-    case = read_case(args.case) if args.case else None
-    engine, _ = open_engine(args)
-    agent = load_settings().agent_values()
-    if args.agent:
-        agent["agent_name"] = args.agent
-    try:
-        reply = engine.compose(args.ids, case, agent, args.lang, extra)
-    except UnknownMacrosError as exc:
-        raise CliError(_not_macros(engine, exc.ids), 1) from None
-    except LanguageUnavailableError as exc:
-        raise CliError(str(exc), 1) from None
-    finally:
-        engine.close()
-
-    def text(out: TextIO) -> None:
-        out.write(reply.plain)
-        if reply.unfilled:
-            sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(reply.unfilled)}\n")
-
-    emit(args, reply.to_json(), text)
-    return 0
-
-
-def _set_values(pairs: list[str]) -> dict[str, str]:
-    bad = [pair for pair in pairs if "=" not in pair or not pair.split("=", 1)[0].strip()]
-    if bad:
-        raise CliError(f"--set takes NAME=VALUE, not {bad[0]!r}")
-    return {name.strip(): value for name, value in (pair.split("=", 1) for pair in pairs)}
-
-
-def _not_macros(engine: SearchEngine, ids: tuple[str, ...]) -> str:
-    """Which ids are no macro, saying so of an article's id."""
-    if not ids:
-        return "name at least one macro id"
-    said = [f"{i!r} is an article, not a macro" if engine.get(i) else f"no macro with id {i!r}" for i in ids]
-    return "; ".join(said)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -346,13 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("macro", parents=[common], help="print a reply of one or more macros filled from a case")
-    p.add_argument("ids", nargs="+", metavar="ID", help="macro ids, in the order the reply takes them")
-    p.add_argument("--case", metavar="FILE", help="the case (.txt/.eml, '-' for standard input)")
-    p.add_argument("--lang", metavar="CODE", help="the reply's language (default: the case's, when every macro has it)")
-    p.add_argument("--agent", metavar="NAME", help="your name for {{agent_name}} (default: settings)")
-    p.add_argument("--set", metavar="NAME=VALUE", action="append", help="fill a placeholder (a date: YYYY-MM-DD)")
-    p.set_defaults(func=cmd_macro)
+    add_macro_parser(sub, common)
 
     p = sub.add_parser("lint", parents=[common], help="check KB files; exit 1 on problems")
     p.set_defaults(func=cmd_lint)
