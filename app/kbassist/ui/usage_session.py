@@ -7,6 +7,8 @@ gives (``usage.names_to_redact``) before the recorder redacts the rest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QObject
 
 from kbassist.search.engine import Suggestions
@@ -19,6 +21,7 @@ class UsageSession(QObject):
         self.recorder = recorder
         self.id: str | None = None
         self.macro_source = Source.SUGGESTION  # where the macro on screen came from: suggestion, favorite, recent
+        self.sources: dict[str, Source] = {}  # where each macro of the reply came from
         self._shown: set[str] = set()  # "id@rank" already recorded in this session
         self._names_for: object = None  # the case whose names are in _names
         self._names: list[str] = []
@@ -60,11 +63,15 @@ class UsageSession(QObject):
     def macro_previewed(self, macro_id: str) -> None:
         self.recorder.macro_previewed(self.id or "", macro_id, self.macro_source)
 
-    def macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
-        self.recorder.macro_copied(self.id or "", macro_id, ratio, unfilled, self.macro_source)
+    def reply_copied(self, macro_ids: Sequence[str], ratio: float, unfilled: Sequence[str]) -> None:
+        """Each macro of a copied reply counts as copied, with the whole reply's edit ratio and the names of
+        the placeholders it left unfilled (a composed reply is edited and sent as one)."""
+        for macro_id in macro_ids:
+            source = self.sources.get(macro_id, self.macro_source)
+            self.recorder.macro_copied(self.id or "", macro_id, ratio, list(unfilled), source)
 
-    def feedback(self, item_id: str, helpful: bool) -> None:
-        self.recorder.feedback(self.id or "", item_id, helpful)
+    def feedback(self, item_id: str, helpful: bool, kind: str | None = None) -> None:
+        self.recorder.feedback(self.id or "", item_id, helpful, kind)
 
     def names(self, result: Suggestions | None) -> list[str]:
         """The names this case gives, worked out once per case (it runs on the UI thread)."""
