@@ -51,8 +51,7 @@ TREND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"
 
 
 MACRO_COLUMNS = [
-    Column("Macro", lambda m: m.title),
-    Column("Product", lambda m: PRODUCT_LABELS.get(m.product, m.product)),
+    Column("Macro", lambda m: m.title), Column("Product", lambda m: PRODUCT_LABELS.get(m.product, m.product)),
     Column("Suggested", lambda m: m.suggested, "Sessions in which it was suggested"),
     Column("Copied", lambda m: m.copied),
     Column("Copy rate (top 3)", lambda m: m.copy_rate, "Copied when shown in the top 3 / shown in the top 3"),
@@ -66,58 +65,39 @@ MACRO_COLUMNS = [
 MACRO_FORMATS: dict[int, Callable[[Any], str]] = {4: percent, 5: percent, 6: decimal, 7: percent, 9: day}
 ARTICLE_FORMATS: dict[int, Callable[[Any], str]] = {7: day}
 ARTICLE_COLUMNS = [
-    Column("Article", lambda a: a.title),
-    Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
-    Column("Suggested", lambda a: a.suggested),
-    Column("Opened", lambda a: a.opened),
-    Column("From search", lambda a: a.from_search),
-    Column("Helpful", lambda a: a.helpful),
+    Column("Article", lambda a: a.title), Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
+    Column("Suggested", lambda a: a.suggested), Column("Opened", lambda a: a.opened),
+    Column("From search", lambda a: a.from_search), Column("Helpful", lambda a: a.helpful),
     Column("Not helpful", lambda a: a.not_helpful, "Votes that the article was wrong or misleading"),
-    Column("Last opened", lambda a: a.last_opened),
-    Column("Id", lambda a: a.id),
+    Column("Last opened", lambda a: a.last_opened), Column("Id", lambda a: a.id),
 ]
 UNUSED_COLUMNS = [
-    Column("Title", lambda u: u.title),
-    Column("Kind", lambda u: u.kind),
+    Column("Title", lambda u: u.title), Column("Kind", lambda u: u.kind),
     Column("Product", lambda u: PRODUCT_LABELS.get(u.product, u.product)),
-    Column("Suggested but never used", lambda u: u.suggested),
-    Column("Id", lambda u: u.id),
+    Column("Suggested but never used", lambda u: u.suggested), Column("Id", lambda u: u.id),
 ]
 MISSED_COLUMNS = [
-    Column("Macro", lambda r: r.title),
-    Column("Product", lambda r: PRODUCT_LABELS.get(r.product, r.product)),
-    Column("Copied after a search", lambda r: r.copies),
-    Column("Sessions", lambda r: r.sessions),
+    Column("Macro", lambda r: r.title), Column("Product", lambda r: PRODUCT_LABELS.get(r.product, r.product)),
+    Column("Copied after a search", lambda r: r.copies), Column("Sessions", lambda r: r.sessions),
     Column("Id", lambda r: r.id),
 ]
 GAP_COLUMNS = [
     Column("Terms (redacted)", lambda g: g.terms),
     Column("Kind", lambda g: "search with no results" if g.kind == EventKind.SEARCH else "none of these fit"),
-    Column("Count", lambda g: g.count),
-    Column("Last seen", lambda g: g.last_seen),
+    Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
 ]
 STALE_COLUMNS = [
-    Column("Article", lambda s: s.title),
-    Column("Product", lambda s: PRODUCT_LABELS.get(s.product, s.product)),
-    Column("Reviewed", lambda s: s.reviewed),
-    Column("Days since review", lambda s: s.days_since_review),
-    Column("Opened", lambda s: s.opened),
-    Column("Macros relying on it", lambda s: ", ".join(s.macros)),
+    Column("Article", lambda s: s.title), Column("Product", lambda s: PRODUCT_LABELS.get(s.product, s.product)),
+    Column("Reviewed", lambda s: s.reviewed), Column("Days since review", lambda s: s.days_since_review),
+    Column("Opened", lambda s: s.opened), Column("Macros relying on it", lambda s: ", ".join(s.macros)),
 ]
 
 
 class StatsView(QDialog):
     """Charts and sortable tables of usage, filtered by period and product, exportable to CSV."""
 
-    def __init__(
-        self,
-        db_path: Path,
-        items: Callable[[], list[KbItem]],
-        stale_after_days: int = 365,
-        parent: QWidget | None = None,
-        *,
-        team_db: Callable[[], str | None] = lambda: None,
-    ) -> None:
+    def __init__(self, db_path: Path, items: Callable[[], list[KbItem]], stale_after_days: int = 365,
+                 parent: QWidget | None = None, *, team_db: Callable[[], str | None] = lambda: None) -> None:
         """``team_db``: the team database's URL (KBASSIST_TEAM_DB, then Settings) or None, asked at each
         refresh; with one, the Team switch reads the whole team's figures from it."""
         super().__init__(parent)
@@ -144,10 +124,7 @@ class StatsView(QDialog):
         layout.addWidget(split, 1)
 
         for signal in (
-            self.since.dateChanged,
-            self.until.dateChanged,
-            self.product.currentIndexChanged,
-            self.team.toggled,
+            self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged, self.team.toggled
         ):
             signal.connect(lambda *_a: self.refresh())
         self.refresh()
@@ -208,12 +185,8 @@ class StatsView(QDialog):
             "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
         }
         titles = {
-            "macros": "Macros",
-            "articles": "Articles",
-            "missed": "Used but not suggested",
-            "gaps": "Content gaps",
-            "stale": "Stale articles",
-            "unused": "Never used",
+            "macros": "Macros", "articles": "Articles", "missed": "Used but not suggested",
+            "gaps": "Content gaps", "stale": "Stale articles", "unused": "Never used",
         }
         self.tabs = QTabWidget()
         self.tabs.setObjectName("statsTabs")
@@ -232,7 +205,6 @@ class StatsView(QDialog):
         stale = self.stale_after_days
         url = self._offer_team()
         if url and self.team.isChecked():
-
             def work() -> Stats:
                 from kbassist.usage.team.figures import team_stats  # the database driver loads only now
 
@@ -356,3 +328,4 @@ class StatsView(QDialog):
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"kbassist-{key}.csv", "CSV files (*.csv)")
         if name:
             self.export_csv(Path(name), key)
+
