@@ -226,10 +226,11 @@ class MacroPanel(QWidget):
         kept_text = self.text() if keep_text and self.edited() else None
         self._reply = reply
         self.parts.model.set_parts(reply.parts)
-        self.title.setText(" + ".join(p.title for p in reply.parts))
         if len(reply.parts) > 1:
-            self.meta.setText(f"{len(reply.parts)} macros, one greeting and one sign-off")
+            self.title.setText(f"Reply from {len(reply.parts)} macros")
+            self.meta.setText("One greeting and one sign-off; fields shared by the parts are filled once")
         elif self._macro is not None:
+            self.title.setText(reply.parts[0].title)
             self.meta.setText(f"{PRODUCT_LABELS.get(self._macro.product, self._macro.product)} · {self._macro.id}")
         self._show_languages(reply)
         self.preview.replace_text(self._kept.pop(self._key(), "") or kept_text or reply.text)

@@ -72,7 +72,7 @@ def editor_for(spec: ReplyField, parent: QWidget) -> QLineEdit:
         offers = QMenu(editor)
         for candidate in spec.candidates:
             offers.addAction(candidate.label, partial(_take, editor, candidate.value))
-        pick = editor.addAction(icon("copy"), QLineEdit.ActionPosition.LeadingPosition)
+        pick = editor.addAction(icon("new-case"), QLineEdit.ActionPosition.LeadingPosition)
         pick.setToolTip("What the case says: " + "; ".join(c.label for c in spec.candidates))
         pick.triggered.connect(lambda: offers.popup(editor.mapToGlobal(editor.rect().bottomLeft())))
     return editor

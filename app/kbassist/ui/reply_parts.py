@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QListView, QMenu, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QListView, QMenu, QToolButton, QWidget
 
 from kbassist.content.model import Macro
 from kbassist.search.replies import ReplyPart
@@ -100,7 +100,8 @@ class PartsBar(QWidget):
         self.view.setAccessibleName("Macros in the reply")
         self.view.setModel(self.model)
         self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.view.setMaximumHeight(self.view.sizeHintForRow(0) * PART_ROWS + 8 if self.model.rowCount() else 64)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.add_button = self._tool("add", "Add a suggested macro to the reply (Ctrl+Shift+A)", self.show_offers)
         self.add_button.setObjectName("addMacroButton")
         self.up_button = self._tool("up", "Move the selected macro up", lambda: self._move(-1))
@@ -110,20 +111,18 @@ class PartsBar(QWidget):
         self.helpful.setObjectName("macroHelpful")
         self.not_helpful = self._tool("thumbs-down", "This macro was wrong or misleading", lambda: self._vote(False))
         self.not_helpful.setObjectName("macroNotHelpful")
-        buttons = QVBoxLayout()
+        buttons = QGridLayout()  # two rows of three: no taller than a two-macro list
         buttons.setSpacing(0)
-        for button in (self.add_button, self.up_button, self.down_button, self.remove_button):
-            buttons.addWidget(button)
-        votes = QVBoxLayout()
-        votes.setSpacing(0)
-        votes.addWidget(self.helpful)
-        votes.addWidget(self.not_helpful)
-        votes.addStretch(1)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.view, 1)
-        row.addLayout(buttons)
-        row.addLayout(votes)
+        top = (self.add_button, self.up_button, self.helpful)
+        bottom = (self.remove_button, self.down_button, self.not_helpful)
+        for line, tools in enumerate((top, bottom)):
+            for place, button in enumerate(tools):
+                buttons.addWidget(button, line, place, Qt.AlignmentFlag.AlignTop)
+        buttons.setRowStretch(2, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
         self.model.modelReset.connect(self._fit)
         self.model.rowsInserted.connect(self._fit)
 
