@@ -35,6 +35,17 @@ Daniel Kim
 Northwind Outfitters | +1 415 555 0142
 """
 
+TWO_QUESTIONS = """\
+Subject: Refund not arrived and now a chargeback??
+
+Hi, this is Daniel Kim from Northwind Outfitters. We refunded re_3OkF2aLkdIwHu7ix0abcDEF1 for $212.40 on
+March 3 but the customer says it never arrived, and now they disputed the payment dp_1OkF2aLkdIwHu7ix0Qm3Zt9X
+too. What do we do?
+
+Thanks,
+Daniel Kim
+"""
+
 
 def spin(ms: int) -> None:
     loop = QEventLoop()
@@ -114,6 +125,16 @@ def main() -> int:
     window.macro_panel.preview.setFocus()
     spin(300)
     window.macro_panel.grab().save(str(DOCS / "screenshot-macro.png"))
+
+    # A reply composed of two macros for a case that asks two things.
+    window.new_case()
+    window.case_input.setPlainText(TWO_QUESTIONS)
+    window.case_input.flush()
+    spin(1500)
+    window.composer.show_macro(window.engine.get("macro-refunds-refund-issued-timeline"), "suggestion")
+    window.composer.add_macro(window.engine.get("macro-disputes-dispute-received-next-steps"))
+    spin(300)
+    window.macro_panel.grab().save(str(DOCS / "screenshot-reply.png"))
 
     simulate_history(window)
     window.show_stats()

@@ -123,7 +123,7 @@ class MacroPanel(QWidget):
         return self.parts.model.ids
 
     def text(self) -> str:
-        return self.preview.toPlainText()
+        return self.preview.text()
 
     def unfilled(self) -> list[str]:
         return placeholder_names(self.text())

@@ -71,9 +71,14 @@ class ReplyEditor(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self.highlighter = ReplyHighlighter(self.document(), self.palette().color(QPalette.ColorRole.PlaceholderText))
 
+    def text(self) -> str:
+        """The text as held, no-break spaces kept ("1.250,00\u00a0€" must not break before the €):
+        ``toPlainText`` turns them into plain spaces."""
+        return self.document().toRawText().replace("\u2029", "\n").replace("\u2028", "\n")
+
     def replace_text(self, text: str) -> None:
         """Make the editor hold ``text`` as one undoable edit of the stretch that changed."""
-        old = self.toPlainText()
+        old = self.text()
         if old == text:
             return
         start, end, replacement = changed_span(old, text)
@@ -92,7 +97,7 @@ class ReplyEditor(QPlainTextEdit):
     def jump_to_placeholder(self, *, backward: bool = False) -> bool:
         """Select the next (previous) unfilled placeholder after (before) the cursor, wrapping round; False
         when none is left."""
-        text = self.toPlainText()
+        text = self.text()
         spans = [(m.start(), m.end()) for m in PLACEHOLDER.finditer(text)]
         if not spans:
             return False
