@@ -77,8 +77,8 @@ def test_a_reply_composed_of_two_macros_has_one_greeting_one_sign_off_and_shared
     assert list(panel.form.fields) == ["deadline_date"]  # the amount both parts use came from the case, once
     parts = panel.parts.view.model()
     assert [parts.index(r, 0).data() for r in range(parts.rowCount())] == [
-        "1. Refund issued – when the money arrives",
-        "2. New dispute received – deadline and options",
+        "Refund issued – when the money arrives",
+        "New dispute received – deadline and options",
     ]
     # Reorder: the dispute first, still one greeting.
     panel.parts.view.setCurrentIndex(parts.index(1, 0))

@@ -35,7 +35,7 @@ class ReplyPartsModel(QAbstractListModel):
             return None
         part = self._parts[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{index.row() + 1}. {part.title}"
+            return part.title  # not numbered: a number would change under a row when another moves
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{part.id} ({part.lang})"
         if role == Role.Id:
