@@ -36,14 +36,14 @@ Northwind Outfitters | +1 415 555 0142
 """
 
 TWO_QUESTIONS = """\
-Subject: Refund not arrived and now a chargeback??
+From: Daniel Kim <daniel@northwind-outfitters.com>
+Subject: Re: order #5521 - refund missing, and a chargeback on top
 
-Hi, this is Daniel Kim from Northwind Outfitters. We refunded re_3OkF2aLkdIwHu7ix0abcDEF1 for $212.40 on
-March 3 but the customer says it never arrived, and now they disputed the payment dp_1OkF2aLkdIwHu7ix0Qm3Zt9X
-too. What do we do?
+Hello again. The refund re_3OkF2aLkdIwHu7ix0abcDEF1 ($212.40, sent on March 3) has still not reached our
+customer, and this morning they opened a chargeback too: dp_1OkF2aLkdIwHu7ix0Qm3Zt9X. How do we handle both?
 
-Thanks,
 Daniel Kim
+Northwind Outfitters
 """
 
 

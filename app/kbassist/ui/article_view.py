@@ -19,8 +19,7 @@ from kbassist.content.lint import resolve_link
 from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
 from kbassist.content.render import article_html
 from kbassist.search.text import stem
-from kbassist.ui.theme import icon
-from kbassist.ui.widgets import column, title_block, title_label
+from kbassist.ui.widgets import column, title_block, title_label, tool_button
 from kbassist.usage import Source
 
 Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
@@ -104,13 +103,7 @@ class ArticlePane(QWidget):
         self.find_status.hide()
 
     def _tool(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
-        button = QToolButton(self)
-        button.setIcon(icon(name))
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
-        button.setAutoRaise(True)
-        button.clicked.connect(slot)
-        return button
+        return tool_button(self, name, tip, slot)
 
     # ------------------------------------------------------------------ showing
     @property

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QListView, QMenu, QToolB
 from kbassist.content.model import Macro
 from kbassist.search.replies import ReplyPart
 from kbassist.ui.models import Role
-from kbassist.ui.theme import icon
+from kbassist.ui.widgets import tool_button
 
 PART_ROWS = 3  # rows the parts list shows before it scrolls: replies of more than three macros were not seen
 Index = QModelIndex | QPersistentModelIndex
@@ -127,13 +127,7 @@ class PartsBar(QWidget):
         self.model.rowsInserted.connect(self._fit)
 
     def _tool(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
-        button = QToolButton(self)
-        button.setIcon(icon(name))
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
-        button.setAutoRaise(True)
-        button.clicked.connect(slot)
-        return button
+        return tool_button(self, name, tip, slot)
 
     def _fit(self) -> None:
         """As high as the parts (up to PART_ROWS), so a one-macro reply gives its room to the text."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QListView, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLayout, QListView, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.models import ResultListModel
+from kbassist.ui.theme import icon
 
 Part = QWidget | QLayout | tuple[QWidget, int]  # a (widget, stretch) pair takes a share of the spare room
 
@@ -81,3 +82,14 @@ def splitter(
     for i, factor in enumerate(stretch):
         split.setStretchFactor(i, factor)
     return split
+
+
+def tool_button(parent: QWidget, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+    """A flat icon button whose tooltip is also its accessible name (a screen reader says what it does)."""
+    button = QToolButton(parent)
+    button.setIcon(icon(name))
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setAutoRaise(True)
+    button.clicked.connect(slot)
+    return button
