@@ -56,6 +56,7 @@ class MacroPanel(QWidget):
 
         self.title = title_label("No macro selected", "macroTitle", grow=1)
         self.meta = QLabel("")
+        self.meta.setWordWrap(True)  # a long macro id must not widen the window past a 1366-pixel screen
         self.favorite = QToolButton(self)
         self.favorite.setObjectName("favoriteButton")
         self.favorite.setCheckable(True)
@@ -228,7 +229,7 @@ class MacroPanel(QWidget):
         self.parts.model.set_parts(reply.parts)
         if len(reply.parts) > 1:
             self.title.setText(f"Reply from {len(reply.parts)} macros")
-            self.meta.setText("One greeting and one sign-off; fields shared by the parts are filled once")
+            self.meta.setText("One greeting, one sign-off")
         elif self._macro is not None:
             self.title.setText(reply.parts[0].title)
             self.meta.setText(f"{PRODUCT_LABELS.get(self._macro.product, self._macro.product)} · {self._macro.id}")
