@@ -37,6 +37,7 @@ class AgentNameDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("agentNameDialog")
         self.setWindowTitle("Welcome to KB Assist")
+        self.setMinimumWidth(440)  # the signature box reads as a box, not a field
         self.settings = settings
         intro = QLabel("Replies are signed with your name. You can change it later in Settings (Ctrl+,).")
         intro.setWordWrap(True)
