@@ -314,3 +314,14 @@ def test_the_parts_model_moves_and_removes_as_a_qt_model_should(qtmodeltester) -
     assert not model.append(ReplyPart("a", "Refund", "en"))  # a macro is in a reply once
     assert model.remove(0) and not model.remove(0) and model.ids == ("a",)
     qtmodeltester.check(model)
+
+
+def test_a_macro_found_by_typed_search_becomes_the_reply(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.searcher.resultsReady, timeout=10_000):
+        qtbot.keyClicks(window.search_bar.box, "dispute received next steps")
+    found = row_ids(window.search_list)
+    assert DISPUTE in found
+    window.search_list.setCurrentIndex(window.search_list.model().index(found.index(DISPUTE), 0))
+    qtbot.keyClick(window.search_list, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.macro_panel.ids == (DISPUTE,))
+    assert window.macro_panel.text().rstrip().endswith("Robin Park")

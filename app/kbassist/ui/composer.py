@@ -45,7 +45,6 @@ class ReplyComposer(QObject):
         panel.copied.connect(self._copied)
         panel.previewed.connect(session.macro_previewed)
         panel.favoriteToggled.connect(self._favorite_toggled)
-        lists.macroChosen.connect(self.show_macro)
 
     @property
     def favorites(self) -> tuple[str, ...]:

@@ -52,7 +52,8 @@ class MainWindow(QMainWindow):
         self._suggestions: Suggestions | None = None
         self.session = UsageSession(services.recorder, self)
         self.problems: list[Problem] = []
-        self.kb = KbSwitcher(engine, services.engine_factory, self.agent_values, self)
+        agent = lambda: self.settings.agent_values()  # noqa: E731, PLW0108 - read when used: Settings are replaced
+        self.kb = KbSwitcher(engine, services.engine_factory, agent, self)
 
         self._build_widgets()
         self.composer = ReplyComposer(
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.none_fit_button.clicked.connect(self.mark_none_fit)
         self.search_bar.queryChanged.connect(self.kb.search)
         self.lists.articleChosen.connect(self.article_pane.open_item)
+        self.lists.macroChosen.connect(self.composer.show_macro)  # from the macro tabs or typed search
         self.lists.missing.connect(lambda item_id: self.status.say(f"{item_id} is no longer in the KB", 5000))
         self.search_results.searchSettled.connect(lambda query, n: self.session.search(query, n, self._suggestions))
         self.article_pane.articleShown.connect(self.session.article_opened)
@@ -151,10 +153,6 @@ class MainWindow(QMainWindow):
         kb = self.kb
         self.engine, self.suggest, self.searcher, self.index = kb.engine, kb.suggest, kb.searcher, kb.index
         self.status.show_opened(self.engine.kb_root, self.engine.messages)
-
-    # ================================================================== placeholder values
-    def agent_values(self) -> dict[str, str]:
-        return self.settings.agent_values()
 
     # ================================================================== case & suggestions
     def new_case(self) -> None:
