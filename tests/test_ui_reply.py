@@ -325,3 +325,23 @@ def test_a_macro_found_by_typed_search_becomes_the_reply(qtbot, window: MainWind
     qtbot.keyClick(window.search_list, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.macro_panel.ids == (DISPUTE,))
     assert window.macro_panel.text().rstrip().endswith("Robin Park")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support (raise|grabbing)")  # a popup menu, offscreen
+def test_a_second_suggestion_is_added_from_its_row_menu(qtbot, window: MainWindow) -> None:
+    from PySide6.QtTest import QTest
+
+    paste_case(qtbot, window, REFUND_AND_DISPUTE)
+    suggested = row_ids(window.macro_list)
+    select_macro(qtbot, window, suggested[0])
+    view = window.macro_list
+    second = view.visualRect(view.model().index(1, 0)).center()
+    QTest.mousePress(view.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, second)
+    assert window.macro_panel.ids == (suggested[0],)  # the right press did not make the row the reply
+    view.customContextMenuRequested.emit(second)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    menu = QApplication.activePopupWidget()
+    assert [a.text() for a in menu.actions()] == ["Add to reply"]
+    menu.actions()[0].trigger()
+    menu.close()
+    assert window.macro_panel.ids == (suggested[0], suggested[1])

@@ -45,6 +45,7 @@ class ReplyComposer(QObject):
         panel.copied.connect(self._copied)
         panel.previewed.connect(session.macro_previewed)
         panel.favoriteToggled.connect(self._favorite_toggled)
+        lists.macroAdded.connect(self.add_macro)
 
     @property
     def favorites(self) -> tuple[str, ...]:
@@ -62,10 +63,10 @@ class ReplyComposer(QObject):
         self.session.sources[macro.id] = source
         self.panel.show_macro(macro, favorite=macro.id in self.favorites)
 
-    def add_macro(self, macro: Macro | None = None) -> None:
+    def add_macro(self, macro: Macro | None = None, source: Source = Source.SUGGESTION) -> None:
         """Add a macro to the reply: ``macro``, or the one the associate picks from the suggestions."""
         if macro is not None:
-            self.session.sources.setdefault(macro.id, Source.SUGGESTION)
+            self.session.sources.setdefault(macro.id, source)
         self.panel.add_macro(macro)
 
     def case_shown(self, result: Suggestions | None) -> None:
