@@ -2,7 +2,9 @@
 
 ``init_schema`` applies each missing step of ``migrations.MIGRATIONS`` in a transaction of its own that first
 takes one advisory lock and then reads the version: two ``team init`` at once (or one racing an upgrade)
-serialise, and the second finds the step done. A step either commits whole or leaves nothing behind.
+serialise, and the second finds the step done. A step either commits whole or leaves nothing behind. The
+session also holds the lock from the first step to the last, so a second ``team init`` waits for the whole
+migration and reports the version it found as the one the first left, never a step in between.
 
 ``add_member`` creates a login role in one of the two groups (or puts an existing role in it). A password is
 turned into its SCRAM verifier here, by libpq, before anything is sent: the server, its statement log and a
@@ -59,6 +61,14 @@ def schema_version(conn: psycopg.Connection[Any]) -> int:
 
 def init_schema(conn: psycopg.Connection[Any]) -> InitReport:
     """Create or migrate the schema; raises ``TeamSchemaError`` when the database is newer than this app."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        return _apply_missing_steps(conn)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+
+
+def _apply_missing_steps(conn: psycopg.Connection[Any]) -> InitReport:
     before: int | None = None
     while True:
         with conn.transaction():
