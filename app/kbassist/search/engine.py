@@ -17,7 +17,6 @@ from kbassist.content.model import KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
-from kbassist.search.collect import scoring_cache
 from kbassist.search.confidence import Confidence, decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
@@ -208,7 +207,7 @@ class SearchEngine:
 
         with self.index.searcher() as searcher:
             reliance = self.index.derived("macro_reliance", macro_reliance)
-            cache = self.index.derived("scoring", scoring_cache)
+            cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(
                 context, case, similarities if dense is not None else None, article_limit, macro_limit
@@ -281,7 +280,7 @@ class SearchEngine:
             if not words:
                 return []
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
-            cache = self.index.derived("scoring", scoring_cache)
+            cache = self.index.scoring()
             hits = collect_words(searcher, words, limit, cache, allowed)
             return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
 

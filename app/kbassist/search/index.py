@@ -22,14 +22,15 @@ from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
 from kbassist import paths
-from kbassist.content.loader import iter_kb_files, misplaced
+from kbassist.content.loader import iter_kb_files
 from kbassist.content.model import KbItem, Problem
-from kbassist.content.parser import parse_file
+from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
-from kbassist.search.index_check import read_everything
-from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored, to_document
+from kbassist.search.index_check import check_searcher
+from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.spelling import Speller
-from kbassist.search.sync import COMMIT_EVERY, Batch, FileState, IdClaims, Todo, UpdateReport, plan_sync
+from kbassist.search.sync import COMMIT_EVERY, Batch, FileState, UpdateReport, apply_todo, plan_sync
+from kbassist.search.table_store import TableStore
 
 __all__ = ["IndexUnavailableError", "KbIndex", "Progress", "UpdateReport"]  # what the faces import from here
 
@@ -58,6 +59,7 @@ class KbIndex:
         self._generation: str | None = None  # the generation folder open now; None: a stand-in in memory
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
+        self.tables = TableStore()
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -179,6 +181,31 @@ class KbIndex:
             value: T = self._derived[name]
             return value
 
+    def scoring(self) -> ScoringCache:
+        """The commit's scoring table (None in it while ``update`` still decodes a new large segment)."""
+        return self.derived("scoring", self._scoring)
+
+    def _scoring(self, searcher: Searcher) -> ScoringCache:
+        table = self.tables.view(searcher, self._folder())
+        return ScoringCache(table=table, phrase_docs=self.tables.phrase_docs, hit_fields=self.tables.hit_fields)
+
+    def _folder(self) -> Path | None:
+        return self.root / self._generation if self._generation else None
+
+    def _prepare_tables(self) -> None:
+        """Decode the scoring tables a write left to do (a full build's or a merge's segment), on this
+        thread and with its own searcher, while queries go on through Whoosh's matchers."""
+        with self._search_lock:
+            ix, folder = self._ix, self._folder()
+        if ix is None:
+            return
+        with ix.searcher() as searcher:
+            complete = self.tables.prepare(searcher, folder, self.stopping)
+        with self._search_lock:
+            cache = self._derived.get("scoring")
+            if complete and cache is not None and cache.table is None:
+                del self._derived["scoring"]
+
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
         return self.derived("speller", _build_speller)
@@ -199,19 +226,9 @@ class KbIndex:
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
-        it reads, else what failed. Opening reads only a segment's table of contents, so damage in the
-        middle of a segment stays hidden until a search happens to touch it; ``kbassist index`` runs this
-        to find it before associates do (0.9 s for the bundled KB of 270 files)."""
-        with warnings.catch_warnings(), self.searcher() as s:
-            warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                for reader, _base in s.reader().leaf_readers():
-                    read_everything(reader)
-            except (KeyboardInterrupt, MemoryError):
-                raise
-            except Exception as exc:  # Whoosh reports damage as anything from struct.error to a bare Exception
-                return f"{type(exc).__name__}: {str(exc)[:80]}"
-        return None
+        it reads, else what failed (``index_check.py``)."""
+        with self.searcher() as s:
+            return check_searcher(s)
 
     # ----------------------------------------------------------------- updating
     def stop(self) -> None:
@@ -251,8 +268,11 @@ class KbIndex:
             self.messages = []
             if self.read_only:
                 self._note("The search index folder is read-only: the index is used as it is and updates are off.")
+                self._prepare_tables()
                 return UpdateReport(messages=list(self.messages))
             report = self._under_build_lock(progress, (lambda: self._rebuild(progress)) if rebuild else None)
+            if not report.stopped:
+                self._prepare_tables()
             report.messages = list(self.messages)
             report.seconds = time.perf_counter() - started
             self.problems = report.problems
@@ -343,7 +363,7 @@ class KbIndex:
                     break
                 if progress:
                     progress(done, plan.total, todo.rel)
-                self._apply(batch, todo, indexed.get(todo.rel), plan.claims, report)
+                apply_todo(batch, todo, indexed.get(todo.rel), plan.claims, report, self.kb_root)
             batch.finish(stopped=report.stopped, optimize=plan.total > COMMIT_EVERY)
         except BaseException:
             batch.cancel()
@@ -354,35 +374,6 @@ class KbIndex:
             progress(0, 0, "")
         report.problems.sort(key=lambda p: p.rel_path)
         return report
-
-    def _apply(self, batch: Batch, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport) -> None:
-        """Parse one new or changed file and write it, unless it is broken or another file holds its id."""
-        result = misplaced(todo.rel) or parse_file(todo.path, self.kb_root)
-        if isinstance(result, Problem):
-            report.problems.append(result)
-            if known:
-                batch.delete(todo.rel)
-                report.removed += 1
-            return
-        same = known is not None and known.signature == result.signature
-        if same:
-            report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
-        holder = claims.holders.get(result.id)
-        accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
-        if not accepted:
-            report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
-            if known:
-                batch.delete(todo.rel)
-            return
-        if displaced is not None:  # this file held the id first: the newer holder gives it up
-            batch.delete(displaced)
-            report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
-        batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size))
-        if not same:
-            if known:
-                report.changed += 1
-            else:
-                report.added += 1
 
 
 def _build_speller(searcher: Searcher) -> Speller:

@@ -17,7 +17,10 @@ from typing import Any
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
+from kbassist.content.loader import misplaced
 from kbassist.content.model import Problem
+from kbassist.content.parser import parse_file
+from kbassist.search.schema import to_document
 
 COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
 COMMIT_INTERVAL = 2.0  # ... and at most one intermediate commit per this many seconds (each costs a segment)
@@ -162,3 +165,35 @@ class Batch:
     def cancel(self) -> None:
         if not self.writer.is_closed:
             self.writer.cancel()
+
+
+def apply_todo(
+    batch: Batch, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport, kb_root: Path
+) -> None:
+    """Parse one new or changed file and write it, unless it is broken or another file holds its id."""
+    result = misplaced(todo.rel) or parse_file(todo.path, kb_root)
+    if isinstance(result, Problem):
+        report.problems.append(result)
+        if known:
+            batch.delete(todo.rel)
+            report.removed += 1
+        return
+    same = known is not None and known.signature == result.signature
+    if same:
+        report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
+    holder = claims.holders.get(result.id)
+    accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
+    if not accepted:
+        report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
+        if known:
+            batch.delete(todo.rel)
+        return
+    if displaced is not None:  # this file held the id first: the newer holder gives it up
+        batch.delete(displaced)
+        report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
+    batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size))
+    if not same:
+        if known:
+            report.changed += 1
+        else:
+            report.added += 1

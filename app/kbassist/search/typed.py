@@ -1,18 +1,19 @@
 """Typed search: what an associate types into the search box, a few words, the last perhaps half-typed.
 
 Each word is its own OR-query (its fields, synonyms, completions, codes, ids), scored like a case's terms
-(``collect.score_table``); documents that match every word come first.
+(``collect.score_query``); documents that match every word come first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Collection, Sequence
 
-from whoosh.query import Or, Query, Term
+import numpy as np
+from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 
-from kbassist.search.collect import CaseHit, ScoringCache, best_hits, score_table
-from kbassist.search.queries import CODE_BOOST, term_query
+from kbassist.search.collect import CaseHit, Scored, ScoringCache, best_docs, hits_for, score_query
+from kbassist.search.queries import CODE_BOOST, flat_or, term_query
 from kbassist.search.synonyms import Synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, is_stop, stem, tokenize
 
@@ -44,7 +45,9 @@ def search_word_queries(
                     options.append(term_query((fixed,), 1.0))
         options.append(Term("codes", word, boost=CODE_BOOST))
         options.append(Term("id", word, boost=CODE_BOOST))
-        clauses.append(Or(options).normalize())
+        clause = flat_or(options)
+        if clause is not None:
+            clauses.append(clause)
     return clauses
 
 
@@ -64,7 +67,7 @@ def collect_words(
     words: Sequence[Query],
     limit: int,
     cache: ScoringCache | None = None,
-    allowed: Container[int] | None = None,
+    allowed: Collection[int] | None = None,
 ) -> list[CaseHit]:
     """The best documents for a typed query of one OR-query per word.
 
@@ -72,18 +75,22 @@ def collect_words(
     again when it matches them all: "refund late" puts articles about late refunds above every article
     that merely says "refund" often.
     """
-    combined: dict[int, CaseHit] = {}
-    matched: dict[int, int] = {}
-    for word in words:
-        for docnum, hit in score_table(searcher, word, cache).items():
-            if allowed is not None and docnum not in allowed:
-                continue
-            total = combined.setdefault(docnum, CaseHit(docnum))
-            total.score += hit.score
-            total.terms |= hit.terms
-            matched[docnum] = matched.get(docnum, 0) + 1
+    per_word = [score_query(searcher, word, cache) for word in words]
+    if not per_word:
+        return []
+    count = len(per_word[0].total)
+    permitted = np.ones(count, dtype=bool)
+    if allowed is not None:
+        permitted[:] = False
+        permitted[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
+    total = np.zeros(count, dtype=np.float64)
+    matched = np.zeros(count, dtype=np.int64)
+    for scored in per_word:
+        hit = scored.matched & permitted
+        total[hit] += scored.total[hit]
+        matched += hit
     n = len(words)
-    for docnum, hit in combined.items():
-        share = matched[docnum] / n
-        hit.score *= share * (ALL_WORDS_FACTOR if matched[docnum] == n and n > 1 else 1.0)
-    return best_hits(searcher, combined.values(), limit)
+    lift = np.where(matched == n, ALL_WORDS_FACTOR, 1.0) if n > 1 else np.ones(count)
+    total = total * ((matched / n) * lift)
+    combined = Scored(total, matched > 0, [leaf for scored in per_word for leaf in scored.by_leaf])
+    return hits_for(searcher, combined, best_docs(combined.total, combined.matched, limit), cache)
