@@ -222,6 +222,19 @@ def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engi
             assert ours == [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, None)]
 
 
+def test_deleted_documents_are_skipped_in_the_fast_loop_as_in_the_public_protocol(
+    edited_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = Or([Term("body", "payout", boost=1.7), Term("title", "late"), Term("body", "bank"), Term("tags", "refund")])
+    with edited_engine.index.searcher() as searcher:
+        fast = _scored(searcher, query, True)
+        monkeypatch.setattr(FAST_PATH, "usable", False)
+        assert _scored(searcher, query, True) == fast
+        assert fast == [
+            (h["id"], h.score, h.terms) for h in collect(searcher, query, 60, edited_engine.index.scoring())
+        ]
+
+
 def test_a_segment_reads_alike_from_its_blocks_and_through_the_public_protocol(
     edited_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 import whoosh
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo, W3TermsReader
 from whoosh.matching import Matcher, WrappingMatcher
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25F, BM25FScorer
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ FAST_PATH_VERSIONS = frozenset({(2, 7, 5)})  # whoosh-reloaded releases whose le
 LEAF_READS = ("_ids", "_weights", "_i", "_blocklength", "_read_ids", "_read_weights", "_next_block", "is_active")
 SCORER_READS = ("_score", "dfl")
 SEGMENT_READS = ("_terms",)  # a segment reader's terms reader, whose ``_postfile`` holds the postings
+FILTER_READS = ("_ids", "_exclude", "boost")
 
 
 def _release_checked() -> bool:
@@ -79,15 +81,23 @@ def scored_postings(
     boost, leaf = 1.0, matcher
     if type(leaf) is WrappingMatcher:
         boost, leaf = leaf.boost, leaf.child
+    skip: frozenset[int] | set[int] = frozenset()
+    if type(leaf) is FilterMatcher and all(hasattr(leaf, name) for name in FILTER_READS):
+        if leaf._exclude and leaf.boost == 1.0:  # a segment's deleted documents (``SegmentReader.postings``)
+            skip, leaf = leaf._ids, leaf.child
+        else:
+            leaf = matcher
     if type(leaf) is W3LeafMatcher and type(leaf.scorer) is BM25FScorer and FAST_PATH.allows(leaf):
-        yield from _term_blocks(leaf, boost, field_length, offset)
+        yield from _term_blocks(leaf, boost, field_length, offset, skip)
         return
     while matcher.is_active():
         yield matcher.id(), matcher.score()
         matcher.next()
 
 
-def _term_blocks(leaf: Any, boost: float, field_length: list[int] | None, offset: int) -> Iterator[tuple[int, float]]:
+def _term_blocks(
+    leaf: Any, boost: float, field_length: list[int] | None, offset: int, skip: frozenset[int] | set[int]
+) -> Iterator[tuple[int, float]]:
     """A term's postings a block at a time, scored with its own BM25F function (what ``score()`` calls)."""
     score, length = leaf.scorer._score, leaf.scorer.dfl
     if field_length is not None:
@@ -99,6 +109,8 @@ def _term_blocks(leaf: Any, boost: float, field_length: list[int] | None, offset
             leaf._read_weights()
         ids, weights = leaf._ids, leaf._weights
         for i in range(leaf._i, leaf._blocklength):
+            if skip and ids[i] in skip:
+                continue
             yield ids[i], score(weights[i], length(ids[i])) * boost
         leaf._next_block()
 
