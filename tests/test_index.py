@@ -5,10 +5,14 @@ import multiprocessing
 import os
 from pathlib import Path
 
+import pytest
+from whoosh.reading import MultiReader, SegmentReader
+
 from conftest import article, write
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import KbIndex
 from kbassist.search.schema import SCHEMA_VERSION
+from kbassist.search.spelling import Speller
 
 
 def ids(engine: SearchEngine, query: str) -> list[str]:
@@ -263,4 +267,80 @@ def test_damage_in_the_middle_of_a_segment_is_rebuilt_when_a_read_hits_it(tmp_pa
         assert engine.search(query), query
     said += engine.index.messages
     assert any("damaged" in m and "rebuil" in m for m in said)
+    engine.close()
+
+
+# ----------------------------------------------------------------------------- updates from what changed
+def test_an_update_of_the_paths_a_watcher_reported_reads_only_those(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    folder = mini_kb / "articles/refunds"
+    timeline = folder / "refund-timeline.md"
+    timeline.write_text(timeline.read_text().replace("5-10 business days", "ten working days, ask for the ARN"))
+    (folder / "refund-failed.md").unlink()
+    article(mini_kb, "refunds", "refund-fee", "Refund fee", "Stripe keeps the processing fee of a refunded charge.")
+    fee = mini_kb / "articles/disputes/dispute-fee.md"
+    fee.write_text(fee.read_text().replace("$15", "$20"))  # changed too, but nobody reported it
+    report = engine.update(changed=[timeline, folder])
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 3)
+    assert ids(engine, "ARN") == ["refunds-refund-timeline"]
+    assert ids(engine, "processing fee refunded")[0] == "refunds-refund-fee"
+    assert engine.get("refunds-refund-failed") is None
+    assert "$15" in engine.get("disputes-dispute-fee").body  # not reported: not looked at
+    assert engine.update().changed == 1  # a full update finds it
+    engine.close()
+
+
+def test_a_reported_folder_that_is_gone_removes_its_files_and_the_kb_root_means_every_file(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    folder = mini_kb / "articles/disputes"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+    assert engine.update(changed=[folder, mini_kb / "outside.txt", "/elsewhere/x.md"]).removed == 1
+    assert engine.get("tax-vat") is None
+    assert engine.update(changed=[mini_kb]).added == 1  # the KB folder itself: everything is looked at
+    assert ids(engine, "reverse charge")[0] == "tax-vat"
+    engine.close()
+
+
+def test_an_update_never_reads_the_stored_markdown(mini_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the index holds of each file comes from its records, kept in a column without the Markdown."""
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("stored fields read")
+
+    for reader in (SegmentReader, MultiReader):
+        monkeypatch.setattr(reader, "stored_fields", refuse)
+        monkeypatch.setattr(reader, "all_stored_fields", refuse)
+    report = engine.update()
+    assert (report.added, report.unchanged) == (1, 5)
+    items = engine.index.all_items()
+    assert {i.id for i in items} >= {"tax-vat", "refunds-refund-timeline"} and len(items) == 6
+    assert all(i.body == "" and i.signature for i in items)  # records: everything but the Markdown
+    timeline = next(i for i in items if i.id == "refunds-refund-timeline")
+    assert timeline.tags == ("refund", "timeline") and timeline.reviewed is not None
+    engine.close()
+
+
+def test_did_you_mean_is_the_same_from_per_segment_word_lists(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    for n in range(3):
+        article(mini_kb, "payouts", f"late-{n}", f"Payout late {n}", "The payout to the bank account is late.")
+        engine.update()
+    with engine.index.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) > 1
+        whole = Speller((w.decode(), i.doc_frequency()) for w, i in searcher.reader().iter_field("spell"))
+    parts = engine.index.speller()
+    assert len(parts.parts) > 2
+    for typo in ("payot", "acount", "refnd", "chargbak", "statment", "disputed", "zzzzzz", "bnk"):
+        assert parts.correct(typo) == whole.correct(typo)
+        assert (typo in parts) == (typo in whole)
+    assert parts.frequency("payout") == whole.frequency("payout") == 3
     engine.close()

@@ -22,7 +22,6 @@ import numpy as np
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import SearchContext, Searcher
 
-from kbassist.search.hit_fields import HitFields
 from kbassist.search.phrase_docs import PhraseDocs
 from kbassist.search.scoring_table import ScoringTable
 from kbassist.search.whoosh_postings import scored_postings
@@ -85,7 +84,7 @@ class ScoringCache:
     lengths: dict[str, list[int]] | None = None  # for the matcher path; built on its first use
     table: ScoringTable | None = None  # the commit's scoring table, when every segment's arrays are at hand
     phrase_docs: PhraseDocs | None = None  # documents each phrase matches, per segment (kept across commits)
-    hit_fields: HitFields | None = None  # what a hit shows, per segment (kept across commits)
+    records: list[dict[str, Any] | None] | None = None  # each document's record (records.py): what a hit shows
     # (field, words, slop) -> [(docnum, score at boost 1)]: phrases come from the synonym list, so the same few
     # hundred recur in every case, and matching one costs Whoosh a positions check in every document.
     phrases: dict[tuple[str, tuple[str, ...], int], list[tuple[int, float]]] = field(default_factory=dict)
@@ -209,13 +208,14 @@ def best_docs(total: np.ndarray, matched: np.ndarray, limit: int) -> list[int]:
 def hits_for(
     searcher: Searcher, scored: Scored, docnums: list[int], cache: ScoringCache | None = None
 ) -> list[CaseHit]:
-    """``docnums`` as hits with their score, the terms they matched and their stored fields (only those a hit
-    shows when the cache keeps them)."""
+    """``docnums`` as hits with their score, the terms they matched and their fields: the document's record
+    when the cache has the commit's records (a stored document is read whole, Markdown included)."""
     terms = scored.terms_of(docnums)
-    if cache is not None and cache.table is not None and cache.hit_fields is not None:
-        table, shown = cache.table, cache.hit_fields
-        return [CaseHit(d, float(scored.total[d]), terms[d], shown.get(searcher, table, d)) for d in docnums]
-    return [CaseHit(d, float(scored.total[d]), terms[d], searcher.stored_fields(d)) for d in docnums]
+    records = cache.records if cache is not None else None
+    return [
+        CaseHit(d, float(scored.total[d]), terms[d], (records[d] if records else None) or searcher.stored_fields(d))
+        for d in docnums
+    ]
 
 
 def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:

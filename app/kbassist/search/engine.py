@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,8 +124,10 @@ class SearchEngine:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def update(self, progress: Progress | None = None) -> UpdateReport:
-        return self.index.update(progress)
+    def update(self, progress: Progress | None = None, changed: Iterable[str | Path] | None = None) -> UpdateReport:
+        """Bring the index in line with the KB folder; ``changed``: the files and folders a watcher saw change
+        (None: look at every file)."""
+        return self.index.update(progress, changed)
 
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
         return self.index.rebuild(progress)
@@ -141,37 +143,52 @@ class SearchEngine:
     def dense_table(self, wait: bool = False, progress: Progress | None = None) -> DenseTable | None:
         """The KB's vectors for the current commit, embedding only documents not seen before.
 
-        Built outside the search lock, once per commit. A suggestion does not wait for more than
-        ``INLINE_EMBED_LIMIT`` documents to be embedded (a first run on a large KB takes minutes): it ranks
-        lexically meanwhile, and ``prepare_dense()`` (run after indexing by the window and `kbassist index`)
-        fills the cache. None when the model cannot be used.
+        Built outside the search lock, once per commit, from the last commit's table: an edit looks up or
+        embeds only its own files. A suggestion does not wait for more than ``INLINE_EMBED_LIMIT`` documents
+        to be embedded (a first run on a large KB takes minutes): it ranks lexically meanwhile, and
+        ``prepare_dense()`` (run after indexing by the window and `kbassist index`) fills the cache. None
+        when the model cannot be used.
         """
         if self.embedder is None:
             return None
-        stored = self.index.derived("stored_fields", lambda s: list(s.all_stored_fields()))
+        records = self.index.derived("live_records", lambda s: [r for _d, r in self.index.records.live(s)])
         current = self._dense
-        if current is not None and current[0] is stored:
+        if current is not None and current[0] is records:
             return current[1]
         # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
         if not self._dense_lock.acquire(blocking=wait):
             return None
         try:
-            if self._dense is not None and self._dense[0] is stored:
-                return self._dense[1]
-            try:
-                if not wait and missing_count(stored, self.embedder) > INLINE_EMBED_LIMIT:
-                    return None
-                table = build_table(stored, self.embedder, self.index.stopping, _as_counter(progress))
-            except DenseUnavailableError as exc:
-                log.warning("%s; suggestions use keyword matching only", exc)
-                self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
-                self.embedder = None
-                return None
-            if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
-                self._dense = (stored, table)
-            return table
+            return self._dense_for(records, wait, progress)
         finally:
             self._dense_lock.release()
+
+    def _dense_for(self, records: list[dict[str, Any]], wait: bool, progress: Progress | None) -> DenseTable | None:
+        """``dense_table``'s work, under its lock."""
+        assert self.embedder is not None
+        previous = self._dense[1] if self._dense is not None else None
+        if self._dense is not None and self._dense[0] is records:
+            return previous
+        try:
+            if not wait and missing_count(records, self.embedder, previous) > INLINE_EMBED_LIMIT:
+                return None
+            table = build_table(
+                records, self.embedder, self.index.stopping, _as_counter(progress), previous, self._whole_document
+            )
+        except DenseUnavailableError as exc:
+            log.warning("%s; suggestions use keyword matching only", exc)
+            self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
+            self.embedder = None
+            return None
+        if len(table.ids) == len(records):  # an embedding stopped early (quitting) is not kept
+            self._dense = (records, table)
+        return table
+
+    def _whole_document(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A document's stored fields, Markdown included (what it is embedded from), by its record."""
+        with self.index.searcher() as searcher:
+            fields = searcher.document(path=record["path"])
+        return dict(fields) if fields else record
 
     def prepare_dense(self, progress: Progress | None = None) -> bool:
         """Embed whatever the KB's vectors lack (run off the UI thread); False when the model is unavailable."""
@@ -206,7 +223,9 @@ class SearchEngine:
             )
 
         with self.index.searcher() as searcher:
-            reliance = self.index.derived("macro_reliance", macro_reliance)
+            reliance = self.index.derived(
+                "macro_reliance", lambda s: macro_reliance(r for _d, r in self.index.records.live(s))
+            )
             cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(

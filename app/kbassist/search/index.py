@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,15 +22,17 @@ from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
 from kbassist import paths
-from kbassist.content.loader import iter_kb_files
 from kbassist.content.model import KbItem, Problem
 from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
+from kbassist.search.records import Records
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
-from kbassist.search.spelling import Speller
-from kbassist.search.sync import COMMIT_EVERY, Batch, FileState, UpdateReport, apply_todo, plan_sync
+from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
+from kbassist.search.spelling import Speller, WordIndex
+from kbassist.search.sync import FileState, UpdateReport
 from kbassist.search.table_store import TableStore
+from kbassist.search.updating import sync_files
 
 __all__ = ["IndexUnavailableError", "KbIndex", "Progress", "UpdateReport"]  # what the faces import from here
 
@@ -60,6 +62,8 @@ class KbIndex:
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
         self.tables = TableStore()
+        self.records = Records()
+        self._words: SegmentCache[WordIndex] = SegmentCache(_segment_words)
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -186,8 +190,9 @@ class KbIndex:
         return self.derived("scoring", self._scoring)
 
     def _scoring(self, searcher: Searcher) -> ScoringCache:
+        self._forget_merged(searcher)
         table = self.tables.view(searcher, self._folder())
-        return ScoringCache(table=table, phrase_docs=self.tables.phrase_docs, hit_fields=self.tables.hit_fields)
+        return ScoringCache(table=table, phrase_docs=self.tables.phrase_docs, records=self.records.by_docnum(searcher))
 
     def _folder(self) -> Path | None:
         return self.root / self._generation if self._generation else None
@@ -206,9 +211,14 @@ class KbIndex:
             if complete and cache is not None and cache.table is None:
                 del self._derived["scoring"]
 
+    def _forget_merged(self, searcher: Searcher) -> None:
+        keys = [segment_id(r) for r in segment_readers(searcher)]
+        self.records.segments.retain(keys)
+        self._words.retain(keys)
+
     def speller(self) -> Speller:
-        """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
-        return self.derived("speller", _build_speller)
+        """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
+        return self.derived("speller", lambda s: Speller(parts=[self._words.get(r) for r in segment_readers(s)]))
 
     def doc_count(self) -> int:
         with self.searcher() as s:
@@ -220,9 +230,10 @@ class KbIndex:
         return from_stored(fields, self.kb_root) if fields else None
 
     def all_items(self) -> list[KbItem]:
+        """Every article and macro without its Markdown body (``get`` reads one whole), from the records."""
         with self.searcher() as s:
-            stored = list(s.all_stored_fields())
-        return sorted((from_stored(f, self.kb_root) for f in stored), key=lambda i: (i.kind, i.product, i.title))
+            records = [r for _d, r in self.records.live(s)]
+        return sorted((from_stored(r, self.kb_root) for r in records), key=lambda i: (i.kind, i.product, i.title))
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
@@ -243,9 +254,10 @@ class KbIndex:
         """True once ``stop()`` was called: long work on the index's behalf ends at its next step."""
         return self._stop.is_set()
 
-    def update(self, progress: Progress | None = None) -> UpdateReport:
-        """Re-index only files that were added, changed or removed since the last update."""
-        return self._locked_write(progress, rebuild=False)
+    def update(self, progress: Progress | None = None, changed: Iterable[str | Path] | None = None) -> UpdateReport:
+        """Re-index only files that were added, changed or removed since the last update; ``changed``: the
+        files and folders a watcher saw change (None: look at every file)."""
+        return self._locked_write(progress, rebuild=False, changed=changed)
 
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
         return self._locked_write(progress, rebuild=True)
@@ -262,7 +274,9 @@ class KbIndex:
             report.messages = list(self.messages)
             return report
 
-    def _locked_write(self, progress: Progress | None, *, rebuild: bool) -> UpdateReport:
+    def _locked_write(
+        self, progress: Progress | None, *, rebuild: bool, changed: Iterable[str | Path] | None = None
+    ) -> UpdateReport:
         with self._write_lock:
             started = time.perf_counter()
             self.messages = []
@@ -270,7 +284,10 @@ class KbIndex:
                 self._note("The search index folder is read-only: the index is used as it is and updates are off.")
                 self._prepare_tables()
                 return UpdateReport(messages=list(self.messages))
-            report = self._under_build_lock(progress, (lambda: self._rebuild(progress)) if rebuild else None)
+            work = (
+                (lambda: self._rebuild(progress)) if rebuild else (lambda: self._update_or_rebuild(progress, changed))
+            )
+            report = self._under_build_lock(progress, work)
             if not report.stopped:
                 self._prepare_tables()
             report.messages = list(self.messages)
@@ -279,10 +296,10 @@ class KbIndex:
             return report
 
     def _under_build_lock(
-        self, progress: Progress | None, work: Callable[[], UpdateReport] | None, follow_only: bool = False
+        self, progress: Progress | None, work: Callable[[], UpdateReport], follow_only: bool = False
     ) -> UpdateReport:
         """Take the build lock (waiting for another process's build), move to the generation that build
-        left, then run ``work`` (default: an incremental update)."""
+        left, then run ``work``."""
         lock = self._gens.lock()
         try:
             held = self._gens.acquire(lock, progress, self.stopping)
@@ -292,7 +309,7 @@ class KbIndex:
         if not held:
             return UpdateReport(stopped=True)
         try:
-            return self._follow_then(progress, work or (lambda: self._update_or_rebuild(progress)), follow_only)
+            return self._follow_then(progress, work, follow_only)
         finally:
             lock.release()
 
@@ -310,9 +327,10 @@ class KbIndex:
             return UpdateReport()  # another process rebuilt meanwhile: its generation is the repair
         return work()
 
-    def _update_or_rebuild(self, progress: Progress | None) -> UpdateReport:
+    def _update_or_rebuild(self, progress: Progress | None, changed: Iterable[str | Path] | None) -> UpdateReport:
         try:
-            return self._update(progress)
+            assert self._ix is not None
+            return self._sync(self._ix, progress, live=True, changed=changed)
         except LockError:
             self._note("Search index was locked by another run that did not finish; rebuilding a fresh copy.")
             return self._rebuild(progress)
@@ -334,51 +352,27 @@ class KbIndex:
         report.rebuilt = True
         return report
 
-    def _update(self, progress: Progress | None) -> UpdateReport:
-        assert self._ix is not None
-        return self._sync(self._ix, progress, live=True)
-
     def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
+        """What the index holds of each file, from its records (never its stored Markdown)."""
         with ix.searcher() as s:
             return {
-                f["path"]: FileState(f["signature"], f["mtime_ns"], f["size"], f["id"]) for f in s.all_stored_fields()
+                r["path"]: FileState(r["signature"], r["mtime_ns"], r["size"], r["id"])
+                for _d, r in self.records.live(s)
             }
 
-    def _sync(self, ix: FileIndex, progress: Progress | None, *, live: bool) -> UpdateReport:
-        """Apply ``plan_sync``'s plan: delete what left, parse and write what is new or changed, oldest first."""
-        on_disk = {p.relative_to(self.kb_root).as_posix(): p for p in iter_kb_files(self.kb_root)}
+    def _sync(
+        self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
+    ) -> UpdateReport:
         indexed = self._indexed_files(ix)
-        plan = plan_sync(indexed, on_disk)
-        report = UpdateReport(unchanged=plan.unchanged, problems=list(plan.problems))
-        if not self.kb_root.is_dir():
-            report.problems.append(Problem(".", f"KB folder does not exist: {self.kb_root}"))
-        batch = Batch(ix, self._refresh if live else None)
-        try:
-            for rel in plan.removed:
-                batch.delete(rel)
-                report.removed += 1
-            for done, todo in enumerate(plan.todo, len(plan.removed) + 1):
-                if self._stop.is_set():
-                    report.stopped = True
-                    break
-                if progress:
-                    progress(done, plan.total, todo.rel)
-                apply_todo(batch, todo, indexed.get(todo.rel), plan.claims, report, self.kb_root)
-            batch.finish(stopped=report.stopped, optimize=plan.total > COMMIT_EVERY)
-        except BaseException:
-            batch.cancel()
-            raise
+        on_commit = self._refresh if live else None
+        report = sync_files(ix, self.kb_root, indexed, progress, self.stopping, on_commit=on_commit, changed=changed)
         if live:
             self._refresh()
-        if progress and plan.total == 0:
-            progress(0, 0, "")
-        report.problems.sort(key=lambda p: p.rel_path)
         return report
 
 
-def _build_speller(searcher: Searcher) -> Speller:
-    words = (
-        (w.decode() if isinstance(w, bytes) else w, info.doc_frequency())
-        for w, info in searcher.reader().iter_field("spell")
+def _segment_words(reader: Any) -> WordIndex:
+    """One segment's words for "did you mean", with their document frequencies."""
+    return WordIndex(
+        (w.decode() if isinstance(w, bytes) else w, info.doc_frequency()) for w, info in reader.iter_field("spell")
     )
-    return Speller(words)

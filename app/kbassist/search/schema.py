@@ -9,12 +9,14 @@ import datetime as dt
 from typing import Any
 
 from whoosh.analysis import SimpleAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import PickleColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kbassist.content.model import Article, KbItem, Macro
+from kbassist.search.records import RECORD, record_of
 from kbassist.search.text import ANALYZER
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
@@ -42,6 +44,8 @@ def build_schema() -> Schema:
         signature=ID(stored=True),
         mtime_ns=NUMERIC(stored=True, bits=64),
         size=NUMERIC(stored=True, bits=64),
+        # The stored fields but the Markdown, in a column that reads without it (records.py).
+        record=COLUMN(PickleColumn(VarBytesColumn())),
     )
 
 
@@ -56,7 +60,7 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         meta |= {"owner": item.owner, "reviewed": item.reviewed.isoformat() if item.reviewed else None}
     if isinstance(item, Macro):
         meta |= {"articles": list(item.articles), "placeholders": list(item.placeholders)}
-    return {
+    document = {
         "id": item.id,
         "kind": item.kind,
         "product": item.product,
@@ -74,6 +78,8 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         "mtime_ns": mtime_ns,
         "size": size,
     }
+    document[RECORD] = record_of(document)
+    return document
 
 
 def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:

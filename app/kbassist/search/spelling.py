@@ -2,13 +2,14 @@
 
 Whoosh's corrector compares the word with every term of a multi-segment index (about 70 ms a word on
 the bundled KB, seconds on a large one). Here every KB word is stored under each of its one-letter
-deletions once per index generation, so a lookup touches only the few words that share a deletion.
+deletions, once per index segment (``WordIndex``), so a lookup touches only the few words that share a
+deletion, and an edit's commit builds the index of its own small segment only.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def _deletes(word: str) -> set[str]:
@@ -32,9 +33,11 @@ def distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-class Speller:
+class WordIndex:
+    """Words with their document frequencies, each also stored under its one-letter deletions."""
+
     def __init__(self, words: Iterable[tuple[str, int]]) -> None:
-        """``words``: (word, document frequency) pairs; more frequent words win ties."""
+        """``words``: (word, document frequency) pairs."""
         self.freq: dict[str, int] = {}
         self.by_delete: dict[str, list[str]] = defaultdict(list)
         for word, freq in words:
@@ -44,13 +47,26 @@ class Speller:
             for deleted in _deletes(word):
                 self.by_delete[deleted].append(word)
 
+
+class Speller:
+    """The KB's words, in parts (one per index segment, built once each and kept across commits): a word's
+    frequency is its frequency summed over the parts, as Whoosh counts it over segments."""
+
+    def __init__(self, words: Iterable[tuple[str, int]] = (), parts: Sequence[WordIndex] = ()) -> None:
+        """``words``: (word, document frequency) pairs; more frequent words win ties. ``parts``: word
+        indexes built before."""
+        self.parts = [*parts, WordIndex(words)]
+
     def __contains__(self, word: str) -> bool:
-        return word in self.freq
+        return any(word in part.freq for part in self.parts)
+
+    def frequency(self, word: str) -> int:
+        return sum(part.freq.get(word, 0) for part in self.parts)
 
     def correct(self, word: str, max_distance: int = 2) -> str | None:
         """The closest known word within ``max_distance`` edits (the most frequent among equals), or None."""
         word = word.lower()
-        if word in self.freq or len(word) < 3:
+        if word in self or len(word) < 3:
             return None
         candidates: set[str] = set()
         first = _deletes(word)
@@ -58,15 +74,16 @@ class Speller:
         if max_distance >= 2:
             for deleted in first:
                 probes |= _deletes(deleted)
-        for probe in probes:
-            if probe in self.freq:
-                candidates.add(probe)
-            candidates.update(self.by_delete.get(probe, ()))
+        for part in self.parts:
+            for probe in probes:
+                if probe in part.freq:
+                    candidates.add(probe)
+                candidates.update(part.by_delete.get(probe, ()))
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
             d = distance(word, candidate)
             if d <= max_distance:
-                key = (d, -self.freq[candidate], candidate)
+                key = (d, -self.frequency(candidate), candidate)
                 if best is None or key < best:
                     best = key
         return best[2] if best else None

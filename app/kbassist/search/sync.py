@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
-from kbassist.content.loader import misplaced
+from kbassist.content.loader import CONTENT_DIRS, misplaced
 from kbassist.content.model import Problem
 from kbassist.content.parser import parse_file
 from kbassist.search.schema import to_document
@@ -99,10 +99,19 @@ class IdClaims:
 
 
 def plan_sync(
-    indexed: Mapping[str, FileState], on_disk: Mapping[str, Path], stat: Callable[[Path], os.stat_result] = os.stat
+    indexed: Mapping[str, FileState],
+    on_disk: Mapping[str, Path],
+    stat: Callable[[Path], os.stat_result] = os.stat,
+    scope: Callable[[str], bool] | None = None,
 ) -> SyncPlan:
-    """Compare what the index holds with the files on disk (``rel path -> path``)."""
-    plan = SyncPlan(removed=[rel for rel in indexed if rel not in on_disk])
+    """Compare what the index holds with the files on disk (``rel path -> path``).
+
+    ``scope`` says which paths ``on_disk`` covers (default: all of them); an indexed file outside it is not
+    looked at and counts as unchanged (an update of the few paths a file watcher reported).
+    """
+    inside = scope or (lambda _rel: True)
+    plan = SyncPlan(removed=[rel for rel in indexed if inside(rel) and rel not in on_disk])
+    plan.unchanged = sum(not inside(rel) for rel in indexed) if scope else 0
     for rel, path in on_disk.items():
         try:
             st = stat(path)
@@ -116,12 +125,44 @@ def plan_sync(
         plan.todo.append(Todo(rel, path, st))
     plan.todo.sort(key=lambda t: (t.stat.st_mtime_ns, t.rel))
     changing = {t.rel for t in plan.todo}
-    staying = {rel: s for rel, s in indexed.items() if rel in on_disk and rel not in changing}
+    staying = {rel: s for rel, s in indexed.items() if (rel in on_disk or not inside(rel)) and rel not in changing}
     plan.claims = IdClaims(
         holders={s.item_id: rel for rel, s in staying.items()},
         since={rel: (s.mtime_ns, rel) for rel, s in staying.items()},
     )
     return plan
+
+
+def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Callable[[str], bool]] | None:
+    """The KB files at or under the ``changed`` paths (files, folders, or what was either and is gone), and
+    which relative paths that covers; None when the change is the KB folder itself (every file is looked
+    at). Paths outside the content folders are not content and are left out."""
+    folders: list[str] = []
+    files: set[str] = set()
+    for raw in changed:
+        path = Path(raw)
+        try:
+            rel = path.relative_to(kb_root).as_posix()
+        except ValueError:
+            continue  # not in the KB
+        if rel == ".":
+            return None
+        parts = rel.split("/")
+        if parts[0] not in CONTENT_DIRS or any(part.startswith(".") for part in parts[1:]):
+            continue  # not content, or hidden (content/loader.py)
+        if path.suffix == ".md" and not path.is_dir():
+            files.add(rel)
+        else:
+            folders.append(rel)
+    on_disk: dict[str, Path] = {}
+    for folder in folders:
+        base = kb_root / folder
+        for path in base.rglob("*.md") if base.is_dir() else ():
+            if not any(part.startswith(".") for part in path.relative_to(base).parts) and path.is_file():
+                on_disk[path.relative_to(kb_root).as_posix()] = path
+    on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
+    prefixes = tuple(f"{folder}/" for folder in folders)
+    return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
 
 
 class Batch:

@@ -19,7 +19,6 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kbassist.search import table_files
-from kbassist.search.hit_fields import HitFields
 from kbassist.search.phrase_docs import PhraseDocs
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
@@ -41,7 +40,6 @@ class TableStore:
         self._segments: dict[str, SegmentTable] = {}
         self._lock = threading.Lock()
         self.phrase_docs = PhraseDocs()
-        self.hit_fields = HitFields()
 
     def view(self, searcher: Searcher, folder: Path | None) -> ScoringTable | None:
         """The commit's scoring table, or None while a segment's table is still to be decoded by ``prepare``
@@ -57,7 +55,6 @@ class TableStore:
                 return None
             segments.append(table)
         self.phrase_docs.retain(s.key for s in segments)
-        self.hit_fields.retain(s.key for s in segments)
         deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
         return ScoringTable(segments, deleted, scorable, Bm25(*parameters))
