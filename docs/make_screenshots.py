@@ -99,7 +99,7 @@ def main() -> int:
     macro_id = "macro-disputes-dispute-received-next-steps"
     ids = [r.id for r in window.macro_model.rows()]
     if macro_id in ids:
-        window._select(window.macro_list, ids.index(macro_id))
+        window.lists.select(window.macro_list, ids.index(macro_id))
     spin(300)
     window.grab().save(str(DOCS / "screenshot-main.png"))
 

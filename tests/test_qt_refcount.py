@@ -49,10 +49,11 @@ def test_a_window_session_keeps_bool_references(qtbot, bundled_engine) -> None:
     """The real window: pasting cases and searching (each emits several signals) must not drain True."""
     from kbassist import paths
     from kbassist.settings import Settings
+    from kbassist.ui.app import services
     from kbassist.ui.main_window import MainWindow
     from kbassist.usage import UsageRecorder
 
-    window = MainWindow(bundled_engine, Settings(), UsageRecorder(paths.usage_db(), enabled=False))
+    window = MainWindow(bundled_engine, Settings(), services(UsageRecorder(paths.usage_db(), enabled=False)))
     qtbot.addWidget(window)
     window.show()
     # The window indexes and embeds the KB in the background at start; let that settle first, so the

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QListView, QMessa
 from kbassist import paths
 from kbassist.search.engine import SearchEngine
 from kbassist.settings import Settings
+from kbassist.ui.app import services
 from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.main_window import MainWindow
 from kbassist.usage import UsageRecorder, UsageStore
@@ -57,7 +58,7 @@ def make_window(
 ) -> MainWindow:
     recorder = UsageRecorder(paths.usage_db(), enabled=True)
     window = MainWindow(
-        SearchEngine(kb, index_root=index_root), settings or Settings(agent_name="Robin Park"), recorder
+        SearchEngine(kb, index_root=index_root), settings or Settings(agent_name="Robin Park"), services(recorder)
     )
     qtbot.addWidget(window)
     if resize:
@@ -302,6 +303,18 @@ def test_edited_kb_file_becomes_searchable_without_restart(qtbot, mini_kb: Path)
     w.engine.close()
 
 
+def test_file_saved_into_a_new_product_folder_is_indexed(qtbot, mini_kb: Path) -> None:
+    """The watcher follows the folders the core lists: one created empty is watched before a file lands in it."""
+    w = make_window(qtbot, mini_kb)
+    with qtbot.waitSignal(w.index.updated, timeout=20_000):
+        (mini_kb / "articles" / "terminal").mkdir()
+    with qtbot.waitSignal(w.index.updated, timeout=20_000):
+        article(mini_kb, "terminal", "pairing", "Reader will not pair over bluetooth", "Forget the reader first.")
+    assert w.engine.search("bluetooth")[0].id == "terminal-pairing"
+    w.close()
+    w.engine.close()
+
+
 def test_broken_kb_file_is_listed_and_the_rest_works(qtbot, mini_kb: Path) -> None:
     (mini_kb / "articles/refunds/broken.md").write_text("---\nid: [nope\n---\n")
     w = make_window(qtbot, mini_kb)
@@ -343,6 +356,9 @@ def test_usage_events_recorded_by_driving_the_window(qtbot, window: MainWindow) 
     kinds = [e.kind for e in events]
     for kind in ("session", "shown", "opened", "previewed", "copied", "feedback", "none_fit", "search"):
         assert kind in kinds, kind
+    # Nobody clicked an article: the one open is the window's own, of its confident top suggestion.
+    assert [e.source for e in events if e.kind == "opened"] == ["auto"]
+    assert all(e.product == "disputes" for e in events if e.kind == "shown" and e.rank == 1)
     copied = next(e for e in events if e.kind == "copied")
     assert copied.item_id == "macro-disputes-dispute-received-next-steps"
     assert copied.unfilled == 0 and copied.edit_ratio == 0.0
@@ -589,3 +605,25 @@ def test_tab_goes_from_the_case_to_the_articles_then_the_macros(qtbot, window: M
         chain.append(QApplication.focusWidget().objectName())
         window.focusNextChild()
     assert chain == ["caseInput", "articleList", "macroList"]
+
+
+def test_switching_kb_keeps_the_window_wired_to_the_new_one(qtbot, mini_kb: Path, tmp_path: Path) -> None:
+    """Settings → KB folder: the engine, its controllers and the status bar follow; a missing folder changes nothing."""
+    w = make_window(qtbot, mini_kb)
+    other = tmp_path / "other-kb"
+    article(other, "payouts", "payout-late", "Payout has not arrived", "Payouts reach the bank in 2 business days.")
+    with qtbot.waitSignal(w.kb.updated, timeout=60_000):
+        w.switch_kb(other.resolve())
+    assert w.engine.kb_root == other.resolve()
+    assert "other-kb" in w.kb_label.text() and "1 articles" in w.kb_label.text()
+    paste_case(qtbot, w, "Hello, my payout has not arrived in my bank account yet. Where is it?")
+    assert row_ids(w.article_list) == ["payouts-payout-late"]
+    with qtbot.waitSignal(w.searcher.resultsReady, timeout=10_000):
+        qtbot.keyClicks(w.search_bar.box, "payout")
+    assert row_ids(w.search_list) == ["payouts-payout-late"]
+    _answer_next_box(QMessageBox.StandardButton.Ok)
+    w.switch_kb(tmp_path / "no-such-kb")
+    assert w.engine.kb_root == other.resolve() and not w.engine.index.stopping()
+    w.close()
+    w.engine.close()
+

@@ -28,15 +28,15 @@ def cmd_index(args: argparse.Namespace) -> int:
     assert engine is not None and report is not None
     # Opening an index reads only the heads of its segments: read all of it, so that damage in the middle
     # of a segment is repaired here rather than found by a search.
-    damage = None if report.rebuilt else engine.index.check()  # a rebuild wrote every segment just now
+    damage = None if report.rebuilt else engine.check()  # a rebuild wrote every segment just now
     if damage:
-        repair = engine.index.recover(damage)
+        repair = engine.recover(damage)
         report.rebuilt = True
         report.messages += repair.messages
         report.problems = repair.problems
         for message in repair.messages:
             sys.stderr.write(f"kbassist: {message}\n")
-    count = engine.index.doc_count()
+    count = engine.doc_count()
     data = {
         "kb": str(engine.kb_root),
         "documents": count,
@@ -207,7 +207,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.since and args.until and args.since > args.until:
         raise CliError(f"--since {args.since} is after --until {args.until}")
     engine, _ = open_engine(args)
-    items = engine.index.all_items()
+    items = engine.items()
     engine.close()
     if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
         raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")

@@ -84,7 +84,7 @@ def open_engine(args: argparse.Namespace, progress: bool = False) -> tuple[Searc
     engine.prepare_dense(report)  # a first run embeds the KB once (about 8 s for the bundled one)
     if printed:
         sys.stderr.write("\n")
-    for message in engine.index.messages:
+    for message in engine.messages:
         sys.stderr.write(f"kbassist: {message}\n")
     if update.problems and not progress and not args.json:
         sys.stderr.write(

@@ -32,14 +32,26 @@ def iter_kb_files(kb_root: Path) -> Iterator[Path]:
 
     Hidden files and folders are not content: editors leave ``.#name.md`` lock links and backups there,
     and a ``.git`` folder is nobody's article."""
-    for top in CONTENT_DIRS:
-        base = kb_root / top
-        if base.is_dir():
-            yield from sorted(
-                p
-                for p in base.rglob("*.md")
-                if not any(part.startswith(".") for part in p.relative_to(base).parts) and p.is_file()
-            )
+    for base in _content_dirs(kb_root):
+        yield from sorted(p for p in base.rglob("*.md") if _visible(p, base) and p.is_file())
+
+
+def iter_kb_folders(kb_root: Path) -> Iterator[Path]:
+    """articles/, macros/ and every folder below them that could hold a KB file (not hidden ones), sorted.
+
+    What the window watches for new, removed and renamed files: a folder with no file yet is included,
+    so a file saved into a product folder just created is seen."""
+    for base in _content_dirs(kb_root):
+        yield base
+        yield from sorted(p for p in base.rglob("*") if _visible(p, base) and p.is_dir())
+
+
+def _content_dirs(kb_root: Path) -> list[Path]:
+    return [kb_root / top for top in CONTENT_DIRS if (kb_root / top).is_dir()]
+
+
+def _visible(path: Path, base: Path) -> bool:
+    return not any(part.startswith(".") for part in path.relative_to(base).parts)
 
 
 def misplaced(rel_path: str) -> Problem | None:

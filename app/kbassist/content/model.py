@@ -46,16 +46,12 @@ class ItemKind(StrEnum):
     MACRO = "macro"
 
 
-# ``KbItem.kind``'s type: ItemKind's values spelled out, for the code that still builds items from plain strings.
-Kind = Literal["article", "macro"]
-
-
 @dataclass(frozen=True, slots=True)
 class KbItem:
     """What articles and macros share: identity, placement and searchable text."""
 
     id: str
-    kind: Kind
+    kind: ItemKind
     title: str
     product: str
     tags: tuple[str, ...]

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from kbassist.content.model import PRODUCTS, Article, KbItem, Macro, Problem
+from kbassist.content.model import PRODUCTS, Article, ItemKind, KbItem, Macro, Problem
 from kbassist.content.placeholders import placeholder_names
 from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
 
@@ -75,11 +75,11 @@ def parse_file(path: Path, kb_root: Path) -> KbItem | Problem:
         return Problem(rel, f"cannot read file: {exc.strerror or exc}")
 
 
-def kind_of(rel_path: str) -> str | None:
-    """'article' or 'macro' by the folder a file is in, None for files that are not KB content."""
+def kind_of(rel_path: str) -> ItemKind | None:
+    """An article or a macro by the folder a file is in, None for files that are not KB content."""
     parts = rel_path.split("/")
     if len(parts) == 3 and parts[2].endswith(".md"):
-        return {"articles": "article", "macros": "macro"}.get(parts[0])
+        return {"articles": ItemKind.ARTICLE, "macros": ItemKind.MACRO}.get(parts[0])
     return None
 
 
@@ -102,7 +102,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     kind = kind_of(rel)
     if kind is None:
         raise KbFileError("not in articles/<product>/ or macros/<product>/")
-    fields = ARTICLE_FIELDS if kind == "article" else MACRO_FIELDS
+    fields = ARTICLE_FIELDS if kind is ItemKind.ARTICLE else MACRO_FIELDS
     missing = [f for f in fields if meta.get(f) in (None, "")]
     if missing:
         raise KbFileError(f"missing front-matter field(s): {', '.join(missing)}")
@@ -130,10 +130,11 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     codes = {c for c in (normalise_code(t) for t in (*code_tokens, *common["tags"])) if c}
     codes |= {c for c in (normalise_code(m) for m in CODE_IN_TEXT.findall(plain)) if c}
     common["codes"] = tuple(sorted(codes))
-    if kind == "article":
-        return Article(kind="article", owner=_text_field(meta, "owner"), reviewed=_date(meta["reviewed"]), **common)
+    if kind is ItemKind.ARTICLE:
+        owner, reviewed = _text_field(meta, "owner"), _date(meta["reviewed"])
+        return Article(kind=ItemKind.ARTICLE, owner=owner, reviewed=reviewed, **common)
     return Macro(
-        kind="macro",
+        kind=ItemKind.MACRO,
         articles=_str_list(meta, "articles"),
         placeholders=tuple(placeholder_names(body)),
         **common,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from whoosh.query import Or, Query, Term
 
+from kbassist.content.model import ItemKind
 from kbassist.search.dense import DenseScores, Embedder, build_table
 from kbassist.search.engine import SearchEngine
 from kbassist.search.text import ANALYZER
@@ -52,8 +53,8 @@ class DenseBaseline:
 
     def rank(self, text: str) -> dict[str, Ranking]:
         scores = DenseScores(self.table, self.table.similarities(self.embedder.embed([text])[0]))
-        out = {}
-        for kind in ("article", "macro"):
+        out: dict[str, Ranking] = {}
+        for kind in ItemKind:
             hits = scores.ranked(kind)[:10]
             out[kind] = Ranking([h.id for h in hits], [h.product for h in hits])
         return out

@@ -25,20 +25,11 @@ from kbassist.search.entities import (
 )
 from kbassist.search.glossary import carry_across
 from kbassist.search.language import Language, detect_language
-from kbassist.search.mail import eml_to_text, read_case
+from kbassist.search.mail import read_case
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
-# eml_to_text is mail.py's; the window's file drop imports it from here.
-__all__ = [
-    "CaseAnalysis",
-    "CasePart",
-    "WeightedTerm",
-    "analyse_case",
-    "case_text_for_embedding",
-    "eml_to_text",
-    "weigh_terms",
-]
+__all__ = ["CaseAnalysis", "CasePart", "WeightedTerm", "analyse_case", "case_text_for_embedding", "weigh_terms"]
 
 PHRASE_FACTOR = 1.5  # a known multi-word phrase ("bank transfer") says more than its words
 COMMON_FACTOR = 0.35  # everyday English words (common_words.txt)

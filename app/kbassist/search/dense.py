@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from kbassist import paths
+from kbassist.content.model import ItemKind
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class DenseTable:
     """Every KB document's vector, rows aligned with ``ids``."""
 
     ids: tuple[str, ...]
-    kinds: tuple[str, ...]
+    kinds: tuple[ItemKind, ...]
     products: tuple[str, ...]
     titles: tuple[str, ...]
     vectors: np.ndarray  # (n, DIMENSIONS) float32, unit rows
@@ -221,7 +222,7 @@ def build_table(
     matrix = np.vstack([rows[f["id"]] for f in present]) if present else np.zeros((0, DIMENSIONS), np.float32)
     return DenseTable(
         tuple(f["id"] for f in present),
-        tuple(f["kind"] for f in present),
+        tuple(ItemKind(f["kind"]) for f in present),
         tuple(f["product"] for f in present),
         tuple(f["title"] for f in present),
         matrix.astype(np.float32),
@@ -260,7 +261,7 @@ def _write_cache(path: Path, version: str, vectors: dict[str, np.ndarray]) -> No
 @dataclass(frozen=True, slots=True)
 class DenseHit:
     id: str
-    kind: str
+    kind: ItemKind
     product: str
     title: str
     similarity: float
@@ -273,7 +274,7 @@ class DenseScores:
     table: DenseTable
     similarities: np.ndarray
 
-    def ranked(self, kind: str) -> list[DenseHit]:
+    def ranked(self, kind: ItemKind) -> list[DenseHit]:
         """Documents of ``kind``, most similar first."""
         t = self.table
         order = np.argsort(-self.similarities, kind="stable")

@@ -13,7 +13,8 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from whoosh.query import And, Term
 
-from kbassist.content.model import KbItem, Macro
+from kbassist.content.loader import iter_kb_files, iter_kb_folders
+from kbassist.content.model import ItemKind, KbItem, Macro
 from kbassist.content.placeholders import FilledText, fill
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -44,7 +45,7 @@ def _as_counter(progress: Progress | None) -> Callable[[int, int], None] | None:
 @dataclass(slots=True)
 class Suggestion:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -60,7 +61,7 @@ class Suggestion:
             "score": round(self.score, 3),
             "why": self.why,
         }
-        if self.kind == "macro":
+        if self.kind is ItemKind.MACRO:
             data |= {"filled": self.filled, "unfilled": list(self.unfilled)}
         return data
 
@@ -91,7 +92,7 @@ class Suggestions:
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -139,6 +140,35 @@ class SearchEngine:
     def get(self, item_id: str) -> KbItem | None:
         return self.index.get(item_id)
 
+    # ------------------------------------------------------------------ the KB as indexed, and its files
+    def items(self) -> list[KbItem]:
+        """Every indexed article and macro, sorted by kind, product and title."""
+        return self.index.all_items()
+
+    def doc_count(self) -> int:
+        return self.index.doc_count()
+
+    @property
+    def messages(self) -> list[str]:
+        """What the index or the embedding model has to tell the associate (a rebuild, keyword-only ranking)."""
+        return list(self.index.messages)
+
+    def kb_files(self) -> list[Path]:
+        """The KB's Markdown files, as the index reads them (``content.loader``: hidden files are not content)."""
+        return list(iter_kb_files(self.kb_root))
+
+    def kb_folders(self) -> list[Path]:
+        """articles/, macros/ and the folders below them: where a KB file can appear (the window watches them)."""
+        return list(iter_kb_folders(self.kb_root))
+
+    def check(self) -> str | None:
+        """Read the whole index; None when all of it reads, else what failed (``KbIndex.check``)."""
+        return self.index.check()
+
+    def recover(self, reason: str) -> UpdateReport:
+        """Damage was found: take another process's newer index or rebuild (``KbIndex.recover``)."""
+        return self.index.recover(reason)
+
     # ------------------------------------------------------------------ dense vectors
     def dense_table(self, wait: bool = False, progress: Progress | None = None) -> DenseTable | None:
         """The KB's vectors for the current commit, embedding only documents not seen before.
@@ -149,31 +179,39 @@ class SearchEngine:
         ``prepare_dense()`` (run after indexing by the window and `kbassist index`) fills the cache. None
         when the model cannot be used.
         """
-        if self.embedder is None:
+        embedder = self.embedder
+        if embedder is None:
             return None
         records = self.index.derived("live_records", lambda s: [r for _d, r in self.index.records.live(s)])
-        current = self._dense
-        if current is not None and current[0] is records:
-            return current[1]
+        cached = self._dense_for(records)
+        if cached is not None:
+            return cached
         # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
         if not self._dense_lock.acquire(blocking=wait):
             return None
         try:
-            return self._dense_for(records, wait, progress)
+            cached = self._dense_for(records)
+            return cached if cached is not None else self._embed_kb(records, embedder, wait, progress)
         finally:
             self._dense_lock.release()
 
-    def _dense_for(self, records: list[dict[str, Any]], wait: bool, progress: Progress | None) -> DenseTable | None:
-        """``dense_table``'s work, under its lock."""
-        assert self.embedder is not None
+    def _dense_for(self, records: object) -> DenseTable | None:
+        """The vectors already built for this commit's records, if any."""
+        current = self._dense
+        return current[1] if current is not None and current[0] is records else None
+
+    def _embed_kb(
+        self, records: list[dict[str, Any]], embedder: Embedder, wait: bool, progress: Progress | None
+    ) -> DenseTable | None:
+        """Embed what the last commit's table and the cache lack (under the dense lock); None when that is too
+        much to wait for, or the model cannot run (then ranking stays lexical for good, and the associate is
+        told)."""
         previous = self._dense[1] if self._dense is not None else None
-        if self._dense is not None and self._dense[0] is records:
-            return previous
         try:
-            if not wait and missing_count(records, self.embedder, previous) > INLINE_EMBED_LIMIT:
+            if not wait and missing_count(records, embedder, previous) > INLINE_EMBED_LIMIT:
                 return None
             table = build_table(
-                records, self.embedder, self.index.stopping, _as_counter(progress), previous, self._whole_document
+                records, embedder, self.index.stopping, _as_counter(progress), previous, self._whole_document
             )
         except DenseUnavailableError as exc:
             log.warning("%s; suggestions use keyword matching only", exc)
@@ -301,7 +339,7 @@ class SearchEngine:
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
             cache = self.index.scoring()
             hits = collect_words(searcher, words, limit, cache, allowed)
-            return [SearchHit(h["id"], h["kind"], h["title"], h["product"], h.score) for h in hits]
+            return [SearchHit(h["id"], ItemKind(h["kind"]), h["title"], h["product"], h.score) for h in hits]
 
     def _reading(self, work: Callable[[], T]) -> T:
         """Run a read of the index; damage found while reading (Whoosh raises anything from a bare

@@ -14,6 +14,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
+from kbassist.content.model import ItemKind
 from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
 from kbassist.search.case import CaseAnalysis
 from kbassist.search.case_query import KeyTerm, build_case_query, key_terms, matched_surfaces
@@ -34,7 +35,7 @@ PRODUCT_VOTE_DEPTH = 3
 @dataclass(slots=True)
 class Ranked:
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     score: float
@@ -123,7 +124,7 @@ def _case_facts(context: RankingContext, case: CaseAnalysis) -> _CaseFacts:
 
 
 def _candidate(hit: CaseHit, facts: _CaseFacts, synonyms: Synonyms) -> Ranked:
-    ranked = Ranked(hit["id"], hit["kind"], hit["title"], hit["product"], hit.score)
+    ranked = Ranked(hit["id"], ItemKind(hit["kind"]), hit["title"], hit["product"], hit.score)
     matched = matched_surfaces(hit.matched_terms(), facts.keys, synonyms)
     if matched:
         ranked.evidence.append(MatchedTerms(tuple(matched)))
@@ -136,7 +137,7 @@ def _rank_articles(
     """Articles by their words and meaning, lifted when the case names their product and by the product vote."""
     articles: dict[str, Ranked] = {}
     for hit in hits:
-        if hit["kind"] != "article":
+        if hit["kind"] != ItemKind.ARTICLE:
             continue
         ranked = _candidate(hit, facts, synonyms)
         ranked.coverage = facts.coverage(ranked.matched)
@@ -145,7 +146,7 @@ def _rank_articles(
             ranked.evidence.append(CodesMatched(code_hits))
         articles[ranked.id] = ranked
     if dense is not None:
-        fuse(articles, dense.ranked("article"), _from_dense)
+        fuse(articles, dense.ranked(ItemKind.ARTICLE), _from_dense)
     for ranked in articles.values():
         if ranked.product in facts.products:
             ranked.score *= 1 + PRODUCT_LIFT
@@ -162,16 +163,16 @@ def _rank_macros(
     dense: DenseScores | None,
 ) -> list[Ranked]:
     """Macros by their own words and meaning, and by the best ranked article each relies on."""
-    macros = {hit["id"]: _candidate(hit, facts, context.synonyms) for hit in hits if hit["kind"] == "macro"}
+    macros = {hit["id"]: _candidate(hit, facts, context.synonyms) for hit in hits if hit["kind"] == ItemKind.MACRO}
     if dense is not None:
-        fuse(macros, dense.ranked("macro"), _from_dense)
+        fuse(macros, dense.ranked(ItemKind.MACRO), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.
     reliance = context.reliance
     if reliance is None:
-        reliance = macro_reliance(context.searcher.documents(kind="macro"))
+        reliance = macro_reliance(context.searcher.documents(kind=ItemKind.MACRO.value))
     for art in articles:  # best first: a macro borrows from the best article it relies on
         for ref in reliance.get(art.id, ()):
-            macro = macros.get(ref.id) or Ranked(ref.id, "macro", ref.title, ref.product, 0.0)
+            macro = macros.get(ref.id) or Ranked(ref.id, ItemKind.MACRO, ref.title, ref.product, 0.0)
             if not macro.rests_on(ReliesOn):
                 macro.score += MACRO_ARTICLE_SHARE * art.score
                 macro.evidence.append(ReliesOn(art.id, art.title))
@@ -202,7 +203,7 @@ def macro_reliance(documents: Iterable[Mapping[str, Any]]) -> dict[str, list[Mac
     """
     relying: dict[str, list[MacroRef]] = {}
     for fields in documents:
-        if fields["kind"] != "macro":
+        if fields["kind"] != ItemKind.MACRO:
             continue
         ref = MacroRef(fields["id"], fields["title"], fields["product"])
         for article_id in fields["meta"].get("articles", ()):

@@ -12,7 +12,7 @@ from whoosh.analysis import SimpleAnalyzer
 from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from kbassist.content.model import Article, KbItem, Macro
+from kbassist.content.model import Article, ItemKind, KbItem, Macro
 from kbassist.search.records import RECORD, record_of
 from kbassist.search.text import ANALYZER
 
@@ -62,7 +62,7 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         meta |= {"articles": list(item.articles), "placeholders": list(item.placeholders)}
     document = {
         "id": item.id,
-        "kind": item.kind,
+        "kind": item.kind.value,  # the plain string: Whoosh pickles stored values
         "product": item.product,
         "path": item.rel_path,
         "title": item.title,
@@ -98,16 +98,16 @@ def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
         "links": tuple(meta.get("links", ())),
         "signature": fields.get("signature", ""),
     }
-    if fields["kind"] == "macro":
+    if fields["kind"] == ItemKind.MACRO:
         return Macro(
-            kind="macro",
+            kind=ItemKind.MACRO,
             articles=tuple(meta.get("articles", ())),
             placeholders=tuple(meta.get("placeholders", ())),
             **common,
         )
     reviewed = meta.get("reviewed")
     return Article(
-        kind="article",
+        kind=ItemKind.ARTICLE,
         owner=meta.get("owner", ""),
         reviewed=dt.date.fromisoformat(reviewed) if reviewed else None,
         **common,

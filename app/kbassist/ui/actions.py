@@ -16,7 +16,7 @@ from kbassist.ui.theme import icon
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # the slot it runs, and the key of its QAction
+    name: str  # the key of its QAction, and the window's method it runs unless the window names another slot
     text: str  # on the toolbar and in menus
     icon: str = ""
     keys: str = ""
@@ -80,14 +80,16 @@ def shortcut_rows(commands: tuple[Command, ...] = COMMANDS) -> list[tuple[str, s
 def build_actions(
     window: QMainWindow, slots: Mapping[str, Callable[[], object]], search_box: QWidget
 ) -> dict[str, QAction]:
-    """A QAction per command, its shortcut active anywhere in the window, on the toolbar and in the menus."""
+    """A QAction per command, its shortcut active anywhere in the window, on the toolbar and in the menus.
+
+    A command runs ``slots[name]``, or else the window's method of that name."""
     actions: dict[str, QAction] = {}
     for command in COMMANDS:
         act = QAction(icon(command.icon), command.text, window) if command.icon else QAction(command.text, window)
         if command.keys:
             act.setShortcut(QKeySequence(command.keys))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        slot = slots[command.name]
+        slot = slots.get(command.name) or getattr(window, command.name)
         act.triggered.connect(lambda _checked=False, slot=slot: slot())
         window.addAction(act)
         actions[command.name] = act

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -13,6 +14,7 @@ from kbassist.search.engine import SearchEngine
 from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import choose_kb, load_settings, save_settings
 from kbassist.ui.main_window import MainWindow
+from kbassist.ui.services import Services
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
 from kbassist.usage import UsageRecorder
 
@@ -46,7 +48,20 @@ def build_window(kb: str | Path | None = None) -> MainWindow:
         app_version=__version__,
         retention_days=settings.retention_days,
     )
-    return MainWindow(SearchEngine(root), settings, recorder)
+    return MainWindow(SearchEngine(root), settings, services(recorder))
+
+
+def services(recorder: UsageRecorder, engine_factory: Callable[[Path], SearchEngine] = SearchEngine) -> Services:
+    """The window's services on the folders ``paths`` names (``KBASSIST_HOME`` moves them all)."""
+    return Services(
+        recorder=recorder,
+        engine_factory=engine_factory,
+        resolve_kb=paths.resolve_kb,
+        settings_file=paths.settings_file(),
+        usage_db=paths.usage_db(),
+        config_dir=paths.config_dir(),
+        data_dir=paths.data_dir(),
+    )
 
 
 def run(kb: str | None = None) -> int:

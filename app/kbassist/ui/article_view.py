@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QTextBrowser,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -21,6 +20,8 @@ from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
 from kbassist.content.render import article_html
 from kbassist.search.text import stem
 from kbassist.ui.theme import icon
+from kbassist.ui.widgets import column, title_block, title_label
+from kbassist.usage import Source
 
 Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
 
@@ -42,7 +43,8 @@ class ArticleBrowser(QTextBrowser):
 class ArticlePane(QWidget):
     """Shows one article (or macro source) at a time; links between articles stay inside the app."""
 
-    articleShown = Signal(str, str)  # noqa: N815 - (item id, source: "suggestion" | "search" | "link" | "history")
+    # (item id, its Source's value; "" when the associate went back or forward, or the KB refreshed it: not an open)
+    articleShown = Signal(str, str)  # noqa: N815
     feedbackGiven = Signal(str, bool)  # noqa: N815 - (item id, helpful)
 
     def __init__(
@@ -58,13 +60,7 @@ class ArticlePane(QWidget):
 
         self.back_button = self._tool("back", "Back (Alt+Left)", self.go_back)
         self.forward_button = self._tool("forward", "Forward (Alt+Right)", self.go_forward)
-        self.title = QLabel("No article open")
-        self.title.setObjectName("articleTitle")
-        self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() + 2)
-        font.setBold(True)
-        self.title.setFont(font)
+        self.title = title_label("No article open", "articleTitle", grow=2)
         self.meta = QLabel("")
         self.meta.setObjectName("articleMeta")
         self.helpful = self._tool("thumbs-up", "This article helped", lambda: self._feedback(True))
@@ -75,7 +71,22 @@ class ArticlePane(QWidget):
 
         self.browser = ArticleBrowser(self)
         self.browser.anchorClicked.connect(self._link_clicked)
+        self._build_find_bar()
 
+        header = QHBoxLayout()
+        header.addWidget(self.back_button)
+        header.addWidget(self.forward_button)
+        header.addLayout(title_block(self.title, self.meta), 1)
+        for button in (self.find_button, self.helpful, self.not_helpful):
+            header.addWidget(button)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.find_box, 1)
+        find_row.addWidget(self.find_status)
+        column(self, header, (self.browser, 1), find_row)
+        self._update_buttons()
+
+    def _build_find_bar(self) -> None:
+        """Find in article, under the text: hidden until Ctrl+F; Enter, Shift+Enter and Esc act in it."""
         self.find_box = QLineEdit(self)
         self.find_box.setObjectName("findInArticle")
         self.find_box.setAccessibleName("Find in article")
@@ -88,27 +99,6 @@ class ArticlePane(QWidget):
         QShortcut(QKeySequence("Escape"), self.find_box, self.hide_find)
         self.find_status = QLabel("")
         self.find_status.hide()
-
-        header = QHBoxLayout()
-        header.addWidget(self.back_button)
-        header.addWidget(self.forward_button)
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.title)
-        titles.addWidget(self.meta)
-        header.addLayout(titles, 1)
-        header.addWidget(self.find_button)
-        header.addWidget(self.helpful)
-        header.addWidget(self.not_helpful)
-        find_row = QHBoxLayout()
-        find_row.addWidget(self.find_box, 1)
-        find_row.addWidget(self.find_status)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
-        layout.addWidget(self.browser, 1)
-        layout.addLayout(find_row)
-        self._update_buttons()
 
     def _tool(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
         button = QToolButton(self)
@@ -130,14 +120,30 @@ class ArticlePane(QWidget):
         if self._current is not None:
             self._render(self._current)
 
-    def show_item(self, item: KbItem, source: str = "suggestion", *, record_history: bool = True) -> None:
+    def show_item(
+        self, item: KbItem, source: Source | None = Source.SUGGESTION, *, record_history: bool = True
+    ) -> None:
+        """Show ``item``; ``source`` None is a revisit (history, a refresh), which is not a new open."""
         if record_history and self._current is not None and self._current.id != item.id:
             self._back.append(self._current.id)
             self._forward.clear()
         self._current = item
         self._render(item)
         self._update_buttons()
-        self.articleShown.emit(item.id, source)
+        self.articleShown.emit(item.id, str(source) if source else "")
+
+    def open_item(self, item: KbItem, source: Source) -> None:
+        """Show ``item`` unless it is already on screen (a second click keeps the place and the history)."""
+        if self._current is None or self._current.id != item.id:
+            self.show_item(item, source)
+
+    def refresh(self) -> None:
+        """The KB changed: if the article on screen was edited, show its new text in place."""
+        current = self._current
+        if current is not None:
+            fresh = self._resolve_id(current.id)
+            if fresh is not None and fresh.signature != current.signature:
+                self.show_item(fresh, None, record_history=False)
 
     def clear(self) -> None:
         self._current = None
@@ -183,7 +189,7 @@ class ArticlePane(QWidget):
             return
         item = self._resolve_path(target)
         if item is not None:
-            self.show_item(item, "link")
+            self.show_item(item, Source.LINK)
 
     def go_back(self) -> None:
         self._step(self._back, self._forward)
@@ -197,7 +203,7 @@ class ArticlePane(QWidget):
             if item is not None:
                 if self._current is not None:
                     dest.append(self._current.id)
-                self.show_item(item, "history", record_history=False)
+                self.show_item(item, None, record_history=False)
                 return
         self._update_buttons()
 

@@ -86,7 +86,7 @@ class CaseInput(QPlainTextEdit):
             self.fileRejected.emit(f"{path.name}: {exc.strerror or exc}")
             return False
         if path.suffix.lower() == ".eml":
-            from kbassist.search.case import eml_to_text
+            from kbassist.search.mail import eml_to_text
 
             text = eml_to_text(raw)
         else:

@@ -1,18 +1,17 @@
 """Non-visual glue between widgets and the core: suggest, search, and keep the index fresh.
 
-Each controller runs core calls on its own worker thread and drops results that are no longer wanted:
-the newest case text and the newest query always win.
+Each controller runs core calls on its own worker thread (``ui/tasks.py``). Suggestions and searches use
+the runner's ``latest`` mode: the newest case text and the newest query always win, and older answers are
+dropped, never shown.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
-from kbassist.content.loader import CONTENT_DIRS
 from kbassist.search.engine import SearchEngine, SearchHit
 from kbassist.search.index import UpdateReport
 from kbassist.ui.debounce import debouncer
@@ -22,74 +21,59 @@ log = logging.getLogger(__name__)
 WATCH_DEBOUNCE_MS = 600
 
 
-class _LatestWins(QObject):
-    """Submit work; deliver only the result of the most recent submission."""
+class _NewestWins(QObject):
+    """A controller whose requests supersede each other; an empty request clears what is shown."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    cleared = Signal()
+
+    def __init__(self, engine: SearchEngine, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.runner = TaskRunner(1, self)
-        self._latest = 0
-        self.dropped = 0  # results that arrived after a newer request (for tests and diagnostics)
+        self.engine = engine
+        self.runner = TaskRunner(1, self, latest=True)
 
-    def _submit(
-        self, work: Callable[[], Any], deliver: Callable[[Any], None], fail: Callable[[Exception], None]
-    ) -> None:
-        self._latest += 1
-        mine = self._latest
-
-        def run() -> Any:
-            # Skip work that became stale while it waited in the queue.
-            return work() if mine == self._latest else None
-
-        def done(result: Any) -> None:
-            if mine != self._latest or result is None:
-                self.dropped += 1
-                return
-            deliver(result)
-
-        self.runner.submit(run, done, fail)
+    @property
+    def dropped(self) -> int:
+        """Answers that came back after a newer request (for tests and diagnostics)."""
+        return self.runner.dropped
 
     def cancel(self) -> None:
-        self._latest += 1
+        self.runner.cancel()
+
+    def _cleared_if_blank(self, text: str) -> bool:
+        """Nothing to ask for: drop what is under way and say the results are gone."""
+        if text.strip():
+            return False
+        self.cancel()
+        self.cleared.emit()
+        return True
 
 
-class SuggestController(_LatestWins):
+class SuggestController(_NewestWins):
     suggestionsReady = Signal(object, str)  # noqa: N815 - (Suggestions, case text they are for)
-    cleared = Signal()
     failed = Signal(str)
 
     def __init__(
         self, engine: SearchEngine, agent: Callable[[], dict[str, str]], parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
-        self.engine = engine
+        super().__init__(engine, parent)
         self._agent = agent
 
     def request(self, case_text: str) -> None:
-        if not case_text.strip():
-            self.cancel()
-            self.cleared.emit()
+        if self._cleared_if_blank(case_text):
             return
         agent = self._agent()
-        self._submit(
+        self.runner.submit(
             lambda: self.engine.suggest(case_text, agent),
             lambda result: self.suggestionsReady.emit(result, case_text),
             lambda exc: self.failed.emit(f"Suggestions failed: {exc}"),
         )
 
 
-class SearchController(_LatestWins):
+class SearchController(_NewestWins):
     resultsReady = Signal(object, object, str)  # noqa: N815 - (hits, did-you-mean or None, query)
-    cleared = Signal()
-
-    def __init__(self, engine: SearchEngine, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.engine = engine
 
     def request(self, query: str, product: str = "") -> None:
-        if not query.strip():
-            self.cancel()
-            self.cleared.emit()
+        if self._cleared_if_blank(query):
             return
 
         def work() -> tuple[list[SearchHit], str | None]:
@@ -97,7 +81,7 @@ class SearchController(_LatestWins):
             correction = self.engine.did_you_mean(query) if len(hits) < 5 else None
             return hits, correction
 
-        self._submit(work, lambda r: self.resultsReady.emit(r[0], r[1], query), lambda exc: log.error("%s", exc))
+        self.runner.submit(work, lambda r: self.resultsReady.emit(r[0], r[1], query), lambda exc: log.error("%s", exc))
 
 
 class IndexController(QObject):
@@ -121,13 +105,9 @@ class IndexController(QObject):
         self._watch()
 
     def _watch(self) -> None:
-        """Watch the KB's folders (new, removed, renamed files) and each file (edits in place)."""
-        root = self.engine.kb_root
-        wanted = [root, *(root / d for d in CONTENT_DIRS)]
-        for top in CONTENT_DIRS:
-            base = root / top
-            if base.is_dir():
-                wanted += [p for p in base.rglob("*") if p.is_dir() or p.suffix == ".md"]
+        """Watch the KB's folders (new, removed, renamed files) and each file (edits in place), as the core
+        lists them; the KB folder itself too, for an articles/ or macros/ folder that appears."""
+        wanted = [self.engine.kb_root, *self.engine.kb_folders(), *self.engine.kb_files()]
         current = set(self.watcher.directories()) | set(self.watcher.files())
         new = [str(p) for p in wanted if p.exists() and str(p) not in current]
         if new:

@@ -7,26 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from PySide6.QtCore import QModelIndex, QObject, Signal
-from PySide6.QtWidgets import QListView, QTabBar, QWidget
+from PySide6.QtWidgets import QTabBar, QWidget
 
 from kbassist.content.model import KbItem, Macro
-from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.models import ResultListModel, Role, Row
+from kbassist.ui.widgets import list_view
+from kbassist.usage import Source
 
 MAX_RECENT = 12  # recently copied macros kept for the Recent tab
-SOURCES = ("suggestion", "favorite", "recent")  # by tab, as usage events name them
-
-
-def list_view(name: str, accessible: str, model: ResultListModel, parent: QWidget) -> QListView:
-    """A two-line result list (title, then product and why), as every list in the window is."""
-    view = QListView(parent)
-    view.setObjectName(name)
-    view.setAccessibleName(accessible)
-    view.setModel(model)
-    view.setItemDelegate(ResultDelegate(view))
-    view.setUniformItemSizes(True)
-    view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-    return view
+SOURCES = (Source.SUGGESTION, Source.FAVORITE, Source.RECENT)  # by tab
 
 
 class MacroLists(QObject):
@@ -49,7 +38,7 @@ class MacroLists(QObject):
         self._follow_selection()
 
     @property
-    def source(self) -> str:
+    def source(self) -> Source:
         return SOURCES[self.tabs.currentIndex()]
 
     def on_suggested_tab(self) -> bool:
@@ -102,5 +91,5 @@ class MacroLists(QObject):
         for item_id in ids:
             item = self.lookup(item_id)
             if isinstance(item, Macro):
-                rows.append(Row(item.id, "macro", item.title, item.product, ""))
+                rows.append(Row(item.id, item.kind, item.title, item.product, ""))
         model.set_rows(rows)

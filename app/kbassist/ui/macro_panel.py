@@ -37,7 +37,8 @@ from kbassist.content.placeholders import PLACEHOLDER, field_type, fill, label, 
 from kbassist.content.render import EMPHASIS, reply_html, reply_plain
 from kbassist.content.stripe import ID_KINDS
 from kbassist.ui.theme import icon
-from kbassist.usage import edit_ratio
+from kbassist.ui.widgets import column, title_block, title_label
+from kbassist.usage import Source, edit_ratio
 
 _PREFIX_FOR = {k.placeholder: k.prefix for k in reversed(ID_KINDS)}
 
@@ -141,13 +142,7 @@ class MacroPanel(QWidget):
         self._programmatic = False
         self._fields: dict[str, QWidget] = {}
 
-        self.title = QLabel("No macro selected")
-        self.title.setObjectName("macroTitle")
-        self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() + 1)
-        self.title.setFont(font)
+        self.title = title_label("No macro selected", "macroTitle", grow=1)
         self.meta = QLabel("")
         self.favorite = QToolButton(self)
         self.favorite.setObjectName("favoriteButton")
@@ -166,7 +161,17 @@ class MacroPanel(QWidget):
         self._highlighter = ReplyHighlighter(
             self.preview.document(), self.palette().color(QPalette.ColorRole.PlaceholderText)
         )
+        self._build_form_frame()
+        buttons = self._build_buttons()
 
+        header = QHBoxLayout()
+        header.addLayout(title_block(self.title, self.meta), 1)
+        header.addWidget(self.favorite, 0, Qt.AlignmentFlag.AlignTop)
+        column(self, header, (self.preview, 1), self.form_frame, buttons)
+        self._set_enabled(False)
+
+    def _build_form_frame(self) -> None:
+        """Fields for the placeholders the case did not fill, under the reply; hidden when there are none."""
         self.form_frame = QFrame(self)
         self.form_frame.setObjectName("placeholderForm")
         self.form_title = QLabel("")
@@ -176,6 +181,8 @@ class MacroPanel(QWidget):
         form_layout.addLayout(self.form)
         self.form_frame.hide()
 
+    def _build_buttons(self) -> QHBoxLayout:
+        """The status line (what is left to fill), Reset and Copy reply."""
         self.status = QLabel("")
         self.status.setObjectName("macroStatus")
         self.reset_button = QPushButton("Reset")
@@ -187,25 +194,11 @@ class MacroPanel(QWidget):
         self.copy_button.setToolTip("Copy the reply as plain text and HTML (Ctrl+Shift+C)")
         self.copy_button.setDefault(True)
         self.copy_button.clicked.connect(self.copy_reply)
-
-        header = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(0)
-        titles.addWidget(self.title)
-        titles.addWidget(self.meta)
-        header.addLayout(titles, 1)
-        header.addWidget(self.favorite, 0, Qt.AlignmentFlag.AlignTop)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.reset_button)
         buttons.addWidget(self.copy_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
-        layout.addWidget(self.preview, 1)
-        layout.addWidget(self.form_frame)
-        layout.addLayout(buttons)
-        self._set_enabled(False)
+        return buttons
 
     # ------------------------------------------------------------------ state
     @property
@@ -229,7 +222,7 @@ class MacroPanel(QWidget):
         self.favorite.blockSignals(False)
 
     def show_macro(
-        self, macro: Macro, values: Mapping[str, str], source: str = "suggestion", favorite: bool = False
+        self, macro: Macro, values: Mapping[str, str], source: Source = Source.SUGGESTION, favorite: bool = False
     ) -> None:
         self._macro = macro
         self._values = dict(values)

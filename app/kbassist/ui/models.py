@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from kbassist.content.model import PRODUCT_LABELS, Problem
+from kbassist.content.model import PRODUCT_LABELS, ItemKind, Problem
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -35,11 +35,30 @@ class Row:
     """One listed article or macro, whatever produced it (suggestion, search, favorites, recents)."""
 
     id: str
-    kind: str
+    kind: ItemKind
     title: str
     product: str
     why: str = ""
     score: float = 0.0
+
+
+def _tooltip(row: Row) -> str:
+    label = PRODUCT_LABELS.get(row.product, row.product)
+    return f"{row.title}\n{label} · {row.id}" + (f"\n{row.why}" if row.why else "")
+
+
+# What each role shows of a row (and its position in the list); a role not here has no data.
+_ROW_DATA: dict[int, Callable[[Row, int], Any]] = {
+    Qt.ItemDataRole.DisplayRole: lambda row, _n: row.title,
+    Qt.ItemDataRole.ToolTipRole: lambda row, _n: _tooltip(row),
+    Qt.ItemDataRole.AccessibleTextRole: lambda row, _n: f"{row.title}, {PRODUCT_LABELS.get(row.product, row.product)}",
+    Role.Id: lambda row, _n: row.id,
+    Role.Kind: lambda row, _n: row.kind,
+    Role.Product: lambda row, _n: row.product,
+    Role.Why: lambda row, _n: row.why,
+    Role.Score: lambda row, _n: row.score,
+    Role.Rank: lambda _row, n: n + 1,
+}
 
 
 class ResultListModel(QAbstractListModel):
@@ -64,30 +83,10 @@ class ResultListModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        value = _ROW_DATA.get(role)
+        if value is None or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        row = self._rows[index.row()]
-        match role:
-            case Qt.ItemDataRole.DisplayRole:
-                return row.title
-            case Qt.ItemDataRole.ToolTipRole:
-                label = PRODUCT_LABELS.get(row.product, row.product)
-                return f"{row.title}\n{label} · {row.id}" + (f"\n{row.why}" if row.why else "")
-            case Qt.ItemDataRole.AccessibleTextRole:
-                return f"{row.title}, {PRODUCT_LABELS.get(row.product, row.product)}"
-            case Role.Id:
-                return row.id
-            case Role.Kind:
-                return row.kind
-            case Role.Product:
-                return row.product
-            case Role.Why:
-                return row.why
-            case Role.Score:
-                return row.score
-            case Role.Rank:
-                return index.row() + 1
-        return None
+        return value(self._rows[index.row()], index.row())
 
     def roleNames(self) -> dict[int, QByteArray]:
         return {**super().roleNames(), **{r.value: QByteArray(r.name.lower().encode()) for r in Role}}

@@ -6,11 +6,9 @@ usage it takes about half a second); this module only lays them out as charts an
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,7 +29,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -42,108 +39,13 @@ from PySide6.QtWidgets import (
 )
 
 from kbassist.content.model import PRODUCT_LABELS, PRODUCTS, KbItem
+from kbassist.ui.record_table import Column, RecordTableModel, day, decimal, percent, table_view
 from kbassist.ui.tasks import TaskRunner
-from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
-
-Index = QModelIndex | QPersistentModelIndex
-
+from kbassist.usage import EventKind, Stats, UsageStore, compute_stats, write_macros_csv
 
 # One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
 # vanishes on white). Qt's default theme repeats its colours from the sixth series on.
 TREND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    header: str
-    value: Callable[[Any], Any]
-    tip: str = ""
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
-
-
-def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _date(value: dt.date | None) -> str:
-    return value.isoformat() if value else "never"
-
-
-class RecordTableModel(QAbstractTableModel):
-    """Rows of dataclass records shown through a column spec; sorts on raw values, not on their text."""
-
-    def __init__(self, columns: Sequence[Column], formats: dict[int, Callable[[Any], str]] | None = None,
-                 parent: Any = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.formats = formats or {}
-        self.records: list[Any] = []
-
-    def set_records(self, records: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.records = list(records)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def raw(self, row: int, column: int) -> Any:
-        return self.columns[column].value(self.records[row])
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        value = self.raw(index.row(), index.column())
-        if role == Qt.ItemDataRole.DisplayRole:
-            fmt = self.formats.get(index.column())
-            return fmt(value) if fmt else ("" if value is None else str(value))
-        if role == Qt.ItemDataRole.UserRole:  # sort key: None sorts first, numbers as numbers
-            if value is None:
-                return -1.0
-            if isinstance(value, dt.date):
-                return value.toordinal()
-            return value
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].header
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self.columns[section].tip or None
-        return None
-
-    def write_csv(self, path: Path) -> None:
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow([c.header for c in self.columns])
-            for row in range(len(self.records)):
-                writer.writerow(["" if (v := self.raw(row, c)) is None else v for c in range(len(self.columns))])
-
-
-def _table(name: str, model: RecordTableModel, parent: QWidget) -> QTableView:
-    proxy = QSortFilterProxyModel(parent)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(Qt.ItemDataRole.UserRole)
-    view = QTableView(parent)
-    view.setObjectName(name)
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
 
 
 MACRO_COLUMNS = [
@@ -158,8 +60,8 @@ MACRO_COLUMNS = [
     Column("Last used", lambda m: m.last_used),
     Column("Id", lambda m: m.id),
 ]
-MACRO_FORMATS: dict[int, Callable[[Any], str]] = {4: _pct, 5: _pct, 6: _num, 7: _pct, 9: _date}
-ARTICLE_FORMATS: dict[int, Callable[[Any], str]] = {7: _date}
+MACRO_FORMATS: dict[int, Callable[[Any], str]] = {4: percent, 5: percent, 6: decimal, 7: percent, 9: day}
+ARTICLE_FORMATS: dict[int, Callable[[Any], str]] = {7: day}
 ARTICLE_COLUMNS = [
     Column("Article", lambda a: a.title), Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
     Column("Suggested", lambda a: a.suggested), Column("Opened", lambda a: a.opened),
@@ -179,7 +81,7 @@ MISSED_COLUMNS = [
 ]
 GAP_COLUMNS = [
     Column("Terms (redacted)", lambda g: g.terms),
-    Column("Kind", lambda g: "search with no results" if g.kind == "search" else "none of these fit"),
+    Column("Kind", lambda g: "search with no results" if g.kind == EventKind.SEARCH else "none of these fit"),
     Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
 ]
 STALE_COLUMNS = [
@@ -204,6 +106,24 @@ class StatsView(QDialog):
         self.runner = TaskRunner(1, self)
         self.stats: Stats | None = None
 
+        filters = self._build_filters()
+        self.summary = QLabel("Loading…")
+        self.summary.setObjectName("statsSummary")
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self._build_charts())
+        split.addWidget(self._build_tables())
+        split.setSizes([300, 480])
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary)
+        layout.addWidget(split, 1)
+
+        for signal in (self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged):
+            signal.connect(lambda *_a: self.refresh())
+        self.refresh()
+
+    def _build_filters(self) -> QHBoxLayout:
+        """The period (the last 90 days at first), the product, Refresh and Export, in one row."""
         today = QDate.currentDate()
         self.since = QDateEdit(today.addDays(-90))
         self.since.setObjectName("statsSince")
@@ -222,8 +142,6 @@ class StatsView(QDialog):
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setObjectName("exportCsv")
         self.export_button.clicked.connect(self._export_dialog)
-        self.summary = QLabel("Loading…")
-        self.summary.setObjectName("statsSummary")
         filters = QHBoxLayout()
         for label, widget in (("From", self.since), ("to", self.until), ("Product", self.product)):
             filters.addWidget(QLabel(label))
@@ -231,7 +149,9 @@ class StatsView(QDialog):
         filters.addWidget(refresh)
         filters.addStretch(1)
         filters.addWidget(self.export_button)
+        return filters
 
+    def _build_charts(self) -> QSplitter:
         self.top_chart = QChartView()
         self.top_chart.setObjectName("topMacrosChart")
         self.trend_chart = QChartView()
@@ -242,13 +162,16 @@ class StatsView(QDialog):
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.top_chart)
         charts.addWidget(self.trend_chart)
+        return charts
 
+    def _build_tables(self) -> QTabWidget:
+        """One sortable table per figure set, a tab each."""
         self.models: dict[str, RecordTableModel] = {
             "macros": RecordTableModel(MACRO_COLUMNS, MACRO_FORMATS, self),
             "articles": RecordTableModel(ARTICLE_COLUMNS, ARTICLE_FORMATS, self),
             "missed": RecordTableModel(MISSED_COLUMNS, parent=self),
-            "gaps": RecordTableModel(GAP_COLUMNS, {3: _date}, self),
-            "stale": RecordTableModel(STALE_COLUMNS, {2: _date}, self),
+            "gaps": RecordTableModel(GAP_COLUMNS, {3: day}, self),
+            "stale": RecordTableModel(STALE_COLUMNS, {2: day}, self),
             "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
         }
         titles = {
@@ -259,21 +182,9 @@ class StatsView(QDialog):
         self.tabs.setObjectName("statsTabs")
         self.tables: dict[str, QTableView] = {}
         for key, model in self.models.items():
-            self.tables[key] = _table(f"{key}Table", model, self)
+            self.tables[key] = table_view(f"{key}Table", model, self)
             self.tabs.addTab(self.tables[key], titles[key])
-
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(charts)
-        split.addWidget(self.tabs)
-        split.setSizes([300, 480])
-        layout = QVBoxLayout(self)
-        layout.addLayout(filters)
-        layout.addWidget(self.summary)
-        layout.addWidget(split, 1)
-
-        for signal in (self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged):
-            signal.connect(lambda *_a: self.refresh())
-        self.refresh()
+        return self.tabs
 
     # ------------------------------------------------------------------ data
     def refresh(self) -> None:

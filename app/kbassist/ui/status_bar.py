@@ -3,15 +3,20 @@ being saved. It only shows; the window tells it what happened."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
-from kbassist.content.model import Problem
+from kbassist.content.model import ItemKind, KbItem, Problem
+from kbassist.search.index import UpdateReport
 from kbassist.ui.theme import icon
 
 
 class WindowStatusBar(QStatusBar):
     problemsClicked = Signal()  # noqa: N815 - Qt naming for signals
+    usageProblem = Signal(object)  # noqa: N815 - (problem: str | None); emitted on the usage writer thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,11 +44,27 @@ class WindowStatusBar(QStatusBar):
         self.addPermanentWidget(self.usage_warning)
         self.addPermanentWidget(self.problems_button)
         self.addPermanentWidget(self.progress)
+        self.usageProblem.connect(self.show_usage_problem)  # queued from the writer thread to this one
 
-    def show_kb(self, name: str, where: str, articles: int | None = None, macros: int | None = None) -> None:
+    def show_kb(self, kb_root: Path, articles: int | None = None, macros: int | None = None) -> None:
         counts = f" · {articles} articles · {macros} macros" if articles is not None else ""
-        self.kb_label.setText(f"KB: {name}{counts}")
-        self.kb_label.setToolTip(where)
+        self.kb_label.setText(f"KB: {kb_root.name}{counts}")
+        self.kb_label.setToolTip(str(kb_root))
+
+    def show_opened(self, kb_root: Path, messages: Sequence[str]) -> None:
+        """A KB was opened (its size comes with the first index update); the index's news, if any."""
+        self.show_kb(kb_root)
+        for message in messages:
+            self.say(message, 10_000)
+
+    def show_update(self, kb_root: Path, items: Sequence[KbItem], report: UpdateReport) -> None:
+        """An index update ended: the KB's size, the files it skipped, and what the index had to say."""
+        self.hide_progress()
+        articles = sum(i.kind is ItemKind.ARTICLE for i in items)
+        self.show_kb(kb_root, articles, len(items) - articles)
+        self.show_problems(report.problems)
+        for message in report.messages:
+            self.say(message)
 
     def show_index_state(self, text: str) -> None:
         self.index_label.setText(text)
@@ -60,7 +81,7 @@ class WindowStatusBar(QStatusBar):
     def hide_progress(self) -> None:
         self.progress.hide()
 
-    def show_problems(self, problems: list[Problem]) -> None:
+    def show_problems(self, problems: Sequence[Problem]) -> None:
         if problems:
             self.problems_button.setText(f"{len(problems)} KB problem(s)")
             self.problems_button.setToolTip("Some KB files were skipped; click to see which and why")

@@ -1,7 +1,9 @@
 """Run core work off the UI thread and hand the result back by signal.
 
-Each submission gets a ticket; the caller keeps the newest ticket and ignores results that carry an
-older one, so a slow search for an old version of the case can never overwrite a newer result.
+Every submission gets a ticket. A runner in ``latest`` mode keeps only its newest ticket: work that a newer
+submission overtook while it waited in the queue is skipped, and a result that comes back after a newer
+submission is dropped, so a slow suggestion for an old version of the case can never overwrite a newer
+one. This is the window's one "newest wins" scheme; the suggest and search controllers use it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
+
+_SKIPPED = object()  # what a job overtaken in the queue returns instead of running
 
 
 class _Relay(QObject):
@@ -39,16 +43,24 @@ class _Job(QRunnable):
 
 
 class TaskRunner(QObject):
-    """A pool of worker threads (one thread: work is serialised, as index writes must be)."""
+    """A pool of worker threads (one thread: work is serialised, as index writes must be).
+
+    With ``latest=True`` only the newest submission counts (see the module docstring); ``cancel()`` makes
+    every submission so far old, and ``dropped`` counts the outcomes thrown away. A failure is reported
+    whatever its age: a broken engine is news even for an old request.
+    """
 
     finished = Signal(int, object)  # ticket, result
     failed = Signal(int, object)  # ticket, exception
 
-    def __init__(self, max_threads: int = 1, parent: QObject | None = None) -> None:
+    def __init__(self, max_threads: int = 1, parent: QObject | None = None, *, latest: bool = False) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        self.latest = latest
+        self.dropped = 0  # latest mode: results of overtaken submissions (for tests and diagnostics)
         self._tickets = itertools.count(1)
+        self._newest = 0
         self._relay = _Relay(self)
         self._relay.done.connect(self.finished)
         self._relay.failed.connect(self.failed)
@@ -67,12 +79,24 @@ class TaskRunner(QObject):
         if self.closed:
             return 0
         ticket = next(self._tickets)
+        self._newest = ticket
         self._callbacks[ticket] = (on_done, on_error)
-        self.pool.start(_Job(ticket, fn, self._relay))
+        self.pool.start(_Job(ticket, self._unless_overtaken(ticket, fn) if self.latest else fn, self._relay))
         return ticket
+
+    def _unless_overtaken(self, ticket: int, fn: Callable[[], Any]) -> Callable[[], Any]:
+        # Read on the worker thread: work that became old while it waited in the queue is not done at all.
+        return lambda: fn() if ticket == self._newest else _SKIPPED
+
+    def cancel(self) -> None:
+        """Latest mode: whatever was submitted so far is old; nothing of it reaches its callback."""
+        self._newest = 0
 
     def _dispatch_done(self, ticket: int, result: object) -> None:
         on_done, _ = self._callbacks.pop(ticket, (None, None))
+        if self.latest and (ticket != self._newest or result is _SKIPPED):
+            self.dropped += 1
+            return
         if on_done:
             on_done(result)
 

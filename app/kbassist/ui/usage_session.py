@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 
 from kbassist.search.engine import Suggestions
-from kbassist.usage import UsageRecorder, names_to_redact, redact_names
+from kbassist.usage import Source, UsageRecorder, names_to_redact, redact_names
 
 
 class UsageSession(QObject):
@@ -18,7 +18,7 @@ class UsageSession(QObject):
         super().__init__(parent)
         self.recorder = recorder
         self.id: str | None = None
-        self.macro_source = "suggestion"  # where the macro on screen came from: suggestion, favorite, recent
+        self.macro_source = Source.SUGGESTION  # where the macro on screen came from: suggestion, favorite, recent
         self._shown: set[str] = set()  # "id@rank" already recorded in this session
         self._names_for: object = None  # the case whose names are in _names
         self._names: list[str] = []
@@ -33,12 +33,12 @@ class UsageSession(QObject):
     def shown(self, result: Suggestions) -> None:
         if self.id is None:
             return
-        for kind, items in (("article", result.articles), ("macro", result.macros)):
+        for items in (result.articles, result.macros):
             for rank, item in enumerate(items, 1):
                 key = f"{item.id}@{rank}"
                 if key not in self._shown:
                     self._shown.add(key)
-                    self.recorder.suggestion_shown(self.id, item.id, kind, rank, item.score)
+                    self.recorder.suggestion_shown(self.id, item.id, item.kind, rank, item.score, product=item.product)
 
     def none_fit(self, result: Suggestions) -> bool:
         """Record that nothing fits this case; False when there is no case to say it of."""
@@ -53,7 +53,8 @@ class UsageSession(QObject):
         self.recorder.search(self.id or "", redact_names(query, self.names(result)), count)
 
     def article_opened(self, item_id: str, source: str) -> None:
-        if source != "history":
+        """``source`` is a ``Source`` value, or "" for a revisit (back, forward, a refresh), which is not recorded."""
+        if source:
             self.recorder.article_opened(self.id or "", item_id, source)
 
     def macro_previewed(self, macro_id: str) -> None:

@@ -164,31 +164,19 @@ class UsageRecorder:
             item_kind=item_kind,
             rank=int(rank),
             score=float(score),
-            product=product or None,
+            product=product,
         )
 
     def article_opened(self, session: str, article_id: str, source: str, product: str | None = None) -> None:
         """``source`` "auto" is the window opening a confident top article itself, not the associate."""
         how = check_choice(source, ARTICLE_SOURCES, "source")
         self._put(
-            session,
-            EventKind.OPENED,
-            item_id=article_id,
-            item_kind=ItemKind.ARTICLE,
-            source=how,
-            product=product or None,
+            session, EventKind.OPENED, item_id=article_id, item_kind=ItemKind.ARTICLE, source=how, product=product
         )
 
     def macro_previewed(self, session: str, macro_id: str, source: str, product: str | None = None) -> None:
         how = check_choice(source, MACRO_SOURCES, "source")
-        self._put(
-            session,
-            EventKind.PREVIEWED,
-            item_id=macro_id,
-            item_kind=ItemKind.MACRO,
-            source=how,
-            product=product or None,
-        )
+        self._put(session, EventKind.PREVIEWED, item_id=macro_id, item_kind=ItemKind.MACRO, source=how, product=product)
 
     def macro_copied(
         self,
@@ -212,7 +200,7 @@ class UsageRecorder:
             edit_ratio=ratio,
             unfilled=max(0, unfilled) if isinstance(unfilled, int) else len(names),
             placeholders=names,
-            product=product or None,
+            product=product,
         )
 
     def search(self, session: str, query: str, result_count: int) -> None:
@@ -234,7 +222,7 @@ class UsageRecorder:
             item_id=item_id,
             item_kind=item_kind,
             helpful=bool(helpful),
-            product=product or None,
+            product=product,
         )
 
     def none_fit(self, session: str, key_terms: Sequence[str]) -> None:
@@ -247,6 +235,7 @@ class UsageRecorder:
     def _put(self, session: str, kind: EventKind, **fields: object) -> None:
         if not self._enabled:
             return
+        fields["product"] = fields.get("product") or None  # an item without a product says nothing
         event = Event(
             session=session,
             kind=kind,

@@ -1,0 +1,83 @@
+"""Small widget makers the panes share, so every list, title and splitter in the window looks alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLayout, QListView, QSplitter, QVBoxLayout, QWidget
+
+from kbassist.ui.delegates import ResultDelegate
+from kbassist.ui.models import ResultListModel
+
+Part = QWidget | QLayout | tuple[QWidget, int]  # a (widget, stretch) pair takes a share of the spare room
+
+
+def section_title(text: str) -> QLabel:
+    """The bold heading over a part of the window ("Case", "Articles", "Macros")."""
+    label = QLabel(text)
+    label.setProperty("class", "sectionTitle")
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def title_label(text: str, name: str, grow: float) -> QLabel:
+    """A pane's wrapping bold title, ``grow`` points larger than the text around it."""
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() + grow)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def title_block(title: QLabel, meta: QLabel) -> QVBoxLayout:
+    """A pane's title with its one line of details (product, id) tight under it."""
+    block = QVBoxLayout()
+    block.setSpacing(0)
+    block.addWidget(title)
+    block.addWidget(meta)
+    return block
+
+
+def list_view(name: str, accessible: str, model: ResultListModel, parent: QWidget) -> QListView:
+    """A two-line result list (title, then product and why), as every list in the window is."""
+    view = QListView(parent)
+    view.setObjectName(name)
+    view.setAccessibleName(accessible)
+    view.setModel(model)
+    view.setItemDelegate(ResultDelegate(view))
+    view.setUniformItemSizes(True)
+    view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+    return view
+
+
+def column(parent: QWidget, *parts: Part) -> QVBoxLayout:
+    """``parts`` top to bottom on ``parent``, edge to edge."""
+    layout = QVBoxLayout(parent)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        if isinstance(part, tuple):
+            layout.addWidget(*part)
+        elif isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    return layout
+
+
+def splitter(
+    name: str, orientation: Qt.Orientation, widgets: Sequence[QWidget], stretch: Sequence[int], parent: QWidget
+) -> QSplitter:
+    """A named splitter (its position is saved under that name) sharing spare room by ``stretch``."""
+    split = QSplitter(orientation, parent)
+    split.setObjectName(name)
+    for widget in widgets:
+        split.addWidget(widget)
+    for i, factor in enumerate(stretch):
+        split.setStretchFactor(i, factor)
+    return split
