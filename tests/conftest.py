@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The team-mode tests' PostgreSQL server and databases (tests/postgres.py).
+pytest_plugins = ["postgres"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,6 +59,7 @@ def kbassist_home(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("KBASSIST_HOME", str(home))
     monkeypatch.delenv("KBASSIST_KB", raising=False)
+    monkeypatch.delenv("KBASSIST_TEAM_DB", raising=False)  # a developer's own team database is never used
     seeded = home / "cache" / "vectors" / bundled_vectors.name
     seeded.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(bundled_vectors, seeded)

@@ -74,6 +74,16 @@ def test_suggest_from_stdin(cli_home: dict[str, str]) -> None:
     assert data["articles"][0]["product"] == "payouts"
 
 
+def test_suggest_warns_about_a_pasted_key_and_never_prints_it(cli_home: dict[str, str]) -> None:
+    key = "sk_live_51HxQ2eZvKYlo2C0aB9cD8eF7gH6f3a9"
+    case = f"My API key {key} stopped working after I pasted it in a mail. Card ending in 4242."
+    text = run("suggest", "-", stdin=case, env=cli_home).stdout
+    assert "WARNING: A live secret key is in the case (sk_live_…f3a9). Tell the merchant to roll" in text
+    assert "Cards: •••• 4242" in text and key not in text
+    data = json.loads(run("suggest", "-", "--json", stdin=case, env=cli_home).stdout)
+    assert data["case"]["warnings"][0]["masked"] == "sk_live_…f3a9" and data["case"]["entities"]["last4"] == ["4242"]
+
+
 def test_search_show_macro(cli_home: dict[str, str], tmp_path: Path) -> None:
     hits = json.loads(run("search", "card", "reader", "offline", "--json", env=cli_home).stdout)["results"]
     assert hits[0]["product"] == "terminal"
@@ -95,6 +105,67 @@ def test_did_you_mean(cli_home: dict[str, str]) -> None:
     data = json.loads(run("search", "chargbeack", "evidnce", "--json", env=cli_home).stdout)
     assert data["did_you_mean"] is not None
     assert "evidence" in data["did_you_mean"]
+    # The results are for the corrected words, and the words as typed stay one option away.
+    assert data["showing_results_for"] == data["did_you_mean"] and data["query"] == "chargbeack evidnce"
+    assert data["results"][0]["id"] == "disputes-submitting-evidence"
+    text = run("search", "chargbeack", "evidnce", env=cli_home).stdout
+    assert text.startswith(f"Showing results for: {data['did_you_mean']}") and "No results" not in text
+    exact = json.loads(run("search", "--exact", "chargbeack", "evidnce", "--json", env=cli_home).stdout)
+    assert exact["showing_results_for"] == "chargbeack evidnce" and exact["results"] == []
+
+
+COMPOSED_CASE = """Subject: a refund and a chargeback
+
+Hi, this is Daniel Kim. A customer disputed a payment (dp_1OkF2aLkdIwHu7ix0Qm3Zt9X) for $212.40, and another
+asks where her refund re_3PqAbCdEfGh12345 is; it was issued on Feb 25 to her card ending 4242.
+The dispute says respond by March 3, 2026.
+"""
+
+
+def test_macro_composes_several_macros_into_one_reply(cli_home: dict[str, str], tmp_path: Path) -> None:
+    case = tmp_path / "case.txt"
+    case.write_text(COMPOSED_CASE)
+    ids = ["macro-refunds-refund-issued-timeline", "macro-disputes-dispute-received-next-steps"]
+    result = run("macro", *ids, "--case", str(case), "--agent", "Robin", "--json", env=cli_home)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"ids", "lang", "text", "html", "filled", "unfilled"}
+    assert data["ids"] == ids and data["lang"] == "en" and data["unfilled"] == []
+    text = data["text"]
+    assert text.startswith("Hi Daniel Kim,") and text.count("Best regards") == 1 and text.endswith("Robin")
+    assert text.index("re_3PqAbCdEfGh12345") < text.index("dp_1OkF2aLkdIwHu7ix0Qm3Zt9X")
+    assert "The deadline to respond is March 3, 2026." in text and "**" not in text
+    assert data["filled"]["deadline_date"] == "March 3, 2026" and "<strong>" in data["html"]
+    plain = run("macro", *ids, "--case", str(case), "--agent", "Robin", env=cli_home)
+    assert plain.stdout.strip() == text and plain.stderr == ""
+
+
+def test_macro_plain_text_drops_markdown(cli_home: dict[str, str]) -> None:
+    result = run("macro", "macro-refunds-partial-refund-how-to", "--agent", "Robin", env=cli_home)
+    assert "with an amount in the smallest currency unit" in result.stdout and "`" not in result.stdout
+    assert "unfilled placeholders: customer_name" not in result.stderr  # it has a default
+    assert "charge_id" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["macro", "no-such-macro", "refunds-refund-timeline"],
+            "no macro with id 'no-such-macro'; 'refunds-refund-timeline' is an article, not a macro",
+        ),
+        (
+            ["macro", "macro-refunds-refund-issued-timeline", "--lang", "ja"],
+            "no 'ja' version of macro-refunds-refund-issued-timeline; the reply can be written in: en",
+        ),
+        (["macro", "macro-refunds-refund-issued-timeline", "--lang", "german"], "unknown language code 'german'"),
+        (["macro", "macro-refunds-refund-issued-timeline", "--set", "amount"], "--set takes NAME=VALUE"),
+        (["macro"], "the following arguments are required: ID"),
+    ],
+)
+def test_macro_errors_say_what_is_wrong(args: list[str], message: str, cli_home: dict[str, str]) -> None:
+    result = run(*args, env=cli_home)
+    assert result.returncode != 0 and message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_lint_exit_codes(tmp_path: Path, cli_home: dict[str, str]) -> None:

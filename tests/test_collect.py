@@ -177,7 +177,7 @@ def edited_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEn
 def _queries(engine: SearchEngine, searcher: Searcher) -> list[Query]:
     queries = [q for text in CASES if (q := _case_query(engine, searcher, text)) is not None]
     for text in TYPED:
-        queries.extend(search_word_queries(text, engine.synonyms))
+        queries.extend(option for word in search_word_queries(text, engine.synonyms) for option in word)
     return queries
 
 

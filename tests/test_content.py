@@ -159,3 +159,25 @@ def test_images_never_reach_a_reply_or_the_reading_pane() -> None:
     reply = reply_html("Hi there ![logo](https://track.example/pixel.gif?u=1), thanks")
     assert "<img" not in reply and "track.example" not in reply and "[logo]" in reply
     assert "<img" not in article_html("# T\n\n![diagram](https://example.com/d.png)\n")
+
+
+def test_an_article_may_name_its_public_page(mini_kb: Path, tmp_path: Path) -> None:
+    from kbassist.search.engine import SearchEngine
+
+    meta = "---\nid: refunds-{slug}\ntitle: T\nproduct: refunds\ntags: []\nowner: o\nreviewed: 2026-05-01\n"
+    meta += "url: {url}\n---\n"
+    write(mini_kb / "articles/refunds/public.md", meta.format(slug="public", url="https://support.example.com/r") + "x")
+    write(mini_kb / "articles/refunds/plain.md", meta.format(slug="plain", url="http://support.example.com/r") + "x")
+    write(mini_kb / "articles/refunds/wrong.md", meta.format(slug="wrong", url="[a, list]") + "x")
+    content, problems = lint_folder(mini_kb)
+    public, plain = content.items["refunds-public"], content.items["refunds-plain"]
+    assert isinstance(public, Article) and public.public_url == "https://support.example.com/r"
+    assert isinstance(plain, Article) and plain.url == "http://support.example.com/r" and plain.public_url == ""
+    found = reasons(problems)
+    assert "is not an https address" in found["articles/refunds/plain.md"]
+    assert "field 'url' must be text" in found["articles/refunds/wrong.md"]
+    assert content.items["refunds-refund-timeline"].url == ""  # type: ignore[attr-defined]
+    with SearchEngine(mini_kb, index_root=tmp_path / "ix", embedder=False) as engine:
+        engine.update()
+        indexed = engine.get("refunds-public")
+        assert isinstance(indexed, Article) and indexed.public_url == "https://support.example.com/r"

@@ -37,3 +37,18 @@ def test_one_rule_chooses_the_kb_for_both_faces(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("KBASSIST_KB")
     assert choose_kb(None, settings) == remembered.resolve()
     assert choose_kb(None, Settings()) == paths.bundled_kb()
+
+
+def test_a_first_start_asks_for_the_name_and_offers_the_accounts() -> None:
+    import os
+    import sys
+
+    from kbassist.settings import Settings, os_full_name
+
+    assert Settings().needs_agent_name and Settings(agent_name="  ").needs_agent_name
+    assert not Settings(agent_name="Robin").needs_agent_name
+    if sys.platform != "win32":
+        import pwd
+
+        assert os_full_name() == pwd.getpwuid(os.getuid()).pw_gecos.split(",")[0].strip()
+    assert isinstance(os_full_name(), str)

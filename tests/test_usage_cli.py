@@ -22,6 +22,7 @@ PRICE = "macro-payment-links-change-price"
 REACTIVATE = "macro-payment-links-reactivate-link"
 EXPORT = "macro-reporting-how-to-export-transactions"
 ARTICLE = "payment-links-quantity-and-pricing"
+LINKS = "payment-links"  # their product, recorded with each suggestion as the window records it
 TODAY = dt.date.today()
 EARLY = TODAY - dt.timedelta(days=10)
 LATE = TODAY - dt.timedelta(days=2)
@@ -51,16 +52,16 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     now = [_noon(EARLY)]
     with UsageRecorder(db, clock=lambda: now[0]) as rec:
         first = rec.new_session()
-        rec.suggestion_shown(first, ARTICLE, "article", 1, 9.0)
-        rec.suggestion_shown(first, PRICE, "macro", 1, 8.0)
-        rec.suggestion_shown(first, REACTIVATE, "macro", 2, 6.0)
+        rec.suggestion_shown(first, ARTICLE, "article", 1, 9.0, LINKS)
+        rec.suggestion_shown(first, PRICE, "macro", 1, 8.0, LINKS)
+        rec.suggestion_shown(first, REACTIVATE, "macro", 2, 6.0, LINKS)
         rec.macro_copied(first, PRICE, 0.2, 1, "suggestion")
         rec.search(first, "bnpl 4242 4242 4242 4242", 0)
         now[0] = _noon(LATE)
         second = rec.new_session()
-        rec.suggestion_shown(second, ARTICLE, "article", 1, 9.0)
-        rec.suggestion_shown(second, PRICE, "macro", 1, 8.0)
-        rec.suggestion_shown(second, REACTIVATE, "macro", 2, 6.0)
+        rec.suggestion_shown(second, ARTICLE, "article", 1, 9.0, LINKS)
+        rec.suggestion_shown(second, PRICE, "macro", 1, 8.0, LINKS)
+        rec.suggestion_shown(second, REACTIVATE, "macro", 2, 6.0, LINKS)
         rec.macro_copied(second, PRICE, 0.0, 0, "suggestion")
         rec.article_opened(second, ARTICLE, "suggestion")
         rec.feedback(second, ARTICLE, False)

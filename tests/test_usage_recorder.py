@@ -28,7 +28,8 @@ def _events(path: Path) -> list:
 
 def test_every_call_is_recorded(tmp_path: Path) -> None:
     db = tmp_path / "u.sqlite3"
-    with UsageRecorder(db, app_version="9.9", kb_version="kb-1") as rec:
+    with UsageRecorder(db, app_version="9.9") as rec:
+        rec.kb_version = "kb-1"
         sid = rec.new_session()
         rec.suggestion_shown(sid, "refunds-timeline", "article", 1, 7.25)
         rec.suggestion_shown(sid, "macro-refund", "macro", 2, 5.5)
@@ -183,7 +184,8 @@ def test_storage_failure_never_reaches_the_caller(tmp_path: Path, caplog: pytest
     rec.flush(timeout=10)
     rec.close()
     assert rec.committed == 0 and rec.dropped == 2
-    assert "cannot be opened" in caplog.text and "gave up writing 2" in caplog.text
+    # One batch of 2, or 2 of 1 when the writer took the first event before the second was queued (a busy machine).
+    assert "cannot be opened" in caplog.text and caplog.text.count("gave up writing") in (1, 2)
     assert "payout" not in caplog.text
 
 

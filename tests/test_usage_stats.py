@@ -222,14 +222,15 @@ def _give_feedback(rng: random.Random, plan: Plan, p: str) -> None:
 
 def _record(plans: list[Plan], db: Path) -> None:
     now = [0.0]
-    with UsageRecorder(db, clock=lambda: now[0], retention_days=100_000, kb_version="kb-test") as rec:
+    with UsageRecorder(db, clock=lambda: now[0], retention_days=100_000) as rec:
+        rec.kb_version = "kb-test"
         for plan in plans:
             now[0] = plan.start
             sid = rec.new_session()
             for arts, macs in plan.displays:
                 for kind, ids in (("article", arts), ("macro", macs)):
                     for rank, item_id in enumerate(ids, 1):
-                        rec.suggestion_shown(sid, item_id, kind, rank, 10.0 - rank)
+                        rec.suggestion_shown(sid, item_id, kind, rank, 10.0 - rank, PRODUCT_OF[item_id])
             for n, act in enumerate(plan.actions, 1):
                 now[0] = plan.start + 20 * n
                 _replay(rec, sid, act)

@@ -79,7 +79,7 @@ def _v1_file(path: Path, now: float) -> None:
 
 def test_new_file_is_wal_at_current_version(tmp_path: Path) -> None:
     with UsageStore(tmp_path / "u.sqlite3") as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         assert store.journal_mode == "wal"
         assert store.add([_event(1.0), _event(2.0, kind="search", terms=("q",), result_count=0)]) == 2
         assert [e.kind for e in store.events()] == ["session", "search"]
@@ -301,3 +301,40 @@ def test_dates_in_stats_are_local_days(tmp_path: Path) -> None:
         assert only.copied == 2 and only.last_used == day
         assert compute_stats(store, [], day + dt.timedelta(days=1), None, None).macros[0].copied == 1
         assert compute_stats(store, [], None, day - dt.timedelta(days=1), None).macros[0].copied == 1
+
+
+# ---------------------------------------------------------------------------- the team database's outbox
+def test_outbox_gives_waiting_events_oldest_first_in_batches(tmp_path: Path) -> None:
+    with UsageStore(tmp_path / "u.sqlite3") as store:
+        events = [_event(float(t), session=f"s{t}") for t in range(7)]
+        store.add(events)
+        assert store.waiting_count() == 7
+        first = store.waiting(3)
+        assert first == events[:3]
+        store.mark_uploaded(e.event_id for e in first)
+        assert store.waiting(10) == events[3:] and store.waiting_count() == 4
+        store.mark_uploaded(e.event_id for e in events)  # marking again, or events already marked: harmless
+        assert store.waiting(10) == [] and store.waiting_count() == 0
+        assert store.count() == 7  # uploading never removes anything locally
+
+
+def test_prune_keeps_waiting_events_while_a_team_database_is_set(tmp_path: Path) -> None:
+    now = 1_800_000_000.0
+    with UsageStore(tmp_path / "u.sqlite3") as store:
+        old_sent, old_waiting, recent = (
+            _event(now - d * DAY, session=s) for d, s in ((300, "a"), (200, "b"), (1, "c"))
+        )
+        store.add([old_sent, old_waiting, recent])
+        store.mark_uploaded([old_sent.event_id])
+        assert store.prune(180, now=now, keep_waiting=True) == 1
+        assert sorted(e.session for e in store.events()) == ["b", "c"]
+        assert store.prune(180, now=now) == 1  # without a team database, age alone decides
+        assert [e.session for e in store.events()] == ["c"]
+
+
+def test_clear_forgets_waiting_events_too(tmp_path: Path) -> None:
+    """The associate asked for their usage to be deleted: what was not sent yet is never sent."""
+    with UsageStore(tmp_path / "u.sqlite3") as store:
+        store.add([_event(1.0), _event(2.0)])
+        store.clear()
+        assert store.waiting_count() == 0 and store.waiting(10) == []

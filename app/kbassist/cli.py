@@ -11,12 +11,15 @@ from typing import Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
-from kbassist.content.model import PRODUCTS, Article, Macro
+from kbassist.content.locale_format import is_language
+from kbassist.content.model import PRODUCTS, Article, KbItem, Macro
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
+from kbassist.search.replies import LanguageUnavailableError, UnknownMacrosError
 from kbassist.settings import load_settings
+from kbassist.team_command import add_team_parser, team_stats
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
-from kbassist.usage import UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
+from kbassist.usage import Stats, UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
 
 
 # ---------------------------------------------------------------------------- commands
@@ -67,27 +70,20 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     engine, _ = open_engine(args)
     query = " ".join(args.query)
-    hits = engine.search(query, product=args.product, kind=args.kind, limit=args.limit)
-    suggestion = engine.did_you_mean(query) if len(hits) < 3 else None
-    data = {
-        "query": query,
-        "did_you_mean": suggestion,
-        "results": [
-            {"id": h.id, "kind": h.kind, "title": h.title, "product": h.product, "score": round(h.score, 3)}
-            for h in hits
-        ],
-    }
+    result = engine.search_typed(query, product=args.product, kind=args.kind, limit=args.limit, exact=args.exact)
+    engine.close()
 
     def text(out: TextIO) -> None:
-        if suggestion:
-            out.write(f"Did you mean: {suggestion}\n")
-        if not hits:
+        if result.corrected:
+            out.write(f"Showing results for: {result.shown}  (search instead for the words as typed: --exact)\n")
+        elif result.did_you_mean:
+            out.write(f"Did you mean: {result.did_you_mean}\n")
+        if not result.hits:
             out.write("No results.\n")
-        for h in hits:
+        for h in result.hits:
             out.write(f"{h.score:7.2f}  {h.kind:<7} {h.product:<14} {h.id}\n         {h.title}\n")
 
-    emit(args, data, text)
-    engine.close()
+    emit(args, result.to_json(), text)
     return 0
 
 
@@ -102,6 +98,12 @@ def _print_suggestions(result: Suggestions, out: TextIO) -> None:
         out.write("Amounts: " + ", ".join(a.display for a in entities.amounts) + "\n")
     if entities.customer_name:
         out.write(f"Customer: {entities.customer_name}\n")
+    if entities.last4s:
+        out.write("Cards: " + ", ".join(f"•••• {last4}" for last4 in entities.last4s) + "\n")
+    if entities.dates:
+        out.write("Dates: " + ", ".join(f"{d.iso}{' (deadline)' * d.deadline}" for d in entities.dates) + "\n")
+    for warning in result.case.warnings:
+        out.write(f"WARNING: {warning.message}. {warning.advice}\n")
     out.write("\nArticles:\n")
     for i, art in enumerate(result.articles, 1):
         out.write(f"{i:3}. {art.title}  [{art.product}] ({art.id})\n     {art.why}\n")
@@ -153,27 +155,45 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_macro(args: argparse.Namespace) -> int:
-    case = read_case(args.case) if args.case else b""
+    extra = _set_values(args.set or [])
+    if args.lang and not is_language(args.lang):
+        raise CliError(f"unknown language code {args.lang!r} (use a two-letter ISO 639-1 code such as de, fr, es)")
+    case = read_case(args.case) if args.case else None
     engine, _ = open_engine(args)
     agent = load_settings().agent_values()
     if args.agent:
         agent["agent_name"] = args.agent
-    extra = dict(kv.split("=", 1) for kv in args.set or [] if "=" in kv)
     try:
-        filled = engine.fill_macro(args.id, case, agent, extra)
-    except KeyError:
-        raise CliError(f"no macro with id {args.id!r}", 1) from None
+        reply = engine.compose(args.ids, case, agent, args.lang, extra)
+    except UnknownMacrosError as exc:
+        raise CliError(_not_macros(engine, exc.ids), 1) from None
+    except LanguageUnavailableError as exc:
+        raise CliError(str(exc), 1) from None
     finally:
         engine.close()
-    data = {"id": args.id, "text": filled.text.strip(), "filled": filled.filled, "unfilled": list(filled.unfilled)}
 
     def text(out: TextIO) -> None:
-        out.write(filled.text.strip() + "\n")
-        if filled.unfilled:
-            sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(filled.unfilled)}\n")
+        out.write(reply.plain)
+        if reply.unfilled:
+            sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(reply.unfilled)}\n")
 
-    emit(args, data, text)
+    emit(args, reply.to_json(), text)
     return 0
+
+
+def _set_values(pairs: list[str]) -> dict[str, str]:
+    bad = [pair for pair in pairs if "=" not in pair or not pair.split("=", 1)[0].strip()]
+    if bad:
+        raise CliError(f"--set takes NAME=VALUE, not {bad[0]!r}")
+    return {name.strip(): value for name, value in (pair.split("=", 1) for pair in pairs)}
+
+
+def _not_macros(engine: SearchEngine, ids: tuple[str, ...]) -> str:
+    """Which ids are no macro, saying so of an article's id."""
+    if not ids:
+        return "name at least one macro id"
+    said = [f"{i!r} is an article, not a macro" if engine.get(i) else f"no macro with id {i!r}" for i in ids]
+    return "; ".join(said)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -211,17 +231,22 @@ def cmd_stats(args: argparse.Namespace) -> int:
     engine.close()
     if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
         raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")
-    db = paths.usage_db()
-    try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
-        with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:
-            stats = compute_stats(store, items, args.since, args.until, args.product, load_settings().stale_after_days)
-    except UsageStoreError as exc:  # a reader never repairs or moves the file: it says what it found
-        raise CliError(f"cannot read usage data {db}: {exc} (the file was left as it is)", 1) from None
+    stale_after_days = load_settings().stale_after_days
+    stats = team_stats(args, items, stale_after_days) if args.team else _local_stats(args, items, stale_after_days)
     if args.csv:
         write_macros_csv(stats, sys.stdout)
         return 0
-    emit(args, stats.to_json(), lambda out: write_text(stats, out))
+    emit(args, stats.to_json(), lambda out: write_text(stats, out, associates=args.team))
     return 0
+
+
+def _local_stats(args: argparse.Namespace, items: list[KbItem], stale_after_days: int) -> Stats:
+    db = paths.usage_db()
+    try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
+        with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:
+            return compute_stats(store, items, args.since, args.until, args.product, stale_after_days)
+    except UsageStoreError as exc:  # a reader never repairs or moves the file: it says what it found
+        raise CliError(f"cannot read usage data {db}: {exc} (the file was left as it is)", 1) from None
 
 
 def _no_display() -> str | None:
@@ -279,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--product")
     p.add_argument("--kind", choices=("article", "macro"))
     p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--exact", action="store_true", help="search the words as typed, never a spelling correction")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("suggest", parents=[common], help="suggest articles and macros for a case")
@@ -289,11 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("macro", parents=[common], help="print a macro filled from a case")
-    p.add_argument("id")
+    p = sub.add_parser("macro", parents=[common], help="print a reply of one or more macros filled from a case")
+    p.add_argument("ids", nargs="+", metavar="ID", help="macro ids, in the order the reply takes them")
     p.add_argument("--case", metavar="FILE", help="the case (.txt/.eml, '-' for standard input)")
+    p.add_argument("--lang", metavar="CODE", help="the reply's language (default: the case's, when every macro has it)")
     p.add_argument("--agent", metavar="NAME", help="your name for {{agent_name}} (default: settings)")
-    p.add_argument("--set", metavar="NAME=VALUE", action="append", help="fill a placeholder by hand")
+    p.add_argument("--set", metavar="NAME=VALUE", action="append", help="fill a placeholder (a date: YYYY-MM-DD)")
     p.set_defaults(func=cmd_macro)
 
     p = sub.add_parser("lint", parents=[common], help="check KB files; exit 1 on problems")
@@ -304,6 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", metavar="DATE", type=_date, help="last day, YYYY-MM-DD (default: today)")
     p.add_argument("--product", metavar="P", help="only this product's items and cases")
     p.add_argument("--csv", action="store_true", help="print the per-macro table as CSV")
+    p.add_argument(
+        "--team", action="store_true", help="the whole team's figures from the team database (an editor's login)"
+    )
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")
@@ -311,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--misses", action="store_true", help="also list the cases the top 3 missed")
     p.add_argument("--split", choices=("tune", "test"), help="field set only: measure one split")
     p.set_defaults(func=cmd_eval)
+
+    add_team_parser(sub, common)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)

@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kbassist.content.compose import is_closing, is_greeting, paragraphs
 from kbassist.content.loader import KbContent, load_kb
-from kbassist.content.model import Article, KbItem, Macro, Problem
-from kbassist.content.placeholders import PLACEHOLDER
+from kbassist.content.model import Article, KbItem, Macro, Problem, is_public_url
+from kbassist.content.placeholders import PLACEHOLDER, TODAY
 
 # Placeholder names the app can fill (from the case or the associate's settings) or asks for by hand.
 KNOWN_PLACEHOLDERS = frozenset(
@@ -51,6 +52,7 @@ KNOWN_PLACEHOLDERS = frozenset(
         "last4",
         "business_days",
         "url",
+        TODAY,
     }
 )
 
@@ -72,7 +74,9 @@ def check_item(item: KbItem, content: KbContent) -> list[Problem]:
     """Warnings for one item: its placement, its links and, for a macro, its articles and placeholders."""
     reasons = [*_placement_problems(item), *_link_problems(item, content)]
     if isinstance(item, Macro):
-        reasons += _macro_problems(item, content)
+        reasons += [*_macro_problems(item, content), *_reply_shape_problems(item)]
+    if isinstance(item, Article) and item.url and not is_public_url(item.url):
+        reasons.append(f"url {item.url!r} is not an https address: replies link only to public https pages")
     return [Problem(item.rel_path, reason, "warning") for reason in reasons]
 
 
@@ -103,6 +107,22 @@ def _macro_problems(macro: Macro, content: KbContent) -> Iterator[str]:
             yield f"unknown placeholder {{{{{match.group(1)}}}}}: the app can't fill it from a case"
     for fragment in malformed_placeholders(macro.body):
         yield f"malformed placeholder {fragment!r}: write {{{{name}}}} or {{{{name|default}}}}"
+
+
+def _reply_shape_problems(macro: Macro) -> Iterator[str]:
+    """A macro whose greeting or closing cannot be told apart: composed with others, its "Hi …" or its
+    signature would land in the middle of the reply."""
+    parts = paragraphs(macro.body)
+    if macro.greeting is None and not (parts and is_greeting(parts[0])):
+        yield (
+            "no greeting: the first paragraph holds no {{customer_name}}; "
+            "add one, or 'greeting: false' to the front matter if the reply has none"
+        )
+    if macro.closing is None and not (parts and is_closing(parts[-1])):
+        yield (
+            "no closing: the last paragraph holds no {{agent_name}} or {{agent_signature}}; "
+            "add one, or 'closing: false' to the front matter if the reply has none"
+        )
 
 
 _OPENING = re.compile(r"\{\{")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kbassist.content.model import Article, KbItem, Macro, Problem
+from kbassist.content.model import Article, KbItem, Macro, MacroText, Problem
 from kbassist.content.parser import kind_of, parse_file
+from kbassist.content.translations import parse_translation, translation_of, translation_problems, usable
 
 CONTENT_DIRS = ("articles", "macros")
 
@@ -27,7 +29,7 @@ class KbContent:
         return [i for i in self.items.values() if isinstance(i, Macro)]
 
 
-def iter_kb_files(kb_root: Path) -> Iterator[Path]:
+def _markdown_files(kb_root: Path) -> Iterator[Path]:
     """Every Markdown file under articles/ and macros/, sorted so results never depend on disk order.
 
     Hidden files and folders are not content: editors leave ``.#name.md`` lock links and backups there,
@@ -52,6 +54,16 @@ def _content_dirs(kb_root: Path) -> list[Path]:
 
 def _visible(path: Path, base: Path) -> bool:
     return not any(part.startswith(".") for part in path.relative_to(base).parts)
+
+
+def iter_kb_files(kb_root: Path) -> Iterator[Path]:
+    """The files that are items of their own (articles and macros): what the index holds. Translations
+    (``<slug>.<lang>.md``) belong to their macro and are read with it."""
+    return (p for p in _markdown_files(kb_root) if translation_of(p.relative_to(kb_root).as_posix()) is None)
+
+
+def iter_translation_files(kb_root: Path) -> Iterator[Path]:
+    return (p for p in _markdown_files(kb_root) if translation_of(p.relative_to(kb_root).as_posix()) is not None)
 
 
 def misplaced(rel_path: str) -> Problem | None:
@@ -83,8 +95,30 @@ def load_kb(kb_root: Path) -> KbContent:
         rel = path.relative_to(kb_root).as_posix()
         parsed.append(misplaced(rel) or parse_file(path, kb_root))
     add_items(content, parsed)  # visited oldest first: of two files with one id, the older keeps it
+    add_translations(content)
     content.problems.sort(key=lambda p: p.rel_path)
     return content
+
+
+def add_translations(content: KbContent) -> None:
+    """Attach each usable translation to its macro; report the others (and the flaws of the usable)."""
+    by_path = {item.rel_path: item for item in content.items.values() if isinstance(item, Macro)}
+    texts: dict[str, list[MacroText]] = {}
+    for path in iter_translation_files(content.root):
+        text = parse_translation(path, content.root)
+        if isinstance(text, Problem):
+            content.problems.append(text)
+            continue
+        named = translation_of(text.rel_path)
+        base = by_path.get(named[0]) if named else None
+        content.problems.extend(translation_problems(base, text))
+        if base is not None:
+            texts.setdefault(base.id, []).append(text)
+    for item_id, found in texts.items():
+        macro = content.items[item_id]
+        assert isinstance(macro, Macro)
+        if attached := usable(macro, found):
+            content.items[item_id] = dataclasses.replace(macro, translations=attached)
 
 
 def _mtime_ns(path: Path) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 PRODUCTS: tuple[str, ...] = (
     "payments",
@@ -39,6 +40,9 @@ PRODUCT_LABELS: dict[str, str] = {p: p.replace("-", " ").title() for p in PRODUC
 }
 
 
+BASE_LANGUAGE = "en"  # the language the KB's articles and macros are written in; translations sit beside them
+
+
 class ItemKind(StrEnum):
     """What a KB item is. A member is its plain value wherever it goes: the index, usage events, JSON, CSV."""
 
@@ -66,16 +70,58 @@ class KbItem:
     signature: str = ""  # sha1 of the file's bytes; what incremental indexing compares
 
 
+def is_public_url(url: str) -> bool:
+    """An https address with a host: the only kind of link a reply may carry to a customer."""
+    parts = urlsplit(url.strip())
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
 @dataclass(frozen=True, slots=True)
 class Article(KbItem):
     owner: str = ""
     reviewed: dt.date | None = None
+    url: str = ""  # the article's public page (front matter ``url:``), as written
+
+    @property
+    def public_url(self) -> str:
+        """The address a reply may link to: ``url`` when it is https, else nothing."""
+        return self.url.strip() if is_public_url(self.url) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class MacroText:
+    """One language's wording of a macro: ``<slug>.<lang>.md`` beside the macro's own file."""
+
+    lang: str  # ISO 639-1
+    title: str
+    body: str  # Markdown without front matter, with the base macro's placeholders
+    rel_path: str
+    placeholders: tuple[str, ...] = ()
+    item_id: str = ""  # the front matter's id, as written (lint compares it with the base macro's)
 
 
 @dataclass(frozen=True, slots=True)
 class Macro(KbItem):
     articles: tuple[str, ...] = ()  # ids of the articles the reply relies on
     placeholders: tuple[str, ...] = field(default=())  # names, in order of first use
+    # Front matter ``greeting:``/``closing:``; None: by convention (see ``content/compose.py``).
+    greeting: bool | None = None
+    closing: bool | None = None
+    # Translations by language code. Not part of the macro's identity: usage and stats count the macro
+    # whichever language was sent.
+    translations: Mapping[str, MacroText] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages this macro can be sent in: English (the KB's own) first, then its translations."""
+        return (BASE_LANGUAGE, *sorted(self.translations))
+
+    def text(self, lang: str) -> MacroText:
+        """The macro in ``lang``; its own English text when it has no such translation."""
+        found = self.translations.get(lang)
+        if found is not None:
+            return found
+        return MacroText(BASE_LANGUAGE, self.title, self.body, self.rel_path, self.placeholders, self.id)
 
 
 Severity = Literal["error", "warning"]

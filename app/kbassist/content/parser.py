@@ -65,14 +65,19 @@ def parse_file(path: Path, kb_root: Path) -> KbItem | Problem:
     """Read ``path`` (an article or macro under ``kb_root``) into a record, or a Problem."""
     rel = path.relative_to(kb_root).as_posix()
     try:
-        if not path.resolve().is_relative_to(Path(kb_root).resolve()):
-            raise KbFileError("is a link to a file outside the KB folder; not read")
-        raw = path.read_bytes()
-        return parse_bytes(raw, path, kb_root)
+        return parse_bytes(read_inside(path, kb_root), path, kb_root)
     except KbFileError as exc:
         return Problem(rel, str(exc))
+
+
+def read_inside(path: Path, kb_root: Path) -> bytes:
+    """The bytes of a KB file, never of a file a link leads to outside the KB folder."""
+    try:
+        if not path.resolve().is_relative_to(Path(kb_root).resolve()):
+            raise KbFileError("is a link to a file outside the KB folder; not read")
+        return path.read_bytes()
     except OSError as exc:
-        return Problem(rel, f"cannot read file: {exc.strerror or exc}")
+        raise KbFileError(f"cannot read file: {exc.strerror or exc}") from None
 
 
 def kind_of(rel_path: str) -> ItemKind | None:
@@ -83,8 +88,8 @@ def kind_of(rel_path: str) -> ItemKind | None:
     return None
 
 
-def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
-    rel = path.relative_to(kb_root).as_posix()
+def read_markdown(raw: bytes) -> tuple[dict[str, Any], str, list[Token]]:
+    """A KB file's front matter, its body and its parsed tokens; KbFileError for what cannot be used."""
     if len(raw) > MAX_FILE_BYTES:
         raise KbFileError(f"file is too large ({len(raw) // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
     if b"\x00" in raw:
@@ -97,8 +102,12 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     tokens = _MD.parse(text)
     if not tokens or tokens[0].type != "front_matter":
         raise KbFileError("missing YAML front matter (the file must start with a '---' block)")
-    meta = _load_front_matter(tokens[0].content)
-    body = _body_after_front_matter(text)
+    return _load_front_matter(tokens[0].content), _body_after_front_matter(text), tokens
+
+
+def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
+    rel = path.relative_to(kb_root).as_posix()
+    meta, body, tokens = read_markdown(raw)
     kind = kind_of(rel)
     if kind is None:
         raise KbFileError("not in articles/<product>/ or macros/<product>/")
@@ -132,11 +141,14 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     common["codes"] = tuple(sorted(codes))
     if kind is ItemKind.ARTICLE:
         owner, reviewed = _text_field(meta, "owner"), _date(meta["reviewed"])
-        return Article(kind=ItemKind.ARTICLE, owner=owner, reviewed=reviewed, **common)
+        url = _text_field(meta, "url") if meta.get("url") not in (None, "") else ""
+        return Article(kind=ItemKind.ARTICLE, owner=owner, reviewed=reviewed, url=url, **common)
     return Macro(
         kind=ItemKind.MACRO,
         articles=_str_list(meta, "articles"),
         placeholders=tuple(placeholder_names(body)),
+        greeting=_flag(meta, "greeting"),
+        closing=_flag(meta, "closing"),
         **common,
     )
 
@@ -168,6 +180,14 @@ def _text_field(meta: dict[str, Any], key: str) -> str:
     if not isinstance(value, str | int | float):
         raise KbFileError(f"field {key!r} must be text")
     return str(value).strip()
+
+
+def _flag(meta: dict[str, Any], key: str) -> bool | None:
+    """An optional yes/no field: None when absent."""
+    value = meta.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise KbFileError(f"field {key!r} must be true or false, not {value!r}")
 
 
 def _str_list(meta: dict[str, Any], key: str) -> tuple[str, ...]:

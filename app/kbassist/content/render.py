@@ -71,12 +71,23 @@ def reply_html(text: str) -> str:
 # group 1/2: **strong** or __strong__; group 3: *emphasis*. Shared with the reply editor's highlighting.
 EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+# `code` and ``code with a ` inside``: the words stay, the backticks go (a customer's mail has no code font).
+_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 
 
 def reply_plain(text: str) -> str:
-    """A reply as plain text: emphasis markers dropped, links written out, lists and paragraphs kept."""
+    """A reply as plain text: emphasis and code markers dropped, links written out, lists and paragraphs kept."""
+    text = _CODE.sub(lambda m: m.group(2).strip() or m.group(2), text)
     text = EMPHASIS.sub(lambda m: m.group(2) or m.group(3), text)
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m.group(1)} ({m.group(2)})", text)
     return text.strip() + "\n"
+
+
+def link_markdown(title: str, url: str) -> str:
+    """A link to an article's public page as reply Markdown: a link in the HTML copy, "title (url)" in the
+    plain one. Brackets in the title and spaces or parentheses in the URL would end the link early."""
+    label = title.replace("[", "(").replace("]", ")").strip()
+    target = url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target})"
 
 

@@ -18,68 +18,66 @@ class IdKind:
     label: str
 
 
-# Longest prefixes first so "seti_" wins over "se..." and "cs_live_" over "cs_".
-ID_KINDS: tuple[IdKind, ...] = tuple(
-    sorted(
-        (
-            IdKind("ch_", "charge_id", "payments", "charge"),
-            IdKind("py_", "charge_id", "payments", "bank-debit charge"),
-            IdKind("pi_", "payment_intent_id", "payments", "PaymentIntent"),
-            IdKind("pm_", "payment_method_id", "payments", "PaymentMethod"),
-            IdKind("card_", "payment_method_id", "payments", "card"),
-            IdKind("src_", "payment_method_id", "payments", "source"),
-            IdKind("seti_", "setup_intent_id", "payments", "SetupIntent"),
-            IdKind("re_", "refund_id", "refunds", "refund"),
-            IdKind("pyr_", "refund_id", "refunds", "bank-debit refund"),
-            IdKind("dp_", "dispute_id", "disputes", "dispute"),
-            IdKind("du_", "dispute_id", "disputes", "dispute"),
-            IdKind("po_", "payout_id", "payouts", "payout"),
-            IdKind("ba_", "bank_account_id", "payouts", "bank account"),
-            IdKind("acct_", "account_id", "connect", "account"),
-            IdKind("tr_", "transfer_id", "connect", "transfer"),
-            IdKind("fee_", "application_fee_id", "connect", "application fee"),
-            IdKind("in_", "invoice_id", "invoicing", "invoice"),
-            IdKind("il_", "invoice_item_id", "invoicing", "invoice line"),
-            IdKind("ii_", "invoice_item_id", "invoicing", "invoice item"),
-            IdKind("cn_", "credit_note_id", "invoicing", "credit note"),
-            IdKind("sub_", "subscription_id", "billing", "subscription"),
-            IdKind("si_", "subscription_item_id", "billing", "subscription item"),
-            IdKind("sub_sched_", "subscription_id", "billing", "subscription schedule"),
-            IdKind("price_", "price_id", "billing", "price"),
-            IdKind("prod_", "product_id", "billing", "product"),
-            IdKind("cus_", "customer_id", "billing", "customer"),
-            IdKind("cs_live_", "checkout_session_id", "checkout", "Checkout Session"),
-            IdKind("cs_test_", "checkout_session_id", "checkout", "Checkout Session"),
-            IdKind("plink_", "payment_link_id", "payment-links", "payment link"),
-            IdKind("tmr_", "reader_id", "terminal", "reader"),
-            IdKind("tml_", "terminal_location_id", "terminal", "location"),
-            IdKind("vs_", "verification_session_id", "identity", "verification session"),
-            IdKind("vr_", "verification_report_id", "identity", "verification report"),
-            IdKind("iauth_", "authorization_id", "issuing", "authorization"),
-            IdKind("ic_", "issuing_card_id", "issuing", "issuing card"),
-            IdKind("ich_", "cardholder_id", "issuing", "cardholder"),
-            IdKind("ipi_", "issuing_transaction_id", "issuing", "issuing transaction"),
-            IdKind("idp_", "issuing_dispute_id", "issuing", "issuing dispute"),
-            IdKind("fa_", "financial_account_id", "treasury", "financial account"),
-            IdKind("ibt_", "inbound_transfer_id", "treasury", "inbound transfer"),
-            IdKind("obt_", "outbound_transfer_id", "treasury", "outbound transfer"),
-            IdKind("obp_", "outbound_payment_id", "treasury", "outbound payment"),
-            IdKind("txn_", "balance_transaction_id", "reporting", "balance transaction"),
-            IdKind("frr_", "report_run_id", "reporting", "report run"),
-            IdKind("evt_", "event_id", "webhooks", "event"),
-            IdKind("we_", "webhook_endpoint_id", "webhooks", "webhook endpoint"),
-            IdKind("req_", "request_id", "api", "API request"),
-            IdKind("txcd_", "tax_code", "tax", "tax code"),
-            IdKind("txr_", "tax_rate_id", "tax", "tax rate"),
-            IdKind("taxreg_", "tax_registration_id", "tax", "tax registration"),
-            IdKind("txi_", "tax_id", "tax", "tax ID"),
-            IdKind("rule_", "radar_rule_id", "radar", "Radar rule"),
-            IdKind("rsl_", "radar_list_id", "radar", "Radar list"),
-            IdKind("issfr_", "early_fraud_warning_id", "radar", "early fraud warning"),
-        ),
-        key=lambda k: -len(k.prefix),
-    )
+# As declared, the usual object first where several kinds fill one placeholder (a refund is "re_", a
+# bank-debit refund "pyr_").
+_DECLARED: tuple[IdKind, ...] = (
+    IdKind("ch_", "charge_id", "payments", "charge"),
+    IdKind("py_", "charge_id", "payments", "bank-debit charge"),
+    IdKind("pi_", "payment_intent_id", "payments", "PaymentIntent"),
+    IdKind("pm_", "payment_method_id", "payments", "PaymentMethod"),
+    IdKind("card_", "payment_method_id", "payments", "card"),
+    IdKind("src_", "payment_method_id", "payments", "source"),
+    IdKind("seti_", "setup_intent_id", "payments", "SetupIntent"),
+    IdKind("re_", "refund_id", "refunds", "refund"),
+    IdKind("pyr_", "refund_id", "refunds", "bank-debit refund"),
+    IdKind("dp_", "dispute_id", "disputes", "dispute"),
+    IdKind("du_", "dispute_id", "disputes", "dispute"),
+    IdKind("po_", "payout_id", "payouts", "payout"),
+    IdKind("ba_", "bank_account_id", "payouts", "bank account"),
+    IdKind("acct_", "account_id", "connect", "account"),
+    IdKind("tr_", "transfer_id", "connect", "transfer"),
+    IdKind("fee_", "application_fee_id", "connect", "application fee"),
+    IdKind("in_", "invoice_id", "invoicing", "invoice"),
+    IdKind("il_", "invoice_item_id", "invoicing", "invoice line"),
+    IdKind("ii_", "invoice_item_id", "invoicing", "invoice item"),
+    IdKind("cn_", "credit_note_id", "invoicing", "credit note"),
+    IdKind("sub_", "subscription_id", "billing", "subscription"),
+    IdKind("si_", "subscription_item_id", "billing", "subscription item"),
+    IdKind("sub_sched_", "subscription_id", "billing", "subscription schedule"),
+    IdKind("price_", "price_id", "billing", "price"),
+    IdKind("prod_", "product_id", "billing", "product"),
+    IdKind("cus_", "customer_id", "billing", "customer"),
+    IdKind("cs_live_", "checkout_session_id", "checkout", "Checkout Session"),
+    IdKind("cs_test_", "checkout_session_id", "checkout", "Checkout Session"),
+    IdKind("plink_", "payment_link_id", "payment-links", "payment link"),
+    IdKind("tmr_", "reader_id", "terminal", "reader"),
+    IdKind("tml_", "terminal_location_id", "terminal", "location"),
+    IdKind("vs_", "verification_session_id", "identity", "verification session"),
+    IdKind("vr_", "verification_report_id", "identity", "verification report"),
+    IdKind("iauth_", "authorization_id", "issuing", "authorization"),
+    IdKind("ic_", "issuing_card_id", "issuing", "issuing card"),
+    IdKind("ich_", "cardholder_id", "issuing", "cardholder"),
+    IdKind("ipi_", "issuing_transaction_id", "issuing", "issuing transaction"),
+    IdKind("idp_", "issuing_dispute_id", "issuing", "issuing dispute"),
+    IdKind("fa_", "financial_account_id", "treasury", "financial account"),
+    IdKind("ibt_", "inbound_transfer_id", "treasury", "inbound transfer"),
+    IdKind("obt_", "outbound_transfer_id", "treasury", "outbound transfer"),
+    IdKind("obp_", "outbound_payment_id", "treasury", "outbound payment"),
+    IdKind("txn_", "balance_transaction_id", "reporting", "balance transaction"),
+    IdKind("frr_", "report_run_id", "reporting", "report run"),
+    IdKind("evt_", "event_id", "webhooks", "event"),
+    IdKind("we_", "webhook_endpoint_id", "webhooks", "webhook endpoint"),
+    IdKind("req_", "request_id", "api", "API request"),
+    IdKind("txcd_", "tax_code", "tax", "tax code"),
+    IdKind("txr_", "tax_rate_id", "tax", "tax rate"),
+    IdKind("taxreg_", "tax_registration_id", "tax", "tax registration"),
+    IdKind("txi_", "tax_id", "tax", "tax ID"),
+    IdKind("rule_", "radar_rule_id", "radar", "Radar rule"),
+    IdKind("rsl_", "radar_list_id", "radar", "Radar list"),
+    IdKind("issfr_", "early_fraud_warning_id", "radar", "early fraud warning"),
 )
+# Longest prefixes first so "seti_" wins over "se..." and "cs_live_" over "cs_".
+ID_KINDS: tuple[IdKind, ...] = tuple(sorted(_DECLARED, key=lambda k: -len(k.prefix)))
 
 _BY_PREFIX = {k.prefix: k for k in ID_KINDS}
 
@@ -95,6 +93,15 @@ SECRET_PATTERN = re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}\b|\bwhse
 
 def id_kind(prefix: str) -> IdKind | None:
     return _BY_PREFIX.get(prefix)
+
+
+_HINTS = {k.placeholder: k.prefix for k in reversed(_DECLARED)}  # the first declared for a placeholder wins
+
+
+def id_hint(placeholder: str) -> str | None:
+    """What an ID for ``placeholder`` starts with, as a field hint: ``refund_id`` -> ``re_…``."""
+    prefix = _HINTS.get(placeholder)
+    return f"{prefix}…" if prefix else None
 
 
 # Decline codes (card issuers) and the product an associate should look at.

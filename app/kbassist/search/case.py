@@ -7,12 +7,14 @@ ID) but their words count for little, so a long thread or a legal disclaimer can
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from kbassist.content.stripe import ID_PATTERN, SECRET_PATTERN
+from kbassist.search.case_dates import find_case_dates
 from kbassist.search.entities import (
     EMAIL_PATTERN,
     SIGN_OFF,
@@ -26,6 +28,7 @@ from kbassist.search.entities import (
 from kbassist.search.glossary import carry_across
 from kbassist.search.language import Language, detect_language
 from kbassist.search.mail import read_case
+from kbassist.search.sensitive import CaseWarning, card_facts
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, common_words, is_stop, stem, tokenize
 
@@ -86,6 +89,7 @@ class CaseAnalysis:
     terms: list[WeightedTerm] = field(default_factory=list)
     language: Language = field(default_factory=lambda: Language("en", 0.0))
     topic: str = ""  # subject and new message as the English KB can match them (see glossary.carry_across)
+    warnings: list[CaseWarning] = field(default_factory=list)  # live keys and card numbers pasted into the case
 
     @property
     def products(self) -> list[str]:
@@ -96,21 +100,27 @@ class CaseAnalysis:
         return not self.terms and not self.entities.ids and not self.entities.codes
 
 
-def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnalysis:
-    """Everything the ranking needs to know about a case, without the index."""
+def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None, today: dt.date | None = None) -> CaseAnalysis:
+    """Everything the ranking and the reply need to know about a case, without the index.
+
+    ``today`` places dates written without a year ("Feb 25"): the latest such day at most two months ahead."""
     mail = read_case(raw)
     subject, body = mail.subject, mail.body[:MAX_CASE_CHARS]
     main, quoted = _split_quoted(body)
     main, signature = _split_signature(main)
     everything = "\n".join((subject, main, quoted, signature))
+    language = detect_language(f"{subject}\n{main}")
+    told = "\n".join((subject, main, quoted))
+    last4s, warnings = card_facts(everything[:MAX_CASE_CHARS])  # a subject line can be megabytes long
     entities = Entities(
         ids=find_ids(everything),
         codes=find_codes(everything),
-        amounts=find_amounts("\n".join((subject, main, quoted))),
+        amounts=find_amounts(told),
         emails=find_emails(everything),
         customer_name=find_customer_name(main, signature, mail.sender_name),
+        last4s=last4s,
+        dates=find_case_dates(told[:MAX_CASE_CHARS], today or dt.date.today(), month_first=language.is_english),
     )
-    language = detect_language(f"{subject}\n{main}")
     topic_subject, topic_main = subject, main
     if not language.is_english:  # what the English KB can match: glossary words in English, stop words gone
         topic_subject, topic_main = carry_across(subject, language.code), carry_across(main, language.code)
@@ -119,7 +129,7 @@ def analyse_case(raw: str | bytes, synonyms: Synonyms | None = None) -> CaseAnal
         synonyms or load_synonyms(),
     )
     topic = f"{topic_subject}\n{topic_main}"
-    return CaseAnalysis(subject, main, quoted, signature, entities, terms, language, topic)
+    return CaseAnalysis(subject, main, quoted, signature, entities, terms, language, topic, warnings)
 
 
 def _split_quoted(body: str) -> tuple[str, str]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -14,17 +14,21 @@ import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
-from kbassist.content.model import ItemKind, KbItem, Macro
-from kbassist.content.placeholders import FilledText, fill
+from kbassist.content.model import BASE_LANGUAGE, ItemKind, KbItem, Macro
+from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
-from kbassist.search.confidence import Confidence, decide
+from kbassist.search.confidence import decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.ranking import Ranked, RankingContext, macro_reliance, rank_case
+from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
+from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
-from kbassist.search.typed import collect_words, completions, search_word_queries
+from kbassist.search.typed import FEW_HITS, collect_words, completions, search_word_queries, sure_correction
+
+__all__ = ["SearchEngine", "SearchHit", "Suggestion", "Suggestions", "TypedResults"]  # what the faces import here
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,62 +44,6 @@ def _as_counter(progress: Progress | None) -> Callable[[int, int], None] | None:
     if progress is None:
         return None
     return lambda done, total: progress(done, total, "embedding")
-
-
-@dataclass(slots=True)
-class Suggestion:
-    id: str
-    kind: ItemKind
-    title: str
-    product: str
-    score: float
-    why: str
-    filled: str | None = None
-    unfilled: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "product": self.product,
-            "score": round(self.score, 3),
-            "why": self.why,
-        }
-        if self.kind is ItemKind.MACRO:
-            data |= {"filled": self.filled, "unfilled": list(self.unfilled)}
-        return data
-
-
-@dataclass(slots=True)
-class Suggestions:
-    case: CaseAnalysis
-    products: list[str]
-    articles: list[Suggestion] = field(default_factory=list)
-    macros: list[Suggestion] = field(default_factory=list)
-    key_terms: list[KeyTerm] = field(default_factory=list)
-    confidence: Confidence = "none"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case": {
-                "products": self.products,
-                "entities": self.case.entities.to_json(),
-                "key_terms": [k.surface for k in self.key_terms],
-                "confidence": self.confidence,
-                "language": self.case.language.code,
-            },
-            "articles": [a.to_json() for a in self.articles],
-            "macros": [m.to_json() for m in self.macros],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    id: str
-    kind: ItemKind
-    title: str
-    product: str
-    score: float
 
 
 class SearchEngine:
@@ -115,6 +63,7 @@ class SearchEngine:
         self.embedder: Embedder | None = None if embedder is False else (embedder or Embedder())
         self._dense_lock = threading.Lock()
         self._dense: tuple[object, DenseTable] | None = None  # (the commit's stored documents, their vectors)
+        self.translations = TranslationReader(self.kb_root)
 
     def close(self) -> None:
         self.index.close()
@@ -138,7 +87,9 @@ class SearchEngine:
         self.index.stop()
 
     def get(self, item_id: str) -> KbItem | None:
-        return self.index.get(item_id)
+        """The article or macro with this id; a macro with the translations beside its file."""
+        item = self.index.get(item_id)
+        return self.translations.with_translations(item) if isinstance(item, Macro) else item
 
     # ------------------------------------------------------------------ the KB as indexed, and its files
     def items(self) -> list[KbItem]:
@@ -283,15 +234,14 @@ class SearchEngine:
         result_confidence = decide(articles, products, len(keys), case.language.is_english)
         if articles and articles[0].product not in products and result_confidence == "high":
             products.append(articles[0].product)
-        values = self.placeholder_values(case, agent)
         result = Suggestions(case, products, key_terms=keys)
         result.articles = [self._suggestion(r) for r in articles]
         for ranked in macros:
             suggestion = self._suggestion(ranked)
             item = self.get(ranked.id)
             if isinstance(item, Macro):
-                filled = fill(item.body, values)
-                suggestion.filled, suggestion.unfilled = filled.text.strip(), filled.unfilled
+                reply = self.compose([item], case, agent)
+                suggestion.filled, suggestion.unfilled, suggestion.lang = reply.text, reply.unfilled, reply.lang
             result.macros.append(suggestion)
         result.confidence = result_confidence
         return result
@@ -301,34 +251,66 @@ class SearchEngine:
         return Suggestion(ranked.id, ranked.kind, ranked.title, ranked.product, ranked.score, ranked.why)
 
     @staticmethod
-    def placeholder_values(case: CaseAnalysis, agent: Mapping[str, str] | None = None) -> dict[str, str]:
-        values = case.entities.placeholder_values()
+    def placeholder_values(
+        case: CaseAnalysis, agent: Mapping[str, str] | None = None, lang: str = BASE_LANGUAGE
+    ) -> dict[str, str]:
+        """What the case and the associate fill in, amounts written for ``lang``, dates in ISO form."""
+        values = case.entities.placeholder_values(lang)
         for key, value in (agent or {}).items():
             if value:
                 values[key] = value
         return values
 
-    def fill_macro(
+    # ------------------------------------------------------------------ replies
+    def compose(
         self,
-        macro_id: str,
-        case_text: str | bytes = "",
+        ids: Sequence[str | Macro],
+        case: CaseAnalysis | str | bytes | None = None,
         agent: Mapping[str, str] | None = None,
+        lang: str | None = None,
         extra: Mapping[str, str] | None = None,
-    ) -> FilledText:
-        item = self.get(macro_id)
-        if not isinstance(item, Macro):
-            raise KeyError(macro_id)
-        values = (
-            self.placeholder_values(analyse_case(case_text, self.synonyms), agent) if case_text else dict(agent or {})
-        )
+        today: dt.date | None = None,
+    ) -> Reply:
+        """One reply of the macros ``ids`` (ids, or macros already read) in order, filled from ``case`` (its
+        text or its analysis), the associate's ``agent`` values and ``extra`` (set by hand). ``lang``: the
+        language asked for; by default the case's, when every macro has it. UnknownMacrosError names every id
+        that is not a macro; LanguageUnavailableError when a macro has no version in ``lang``."""
+        found: dict[str, KbItem | None] = {}  # each macro once, in order
+        for wanted in ids:
+            if isinstance(wanted, Macro):
+                found.setdefault(wanted.id, wanted)
+            elif wanted not in found:
+                found[wanted] = self.get(wanted)
+        unknown = [i for i, item in found.items() if not isinstance(item, Macro)]
+        if unknown or not found:
+            raise UnknownMacrosError(unknown)
+        macros = [item for item in found.values() if isinstance(item, Macro)]
+        today = today or dt.date.today()
+        analysis = case if isinstance(case, CaseAnalysis) else analyse_case(case or "", self.synonyms, today)
+        chosen, _available = choose_language(macros, lang, analysis.language.code)
+        values = self.placeholder_values(analysis, agent, chosen)
         values.update({k: v for k, v in (extra or {}).items() if v})
-        return fill(item.body, values)
+        return compose_reply(macros, values, chosen, today, analysis.entities)
 
     # ------------------------------------------------------------------ typed search
     def search(
         self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[SearchHit]:
         return self._reading(lambda: self._search(text, product, kind, limit))
+
+    def search_typed(
+        self, text: str, product: str | None = None, kind: str | None = None, limit: int = 50, exact: bool = False
+    ) -> TypedResults:
+        """A typed query answered. When its unknown words are sure typos (``typed.sure_correction``) and the
+        corrected words find something, the results are theirs; a less sure correction is only offered, when
+        the words as typed find little. ``exact``: the words as typed, no correction."""
+        correction = None if exact else self.did_you_mean(text)
+        if correction and sure_correction(tokenize(text), correction.split(" ")):
+            fixed = self.search(correction, product, kind, limit)
+            if fixed:
+                return TypedResults(text, fixed, correction, correction)
+        hits = self.search(text, product, kind, limit)
+        return TypedResults(text, hits, text, correction if len(hits) < FEW_HITS else None)
 
     def _search(self, text: str, product: str | None, kind: str | None, limit: int) -> list[SearchHit]:
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
@@ -362,10 +344,17 @@ class SearchEngine:
         return work()
 
     def did_you_mean(self, text: str) -> str | None:
-        """A corrected query when some words are unknown to the KB but close to known ones."""
+        """A corrected query when some words are unknown to the KB but close to known ones.
+
+        The last word is left alone while it is the start of a KB word: it is still being typed
+        ("refund statem" is not a typo of "refund state")."""
         words = tokenize(text)
         if not words:
             return None
         speller = self.index.speller()
         out = [(speller.correct(w) if len(w) >= 4 and w.isalpha() else None) or w for w in words]
+        if out[-1] != words[-1]:
+            with self.index.searcher() as searcher:
+                if completions(searcher, words[-1], 1):
+                    out[-1] = words[-1]
         return " ".join(out) if out != words else None

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from kbassist.content.locale_format import BASE_LANGUAGE, format_amount
 from kbassist.content.stripe import (
     ALL_CODES,
     CODE_IN_TEXT,
@@ -17,6 +18,7 @@ from kbassist.content.stripe import (
     SECRET_PATTERN,
     id_kind,
 )
+from kbassist.search.case_dates import FoundDate, deadline, plain_date
 from kbassist.search.text import common_words
 
 
@@ -37,9 +39,11 @@ class Amount:
 
     @property
     def display(self) -> str:
-        symbol = CURRENCY_SYMBOLS.get(self.currency)
-        number = f"{Decimal(self.value):,.2f}" if self.currency not in ZERO_DECIMAL else f"{Decimal(self.value):,.0f}"
-        return f"{symbol}{number}" if symbol else f"{number} {self.currency}"
+        return self.written_in(BASE_LANGUAGE)
+
+    def written_in(self, lang: str) -> str:
+        """The amount as a reply in ``lang`` writes it: "€1,250.00" in English, "1.250,00 €" in German."""
+        return format_amount(Decimal(self.value), self.currency, lang)
 
 
 @dataclass(slots=True)
@@ -49,6 +53,8 @@ class Entities:
     amounts: list[Amount] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     customer_name: str | None = None
+    last4s: list[str] = field(default_factory=list)  # the last four digits of each card named; never more
+    dates: list[FoundDate] = field(default_factory=list)
 
     def products(self) -> list[str]:
         """Products the IDs and codes point to, most-mentioned first."""
@@ -61,14 +67,21 @@ class Entities:
                 counts[product] = counts.get(product, 0) + 2
         return sorted(counts, key=lambda p: -counts[p])
 
-    def placeholder_values(self) -> dict[str, str]:
-        """What the case can fill into a macro, by placeholder name."""
+    def placeholder_values(self, lang: str = BASE_LANGUAGE) -> dict[str, str]:
+        """What the case can fill into a macro, by placeholder name, amounts written for ``lang``; dates in
+        ISO form, which filling writes in the reply's language."""
         values: dict[str, str] = {}
         for found in self.ids:
             values.setdefault(found.placeholder, found.value)
         if self.amounts:
-            values["amount"] = self.amounts[0].display
+            values["amount"] = self.amounts[0].written_in(lang)
             values["currency"] = self.amounts[0].currency
+        if len(self.last4s) == 1:
+            values["last4"] = self.last4s[0]
+        if due := deadline(self.dates):
+            values["deadline_date"] = due.iso
+        if day := plain_date(self.dates):
+            values["date"] = day.iso
         declines = [c for c in self.codes if c in DECLINE_CODES]
         errors = [c for c in self.codes if c not in DECLINE_CODES]
         if declines:
@@ -88,11 +101,10 @@ class Entities:
             "amounts": [asdict(a) for a in self.amounts],
             "emails": list(self.emails),
             "customer_name": self.customer_name,
+            "last4": list(self.last4s),
+            "dates": [d.to_json() for d in self.dates],
         }
 
-
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
-ZERO_DECIMAL = {"JPY", "KRW", "VND", "CLP", "ISK", "HUF", "TWD", "UGX", "XOF", "XAF"}
 _SYMBOL_TO_CODE = {
     "US$": "USD",
     "CA$": "CAD",

@@ -16,7 +16,7 @@ from kbassist.content.model import Article, ItemKind, KbItem, Macro
 from kbassist.search.records import RECORD, record_of
 from kbassist.search.text import ANALYZER
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8  # 7: an article's public url, a macro's greeting and closing flags; 8: the record column
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
@@ -57,9 +57,18 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         "codes": list(item.codes),
     }
     if isinstance(item, Article):
-        meta |= {"owner": item.owner, "reviewed": item.reviewed.isoformat() if item.reviewed else None}
+        meta |= {
+            "owner": item.owner,
+            "reviewed": item.reviewed.isoformat() if item.reviewed else None,
+            "url": item.url,
+        }
     if isinstance(item, Macro):
-        meta |= {"articles": list(item.articles), "placeholders": list(item.placeholders)}
+        meta |= {
+            "articles": list(item.articles),
+            "placeholders": list(item.placeholders),
+            "greeting": item.greeting,
+            "closing": item.closing,
+        }
     document = {
         "id": item.id,
         "kind": item.kind.value,  # the plain string: Whoosh pickles stored values
@@ -103,6 +112,8 @@ def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
             kind=ItemKind.MACRO,
             articles=tuple(meta.get("articles", ())),
             placeholders=tuple(meta.get("placeholders", ())),
+            greeting=meta.get("greeting"),
+            closing=meta.get("closing"),
             **common,
         )
     reviewed = meta.get("reviewed")
@@ -110,5 +121,6 @@ def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:
         kind=ItemKind.ARTICLE,
         owner=meta.get("owner", ""),
         reviewed=dt.date.fromisoformat(reviewed) if reviewed else None,
+        url=meta.get("url", ""),
         **common,
     )

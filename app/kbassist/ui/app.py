@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from kbassist import __version__, paths
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import IndexUnavailableError
-from kbassist.settings import choose_kb, load_settings, save_settings
+from kbassist.settings import choose_kb, load_settings, save_settings, team_url
 from kbassist.ui.main_window import MainWindow
 from kbassist.ui.services import Services
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
@@ -47,6 +47,7 @@ def build_window(kb: str | Path | None = None) -> MainWindow:
         enabled=settings.usage_enabled,
         app_version=__version__,
         retention_days=settings.retention_days,
+        team_outbox=team_url(settings.team_db) is not None,  # events not yet uploaded are never pruned
     )
     return MainWindow(SearchEngine(root), settings, services(recorder))
 

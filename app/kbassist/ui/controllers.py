@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
 
-from kbassist.search.engine import SearchEngine, SearchHit
+from kbassist.search.engine import SearchEngine, TypedResults
 from kbassist.search.index import UpdateReport
 from kbassist.ui.debounce import debouncer
 from kbassist.ui.tasks import TaskRunner
@@ -71,17 +71,21 @@ class SuggestController(_NewestWins):
 
 class SearchController(_NewestWins):
     resultsReady = Signal(object, object, str)  # noqa: N815 - (hits, did-you-mean or None, query)
+    answered = Signal(object)  # TypedResults: the hits, and the corrected query they are for when corrected
 
-    def request(self, query: str, product: str = "") -> None:
+    def request(self, query: str, product: str = "", exact: bool = False) -> None:
+        """Search ``query``; a misspelt query is answered for its correction unless ``exact``."""
         if self._cleared_if_blank(query):
             return
 
-        def work() -> tuple[list[SearchHit], str | None]:
-            hits = self.engine.search(query, product=product or None, limit=50)
-            correction = self.engine.did_you_mean(query) if len(hits) < 5 else None
-            return hits, correction
+        def work() -> TypedResults:
+            return self.engine.search_typed(query, product=product or None, limit=50, exact=exact)
 
-        self.runner.submit(work, lambda r: self.resultsReady.emit(r[0], r[1], query), lambda exc: log.error("%s", exc))
+        def deliver(result: TypedResults) -> None:
+            self.resultsReady.emit(result.hits, result.did_you_mean, query)
+            self.answered.emit(result)
+
+        self.runner.submit(work, deliver, lambda exc: log.error("%s", exc))
 
 
 class IndexController(QObject):

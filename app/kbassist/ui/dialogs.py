@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -27,8 +28,17 @@ from PySide6.QtWidgets import (
 
 from kbassist import paths
 from kbassist.content.model import Problem
-from kbassist.settings import Settings
+from kbassist.settings import TEAM_DB_ENV, Settings, without_password
 from kbassist.ui.models import ProblemTableModel
+
+TEAM_NOTE = (
+    "Your usage also goes to your team's database, for the KB editors. The password is never saved here: "
+    "put it in ~/.pgpass or PGPASSWORD."
+)
+PASSWORD_NOT_SAVED = (
+    "The password was taken out of the address: it is never saved here. Put it in ~/.pgpass "
+    "(host:port:database:user:password) or in PGPASSWORD, then press OK."
+)
 
 
 class SettingsDialog(QDialog):
@@ -63,6 +73,7 @@ class SettingsDialog(QDialog):
         self.stale.setRange(30, 3650)
         self.stale.setSuffix(" days")
         self.stale.setValue(settings.stale_after_days)
+        self._build_team(settings)
 
         form = QFormLayout()
         form.addRow("Your name", self.name)
@@ -71,12 +82,44 @@ class SettingsDialog(QDialog):
         form.addRow("", self.usage)
         form.addRow("Keep usage for", self.retention)
         form.addRow("Article is stale after", self.stale)
+        team = QVBoxLayout()
+        team.setSpacing(2)
+        team.addWidget(self.team_db)
+        team.addWidget(self.team_note)
+        form.addRow("Team database", team)
+        form.addRow("", self.show_name)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+
+    def _build_team(self, settings: Settings) -> None:
+        """Where this desktop's usage goes besides its own file, and whether editors see the associate's name."""
+        self.team_db = QLineEdit(settings.team_db)
+        self.team_db.setObjectName("teamDb")
+        self.team_db.setPlaceholderText("postgresql://you@server/kbassist (empty: usage stays on this desktop)")
+        self.team_note = QLabel(TEAM_NOTE)
+        self.team_note.setObjectName("teamNote")
+        self.team_note.setWordWrap(True)
+        if os.environ.get(TEAM_DB_ENV, "").strip():
+            self.team_db.setEnabled(False)
+            self.team_note.setText(f"{TEAM_DB_ENV} is set and is used instead of this field.")
+        self.show_name = QCheckBox("Show my name to editors (otherwise they see a pseudonym)")
+        self.show_name.setObjectName("showNameToEditors")
+        self.show_name.setChecked(settings.show_name_to_editors)
+
+    def _accept(self) -> None:
+        """A password typed into the address is taken out before anything is saved; the dialog stays open once
+        to say where it belongs (OK again saves)."""
+        typed = self.team_db.text().strip()
+        if typed != without_password(typed):
+            self.team_db.setText(without_password(typed))
+            self.team_note.setText(PASSWORD_NOT_SAVED)
+            self.team_note.setStyleSheet("color: palette(highlight); font-weight: 600;")
+            return
+        self.accept()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -94,6 +137,8 @@ class SettingsDialog(QDialog):
             usage_enabled=self.usage.isChecked(),
             retention_days=self.retention.value(),
             stale_after_days=self.stale.value(),
+            team_db=without_password(self.team_db.text()),
+            show_name_to_editors=self.show_name.isChecked(),
         )
 
 

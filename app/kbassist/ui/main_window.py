@@ -16,7 +16,7 @@ from kbassist import __version__
 from kbassist.content.model import Macro, Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
-from kbassist.settings import Settings, save_settings
+from kbassist.settings import Settings, save_settings, team_url
 from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_pane import CasePane
@@ -27,6 +27,7 @@ from kbassist.ui.results_pane import ResultsPane
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.services import Services
 from kbassist.ui.status_bar import WindowStatusBar
+from kbassist.ui.team_link import TeamLink
 from kbassist.ui.theme import icon
 from kbassist.ui.usage_session import UsageSession
 from kbassist.ui.widgets import column, splitter
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._wire()
+        self.team.apply(settings)
         self._kb_opened()
         self.macro_lists.set_saved(settings.favorites, settings.recent_macros)
         splitters = [(self.splitter, [430, 560, 450]), (self.left_splitter, [300, 500])]
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status = WindowStatusBar(self)
         self.setStatusBar(self.status)
+        self.team = TeamLink(self.services.recorder, self.services.usage_db, self)
         self.kb_label, self.problems_button = self.status.kb_label, self.status.problems_button
 
     def _build_actions(self) -> None:
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.status.problemsClicked.connect(self.show_problems)
+        self.team.stateChanged.connect(self.status.show_team)
         self.recorder.on_problem = self.status.usageProblem.emit  # called on the writer thread, delivered queued
         self.case_input.caseChanged.connect(self._case_changed)
         self.case_input.fileRejected.connect(lambda msg: self.status.say(msg, 6000))
@@ -242,7 +246,13 @@ class MainWindow(QMainWindow):
         from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
 
         self.recorder.flush()
-        self.stats_view = StatsView(self.services.usage_db, self.engine.items, self.settings.stale_after_days, self)
+        self.stats_view = StatsView(
+            self.services.usage_db,
+            self.engine.items,
+            self.settings.stale_after_days,
+            self,
+            team_db=lambda: team_url(self.settings.team_db),
+        )
         self.stats_view.show()
 
     def show_problems(self) -> None:
@@ -257,6 +267,7 @@ class MainWindow(QMainWindow):
         kb_changed = new.kb_folder != self.settings.kb_folder
         self.recorder.enabled = new.usage_enabled
         self._keep_settings(new)
+        self.team.apply(new)
         if kb_changed:
             self.switch_kb(self.services.resolve_kb(new.kb_folder or None))
         elif self._suggestions is not None:
@@ -283,6 +294,7 @@ class MainWindow(QMainWindow):
         self.kb.shutdown()
         self.recorder.flush()
         self.recorder.on_problem = None
+        self.team.close()  # what waits goes up at the next start (or with kbassist team sync)
         super().closeEvent(event)
 
     # ================================================================== dialogs

@@ -1,7 +1,8 @@
 """The KB editors' view: which macros work, which mislead, what is stale and what is missing.
 
-Figures come from ``kbassist.usage.compute_stats`` (computed on a worker thread: on a busy year of
-usage it takes about half a second); this module only lays them out as charts and sortable tables.
+Figures come from ``kbassist.usage.compute_stats``, of this desktop's usage file, or with the Team switch of
+the whole team's database (``usage.team.figures``); either is computed on a worker thread (about a second
+for a team's 10 million events). This module only lays them out as charts and sortable tables.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -95,15 +97,18 @@ class StatsView(QDialog):
     """Charts and sortable tables of usage, filtered by period and product, exportable to CSV."""
 
     def __init__(self, db_path: Path, items: Callable[[], list[KbItem]], stale_after_days: int = 365,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, team_db: Callable[[], str | None] = lambda: None) -> None:
+        """``team_db``: the team database's URL (KBASSIST_TEAM_DB, then Settings) or None, asked at each
+        refresh; with one, the Team switch reads the whole team's figures from it."""
         super().__init__(parent)
         self.setObjectName("statsView")
         self.setWindowTitle("KB usage and content health")
         self.resize(1280, 820)
         self.db_path = db_path
         self._items = items
+        self._team_db = team_db
         self.stale_after_days = stale_after_days
-        self.runner = TaskRunner(1, self)
+        self.runner = TaskRunner(1, self, latest=True)  # switching Team or the period: the newest answer wins
         self.stats: Stats | None = None
 
         filters = self._build_filters()
@@ -118,7 +123,9 @@ class StatsView(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
 
-        for signal in (self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged):
+        for signal in (
+            self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged, self.team.toggled
+        ):
             signal.connect(lambda *_a: self.refresh())
         self.refresh()
 
@@ -137,6 +144,8 @@ class StatsView(QDialog):
         self.product.addItem("All products", "")
         for product in PRODUCTS:
             self.product.addItem(PRODUCT_LABELS[product], product)
+        self.team = QCheckBox("Team")
+        self.team.setObjectName("statsTeam")
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         self.export_button = QPushButton("Export CSV…")
@@ -146,6 +155,7 @@ class StatsView(QDialog):
         for label, widget in (("From", self.since), ("to", self.until), ("Product", self.product)):
             filters.addWidget(QLabel(label))
             filters.addWidget(widget)
+        filters.addWidget(self.team)
         filters.addWidget(refresh)
         filters.addStretch(1)
         filters.addWidget(self.export_button)
@@ -192,20 +202,42 @@ class StatsView(QDialog):
         until: dt.date = self.until.date().toPython()  # type: ignore[assignment]
         product = str(self.product.currentData() or "") or None
         items = self._items()
-        path = self.db_path
         stale = self.stale_after_days
+        url = self._offer_team()
+        if url and self.team.isChecked():
+            def work() -> Stats:
+                from kbassist.usage.team.figures import team_stats  # the database driver loads only now
 
-        def work() -> Stats:
-            if not path.exists():
-                return Stats(since=since, until=until, product=product, today=dt.date.today())
-            store = UsageStore(path)
-            try:
-                return compute_stats(store, items, since, until, product, stale)
-            finally:
-                store.close()
+                return team_stats(url, items, since, until, product, stale)
 
+            failed = "Could not read the team's figures"
+        else:
+            path = self.db_path
+
+            def work() -> Stats:
+                if not path.exists():
+                    return Stats(since=since, until=until, product=product, today=dt.date.today())
+                with UsageStore(path) as store:
+                    return compute_stats(store, items, since, until, product, stale)
+
+            failed = "Could not read usage"
         self.summary.setText("Computing…")
-        self.runner.submit(work, self.show_stats, lambda exc: self.summary.setText(f"Could not read usage: {exc}"))
+        self.runner.submit(work, self.show_stats, lambda exc: self.summary.setText(f"{failed}: {exc}"))
+
+    def _offer_team(self) -> str | None:
+        """The team database's URL, with the switch enabled to match (off and explained without one)."""
+        url = self._team_db()
+        self.team.setEnabled(url is not None)
+        self.team.setToolTip(
+            "The whole team's figures, from the team database (needs an editor's login)"
+            if url
+            else "Set a team database in Settings (or KBASSIST_TEAM_DB) to see the whole team's figures"
+        )
+        if url is None and self.team.isChecked():
+            self.team.blockSignals(True)
+            self.team.setChecked(False)
+            self.team.blockSignals(False)
+        return url
 
     def show_stats(self, stats: Stats) -> None:
         self.stats = stats
@@ -217,8 +249,10 @@ class StatsView(QDialog):
             if key == "macros":
                 table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
         copies = sum(m.copied for m in stats.macros)
+        people = f"{stats.associates} associate" + ("" if stats.associates == 1 else "s")
+        who = f"The team: {people} · " if self.team.isChecked() else ""
         self.summary.setText(
-            f"{stats.sessions} case sessions · {stats.events} events · {copies} replies copied · "
+            f"{who}{stats.sessions} case sessions · {stats.events} events · {copies} replies copied · "
             f"{len(stats.gaps)} content gaps · {len(stats.stale)} stale articles · {len(stats.missed)} ranking misses"
         )
         self._draw_top_macros(stats)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
@@ -12,6 +13,9 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWi
 from kbassist.content.model import ItemKind, KbItem, Problem
 from kbassist.search.index import UpdateReport
 from kbassist.ui.theme import icon
+
+if TYPE_CHECKING:  # the type only: the database driver loads once a team database is set (ui/team_link.py)
+    from kbassist.usage.team.state import SyncState
 
 
 class WindowStatusBar(QStatusBar):
@@ -39,8 +43,13 @@ class WindowStatusBar(QStatusBar):
         self.usage_warning = QLabel("")
         self.usage_warning.setObjectName("usageWarning")
         self.usage_warning.hide()
+        # The team database's sync (ui/team_link.py): shown only while one is set.
+        self.team_label = QLabel("")
+        self.team_label.setObjectName("teamSync")
+        self.team_label.hide()
         self.addWidget(self.kb_label)
         self.addWidget(self.index_label, 1)
+        self.addPermanentWidget(self.team_label)
         self.addPermanentWidget(self.usage_warning)
         self.addPermanentWidget(self.problems_button)
         self.addPermanentWidget(self.progress)
@@ -93,6 +102,17 @@ class WindowStatusBar(QStatusBar):
         self.usage_warning.setText(f"⚠ {problem}" if problem else "")
         self.usage_warning.setToolTip(problem or "")
         self.usage_warning.setVisible(bool(problem))
+
+    def show_team(self, state: SyncState | None) -> None:
+        """ "Team: synced", "Team: 3 waiting", "Team: offline since 14:02 (3 waiting)"; the whole sentence of
+        the last problem (never a password) in the tooltip. Hidden when there is no team database."""
+        if state is None:
+            self.team_label.hide()
+            return
+        self.team_label.setText(state.text())
+        self.team_label.setMinimumWidth(self.team_label.sizeHint().width())  # a longer text is never cut short
+        self.team_label.setToolTip(state.detail())
+        self.team_label.show()
 
     def say(self, message: str, ms: int = 10_000) -> None:
         self.showMessage(message, ms)

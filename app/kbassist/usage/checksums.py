@@ -1,10 +1,15 @@
 """The checksums that tell a card number or an IBAN from any other run of digits: Luhn and ISO 7064 mod 97.
 
 Redaction relies on them so that order numbers, amounts and tracking numbers that merely look similar
-survive in what usage keeps.
+survive in what usage keeps. Luhn lives with the card reader in ``content/cards.py``, which the case analyser
+shares; it is named here too.
 """
 
 from __future__ import annotations
+
+from kbassist.content.cards import luhn_valid
+
+__all__ = ["IBAN_LENGTHS", "iban_valid", "luhn_valid"]
 
 # IBAN lengths by country (SWIFT registry); an unknown country still counts if its checksum is valid.
 IBAN_LENGTHS: dict[str, int] = {
@@ -78,17 +83,6 @@ IBAN_LENGTHS: dict[str, int] = {
     "VG": 24,
     "XK": 20,
 }
-
-
-def luhn_valid(digits: str) -> bool:
-    """The card-number checksum: every second digit from the right doubled, the sum divisible by 10."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def iban_valid(compact: str) -> bool:

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from kbassist import __version__
 from kbassist.content.model import ItemKind
@@ -60,12 +61,21 @@ def short_text(text: str, max_words: int, max_chars: int) -> str | None:
     return cleaned if len(cleaned.split()) <= max_words and len(cleaned) <= max_chars else None
 
 
+def _notify(listener: Callable[[Any], None] | None, value: object) -> None:
+    """Tell a listener (on the writer thread); its bug must not take the writer down with it."""
+    if listener is not None:
+        try:
+            listener(value)
+        except Exception:
+            log.exception("usage listener failed")
+
+
 class UsageRecorder:
     """The window's entry point for usage events (see the module docstring for threading).
 
     ``enabled=False`` records nothing and does not even create the database; setting ``enabled`` later
     starts the writer. On start the writer opens (and if needed migrates or replaces) the database and
-    prunes events older than ``retention_days``.
+    prunes events older than ``retention_days`` (``team_outbox``: a team database keeps those not yet sent).
     """
 
     def __init__(
@@ -74,16 +84,17 @@ class UsageRecorder:
         *,
         enabled: bool = True,
         app_version: str = __version__,
-        kb_version: str = "",
         retention_days: int = DEFAULT_RETENTION_DAYS,
         clock: Callable[[], float] = time.time,
         busy_timeout: float = 5.0,
+        team_outbox: bool = False,
     ) -> None:
         self.db_path = Path(db_path)
         self.app_version = app_version
-        self.kb_version = kb_version  # settable: the window updates it when the KB is reloaded
+        self.kb_version = ""  # set by the window when it loads or reloads a KB
         self.retention_days = retention_days
         self.busy_timeout = busy_timeout
+        self.team_outbox = team_outbox
         self._clock = clock
         self._queue: queue.SimpleQueue[Event | None] = queue.SimpleQueue()
         self._cond = threading.Condition()
@@ -95,8 +106,10 @@ class UsageRecorder:
         self._closed = False
         self._dead = False  # the writer thread ended on an unexpected error
         self._problem: str | None = None
-        # Called (from the writer thread) with a one-line problem, or None once events are saved again.
+        # Called from the writer thread: with a one-line problem, or None once events are saved again; with how
+        # many events a batch committed (a team database's sync uploads them).
         self.on_problem: Callable[[str | None], None] | None = None
+        self.on_committed: Callable[[int], None] | None = None
         self._enabled = False
         self.enabled = enabled
 
@@ -138,11 +151,7 @@ class UsageRecorder:
         if problem == self._problem:
             return
         self._problem = problem
-        if self.on_problem is not None:
-            try:
-                self.on_problem(problem)
-            except Exception:  # the listener's bug must not take the writer down with it
-                log.exception("usage problem listener failed")
+        _notify(self.on_problem, problem)
 
     # ---------------------------------------------------------------- recording
     def new_session(self) -> str:
@@ -309,7 +318,7 @@ class UsageRecorder:
         store = self._open()
         if store is not None:
             try:
-                store.prune(self.retention_days, now=started)
+                store.prune(self.retention_days, now=started, keep_waiting=self.team_outbox)
             except UsageStoreError as exc:
                 log.warning("could not prune usage events: %s", exc)
         stop = False
@@ -360,6 +369,7 @@ class UsageRecorder:
                 else:
                     self._finish(len(batch), committed=True)
                     self._say(None)
+                    _notify(self.on_committed, len(batch))
                     return store
             if delay is not None:
                 time.sleep(delay)

@@ -13,9 +13,10 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from kbassist.content.cards import SPACE, card_spans
 from kbassist.content.model import PRODUCTS
 from kbassist.content.stripe import ID_PATTERN
-from kbassist.usage.checksums import IBAN_LENGTHS, iban_valid, luhn_valid
+from kbassist.usage.checksums import IBAN_LENGTHS, iban_valid
 
 CARD = "[card]"
 EMAIL = "[email]"
@@ -26,7 +27,6 @@ SSN = "[ssn]"
 ADDRESS = "[address]"
 NAME = "[name]"
 
-_SPACE = " \u00a0"
 SECRET_KEY = re.compile(r"(?<![A-Za-z0-9_])(?:(?:sk|rk)_(?:live|test)_|whsec_)[A-Za-z0-9_]*")
 EMAIL_ADDRESS = re.compile(
     r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -37,10 +37,6 @@ EMAIL_NO_DOT = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]{
 US_SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _WHITESPACE = re.compile(r"\s+")
 _IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
-# Digit groups separated by one space, dash, dot or slash (after whitespace is normalised): where a card
-# number may hide.
-_DIGIT_RUN = re.compile(r"(?<!\d)\d+(?:(?: ?[./-] ?| )\d+)*(?!\d)")
-_DIGIT_GROUP = re.compile(r"\d+")
 _PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)\d{1,3}(?:[ \u00a0.-]?(?:\(\d{1,4}\)|\d{1,5})){2,6}(?![\w])")
 _PHONE_NANP = re.compile(r"(?<![\w(])(?:\(\d{3}\)[ \u00a0]?|\d{3}[ .-])\d{3}[ .-]\d{4}(?![\w])")
 _PHONE_TRUNK = re.compile(r"(?<![\w.,/-])0\d{1,4}(?:[ \u00a0.-]?\d{2,4}){1,4}(?![\w])")
@@ -129,7 +125,7 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
                 chars.append(text[i].upper())
                 ends.append(i + 1)
                 i += 1
-            elif text[i] in _SPACE and i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalnum():
+            elif text[i] in SPACE and i + 1 < len(text) and text[i + 1].isascii() and text[i + 1].isalnum():
                 i += 1
             else:
                 break
@@ -151,59 +147,6 @@ def _iban_spans(text: str) -> list[tuple[int, int]]:
             pos = found
         else:
             pos = match.end()
-    return spans
-
-
-# How cards are printed; a span with one of these layouts is a card even next to other digit groups.
-_CARD_LAYOUTS = frozenset({(4, 4, 4, 4), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 3)})
-_SHORT_GROUP = 3  # an expiry month or a CVC beside a card, not part of it
-
-
-def _is_card(lengths: list[int], digits: str, cut_before: int | None, cut_after: int | None) -> bool:
-    """Whether these digit groups read as one card number.
-
-    ``cut_before``/``cut_after`` are the lengths of the groups left out on either side (None at the run's
-    edge). Without the layout rule a Luhn-invalid "4242 4242 4242 4241" would hide a Luhn-valid 12-digit
-    card in its first three groups.
-    """
-    if not 12 <= len(digits) <= 19 or any(n < _SHORT_GROUP for n in lengths[:-1]) or not luhn_valid(digits):
-        return False
-    if tuple(lengths) in _CARD_LAYOUTS or len(lengths) == 1:
-        return True
-    return all(cut is None or cut <= _SHORT_GROUP for cut in (cut_before, cut_after))
-
-
-def _card_spans(text: str) -> list[tuple[int, int]]:
-    """Luhn-valid runs of 12-19 digits, grouped by single spaces or dashes."""
-    spans: list[tuple[int, int]] = []
-    for run in _DIGIT_RUN.finditer(text):
-        k = run.start() - 1
-        while k >= 0 and text[k] in _SPACE:  # (slicing the text before each run was quadratic)
-            k -= 1
-        if k >= 0 and text[k] == "+":
-            continue  # an international phone number
-        groups = [(m.start() + run.start(), m.end() + run.start()) for m in _DIGIT_GROUP.finditer(run.group())]
-        lengths = [e - s for s, e in groups]
-        i = 0
-        while i < len(groups):
-            found = None
-            # Look only as far as a card can reach: 19 digits, and no short group inside it.
-            last, total = i, lengths[i]
-            while last + 1 < len(groups) and lengths[last] >= _SHORT_GROUP and total + lengths[last + 1] <= 19:
-                last += 1
-                total += lengths[last]
-            for j in range(last, i - 1, -1):
-                digits = "".join(text[s:e] for s, e in groups[i : j + 1])
-                cut_before = lengths[i - 1] if i else None
-                cut_after = lengths[j + 1] if j + 1 < len(groups) else None
-                if _is_card(lengths[i : j + 1], digits, cut_before, cut_after):
-                    found = j
-                    break
-            if found is None:
-                i += 1
-                continue
-            spans.append((groups[i][0], groups[found][1]))
-            i = found + 1
     return spans
 
 
@@ -305,7 +248,7 @@ _PASSES: tuple[tuple[Callable[[str], list[tuple[int, int]]], str], ...] = (
     (_address_spans, ADDRESS),  # before cards and phones: a house number beside a postcode is neither
     (_person_spans, NAME),
     (_iban_spans, IBAN),
-    (_card_spans, CARD),
+    (card_spans, CARD),
     (_phone_spans, PHONE),
 )
 

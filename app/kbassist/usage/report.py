@@ -65,11 +65,13 @@ def _table(out: TextIO, headers: Sequence[str], rows: Sequence[Sequence[object]]
             out.write("  ".join("-" * w for w in widths) + "\n")
 
 
-def write_text(stats: Stats, out: TextIO, limit: int = 25) -> None:
-    """The report in sections; each table shows its first ``limit`` rows and says how many more exist."""
+def write_text(stats: Stats, out: TextIO, limit: int = 25, *, associates: bool = False) -> None:
+    """The report in sections; each table shows its first ``limit`` rows and says how many more exist.
+    ``associates``: say how many associates the figures are from (a team's report)."""
     period = f"{stats.since or 'start'} .. {stats.until or 'today'}"
     out.write(f"Usage {period}" + (f", product {stats.product}" if stats.product else "") + "\n")
-    out.write(f"{stats.sessions} case sessions, {stats.events} events\n")
+    who = f", {stats.associates} associates" if associates else ""
+    out.write(f"{stats.sessions} case sessions, {stats.events} events{who}\n")
 
     def section(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
         out.write(f"\n{title} ({len(rows)})\n")

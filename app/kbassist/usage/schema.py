@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from kbassist.usage import local_rollups
+
 # v1: one row per event. Times are seconds since the epoch (UTC); dates are derived when reading.
 V1: Final[tuple[str, ...]] = (
     """
@@ -64,6 +66,11 @@ V3: Final[tuple[str, ...]] = (
     "CREATE INDEX events_day ON events (day)",
 )
 
+# v4: the editors' rollups (``rollup_sql.py``: per-day sums that every figure reads, kept in step by the
+# writer), filled from the events already recorded.
+V4: Final[tuple[str, ...]] = local_rollups.MIGRATION
+
 # Index i holds the statements that take a file from version i to version i + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2, V3)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (V1, V2, V3, V4)
 SCHEMA_VERSION: Final = len(MIGRATIONS)
+ROLLUPS_VERSION: Final = 4  # the first version with the rollups

@@ -15,17 +15,20 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from kbassist.usage import local_rollups
 from kbassist.usage.events import Event
 from kbassist.usage.rows import INSERT, SELECT, from_row, to_row
-from kbassist.usage.schema import MIGRATIONS, SCHEMA_VERSION
+from kbassist.usage.schema import MIGRATIONS, ROLLUPS_VERSION, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 DAY = 86400.0
+_WAITING = SELECT + " WHERE uploaded = 0 ORDER BY id LIMIT ?"
 
 # SQLite primary result codes (the low byte of the extended code).
 _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _PROTOCOL, _NOTADB = 5, 6, 8, 10, 11, 13, 14, 15, 26
@@ -117,6 +120,7 @@ class UsageStore:
                 if check != "ok":
                     raise StoreCorruptError(f"quick_check: {check}")
                 self._migrate(conn)
+                local_rollups.prepare(conn)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -144,6 +148,8 @@ class UsageStore:
                 check = conn.execute("PRAGMA quick_check").fetchone()[0]
                 if check != "ok":
                     raise StoreCorruptError(f"quick_check: {check}")
+                if conn.execute("PRAGMA user_version").fetchone()[0] < ROLLUPS_VERSION:
+                    local_rollups.temporary(conn)
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -210,27 +216,51 @@ class UsageStore:
 
     # ---------------------------------------------------------------- writing
     def add(self, events: Iterable[Event]) -> int:
-        """Write events in one transaction; returns how many."""
-        rows = [to_row(e) for e in events]
-        if not rows:
+        """Write events in one transaction, with the editors' rollups brought up to date in it; returns how
+        many."""
+        batch = list(events)
+        if not batch:
             return 0
         with self.transaction() as conn:
-            conn.executemany(INSERT, rows)
-        return len(rows)
+            conn.executemany(INSERT, [to_row(e) for e in batch])
+            local_rollups.roll_up(conn, [(e.event_id, e.session) for e in batch])
+        return len(batch)
 
-    def prune(self, retention_days: int, now: float | None = None) -> int:
-        """Delete events older than ``retention_days``; returns how many went."""
+    def prune(self, retention_days: int, now: float | None = None, *, keep_waiting: bool = False) -> int:
+        """Delete events older than ``retention_days`` (and their part of the rollups); returns how many went.
+        ``keep_waiting`` (a team database is set): events not yet uploaded stay whatever their age, so an
+        associate who was offline for longer than the retention period still loses nothing."""
         cutoff = (time.time() if now is None else now) - retention_days * DAY
+        where = "ts < ?" + (" AND uploaded = 1" if keep_waiting else "")
         with self.transaction() as conn:
-            removed = conn.execute("DELETE FROM events WHERE ts < ?", (cutoff,)).rowcount
+            removed = local_rollups.prune(conn, where, (cutoff,))
         if removed:
             log.info("pruned %d usage events older than %d days", removed, retention_days)
         return removed
 
     def clear(self) -> None:
-        """Forget every event (the associate asked for their usage data to be deleted)."""
+        """Forget every event (the associate asked for their usage data to be deleted), waiting ones too, and
+        every figure: they are not sent afterwards. What a team database already holds stays there (it is the
+        team's record)."""
         with self.transaction() as conn:
-            conn.execute("DELETE FROM events")
+            local_rollups.clear(conn)
+
+    # ---------------------------------------------------------------- the team database's outbox
+    def waiting(self, limit: int) -> list[Event]:
+        """At most ``limit`` events not yet uploaded to the team database, oldest first (by the partial index
+        on waiting rows, so the cost does not grow with the events already sent)."""
+        with _expected_errors():
+            rows = self._conn.execute(_WAITING, (limit,)).fetchall()
+        return [from_row(row) for row in rows]
+
+    def mark_uploaded(self, event_ids: Iterable[str]) -> None:
+        """The team database holds these events now (inserted, or it had them already)."""
+        with self.transaction() as conn:
+            conn.executemany("UPDATE events SET uploaded = 1 WHERE event_id = ?", ((i,) for i in event_ids))
+
+    def waiting_count(self) -> int:
+        with _expected_errors():
+            return int(self._conn.execute("SELECT count(*) FROM events WHERE uploaded = 0").fetchone()[0])
 
     # ---------------------------------------------------------------- reading
     def events(self, since: float | None = None, until: float | None = None) -> Iterator[Event]:
@@ -246,6 +276,11 @@ class UsageStore:
         with _expected_errors():
             rows = self._conn.execute(sql, params).fetchall()
         return (from_row(row) for row in rows)
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query: how the editors' figures read the rollups (``stats.reader.RollupReader``)."""
+        with _expected_errors():
+            return self._conn.execute(sql, params).fetchall()
 
     def count(self) -> int:
         with _expected_errors():

@@ -1,19 +1,25 @@
 """What the usage events say about the KB, for editors: which macros work, what is missing, what is stale.
 
-Definitions (all for events inside the period; dates are local calendar days, ``until`` inclusive):
+Definitions (dates are the associate's calendar days, ``until`` inclusive):
 
-* a macro is *suggested* in a session when it was shown there at any rank; its rank in a session is the
-  best (lowest) rank it was shown at;
-* *copy rate* = sessions where it was shown at rank <= 3 and copied / sessions where it was shown at
-  rank <= 3; *top-1 acceptance* = the same with rank 1;
-* *used* means copied (a macro) or opened (an article);
-* a session's product is the product of its best-ranked suggested article (else macro); searches and
-  "none fit" marks count for that product;
-* the product filter keeps items of that product, and sessions of that product.
+* a *case* (session) counts on the day it started, the day of its earliest event: a period holds the cases
+  that started in it, with all their events, even those made after midnight or after ``until``; an event
+  recorded outside any case counts on its own day;
+* a macro is *suggested* in a case when it was shown there at any rank; its rank in a case is the best
+  (lowest) rank it was shown at;
+* *copy rate* = cases where it was shown at rank <= 3 and copied / cases where it was shown at rank <= 3;
+  *top-1 acceptance* = the same with rank 1;
+* *used* means copied (a macro) or opened by the associate (an article; the window opening a confident top
+  article by itself is counted apart, as ``from_auto``);
+* a case's product is the product of its best-ranked shown article (else macro), as recorded when it was
+  shown; searches and "none fit" marks count for that product;
+* the product filter keeps items of that product (as the KB says now), and cases of that product.
 
-``compute_stats`` reads the period's events from the store; each figure is then one function of a
-``Scope`` (``scope.py``), in a module per group: per item (``items.py``), what is missing (``gaps.py``),
-stale articles (``stale.py``), the weekly trend (``trend.py``). The records are in ``records.py``.
+The figures never read events: they sum the per-day rollups (``usage/rollup_sql.py``) of the period, which
+the local file and the team database keep in step with their events by the same SQL. ``read_period``
+(``period.py``) reads them through either database; each figure is then one function of a ``Scope``
+(``scope.py``), in a module per group: per item (``items.py``), what is missing (``gaps.py``), stale
+articles (``stale.py``), the weekly trend (``trend.py``). The records are in ``records.py``.
 """
 
 from __future__ import annotations
@@ -24,21 +30,17 @@ from collections.abc import Iterable
 from kbassist.content.model import KbItem
 from kbassist.usage.stats.gaps import content_gaps, ranking_misses, unused_items
 from kbassist.usage.stats.items import TOP_N, article_figures, macro_figures
+from kbassist.usage.stats.period import RollupReader, read_period
 from kbassist.usage.stats.records import Stats
-from kbassist.usage.stats.scope import UNKNOWN_PRODUCT, Scope, case_sessions, event_count
+from kbassist.usage.stats.scope import UNKNOWN_PRODUCT, Scope
 from kbassist.usage.stats.stale import stale_articles
 from kbassist.usage.stats.trend import weekly_trend
-from kbassist.usage.store import UsageStore
 
-__all__ = ["TOP_N", "UNKNOWN_PRODUCT", "Scope", "Stats", "compute_stats", "figures"]
-
-
-def _midnight(day: dt.date) -> float:
-    return dt.datetime.combine(day, dt.time.min).timestamp()
+__all__ = ["TOP_N", "UNKNOWN_PRODUCT", "RollupReader", "Scope", "Stats", "compute_stats", "figures"]
 
 
 def compute_stats(
-    store: UsageStore,
+    reader: RollupReader,
     items: Iterable[KbItem],
     since: dt.date | None = None,
     until: dt.date | None = None,
@@ -47,23 +49,23 @@ def compute_stats(
     *,
     today: dt.date | None = None,
 ) -> Stats:
-    """The figures for events between ``since`` and ``until`` (inclusive days) for ``product`` (or all)."""
-    events = list(
-        store.events(_midnight(since) if since else None, _midnight(until + dt.timedelta(days=1)) if until else None)
-    )
-    scope = Scope.of(events, items, product, today or dt.date.today(), stale_after_days)
+    """The figures for the cases that started between ``since`` and ``until`` (inclusive days) for ``product``
+    (or all), from the local file (a ``UsageStore``) or the team database (``stats.postgres.PostgresReader``)."""
+    period = read_period(reader, since, until, product)
+    scope = Scope.of(period, items, product, today or dt.date.today(), stale_after_days)
     return figures(scope, since, until)
 
 
 def figures(scope: Scope, since: dt.date | None, until: dt.date | None) -> Stats:
-    """Every figure of ``scope``, whose events are those of the period from ``since`` to ``until``."""
+    """Every figure of ``scope``, whose rollups are those of the period from ``since`` to ``until``."""
     return Stats(
         since=since,
         until=until,
         product=scope.product,
         today=scope.today,
-        sessions=case_sessions(scope),
-        events=event_count(scope),
+        sessions=scope.period.sessions,
+        events=scope.period.events,
+        associates=scope.period.associates,
         macros=macro_figures(scope),
         articles=article_figures(scope),
         unused=unused_items(scope),

@@ -2,76 +2,63 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 
-from kbassist.content.model import Article, ItemKind, Macro
-from kbassist.usage.events import Event, EventKind, Source
+from kbassist.content.model import ItemKind
+from kbassist.usage.stats.period import ItemTotals
 from kbassist.usage.stats.records import ArticleStats, MacroStats
-from kbassist.usage.stats.scope import NOT_RANKED, Scope, day, ratio
+from kbassist.usage.stats.scope import Scope, ratio
 
-TOP_N = 3
-
-
-def best_ranks(events: Iterable[Event], kind: ItemKind) -> dict[str, dict[str, int]]:
-    """item id → session → best rank it was shown at."""
-    ranks: dict[str, dict[str, int]] = defaultdict(dict)
-    for e in events:
-        if e.kind == EventKind.SHOWN and e.item_kind == kind and e.item_id:
-            seen = ranks[e.item_id].get(e.session)
-            rank = e.rank if e.rank is not None else NOT_RANKED
-            ranks[e.item_id][e.session] = rank if seen is None else min(seen, rank)
-    return ranks
+TOP_N = 3  # "copy rate" is over the cases that showed a macro in the top TOP_N (rollup_sql counts top3)
 
 
-def votes(events: Iterable[Event]) -> tuple[Counter[str], Counter[str]]:
-    """(helpful, not helpful) votes per item id."""
-    helpful: Counter[str] = Counter()
-    not_helpful: Counter[str] = Counter()
-    for e in events:
-        if e.kind == EventKind.FEEDBACK and e.item_id:
-            (helpful if e.helpful else not_helpful)[e.item_id] += 1
-    return helpful, not_helpful
+def median_thousandths(distribution: list[tuple[int, int]]) -> float | None:
+    """The median of ratios kept as (thousandths, how many), in ascending order: exact, like the median of
+    the ratios themselves."""
+    total = sum(n for _, n in distribution)
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]  # the positions of the middle value(s), 0-based
+    found: list[int] = []
+    seen = 0
+    for value, n in distribution:
+        found += [value for position in middle if seen <= position < seen + n]
+        seen += n
+    return sum(found) / len(found) / 1000
+
+
+def _items_of(scope: Scope, kind: ItemKind) -> list[tuple[str, ItemTotals]]:
+    return [
+        (item_id, totals)
+        for item_id, totals in scope.period.items.items()
+        if scope.kind(item_id, totals) == kind and scope.keeps_item(item_id)
+    ]
 
 
 def macro_figures(scope: Scope) -> list[MacroStats]:
     """Every macro that was shown, previewed, copied or voted on, most copied first."""
-    ranks = best_ranks(scope.events, ItemKind.MACRO)
-    copies: dict[str, list[Event]] = defaultdict(list)
-    previews: Counter[str] = Counter()
-    for e in scope.events:
-        if e.kind == EventKind.COPIED and e.item_id:
-            copies[e.item_id].append(e)
-        elif e.kind == EventKind.PREVIEWED and e.item_id:
-            previews[e.item_id] += 1
-    helpful, not_helpful = votes(scope.events)
-    ids = set(ranks) | set(copies) | set(previews)
-    ids |= {i for i in set(helpful) | set(not_helpful) if isinstance(scope.items.get(i), Macro)}
     out: list[MacroStats] = []
-    for macro_id in filter(scope.keeps_item, ids):
-        shown = ranks.get(macro_id, {})
-        copied = copies.get(macro_id, [])
-        copied_sessions = {e.session for e in copied}
-        top3 = {s for s, r in shown.items() if r <= TOP_N}
-        top1 = {s for s, r in shown.items() if r == 1}
-        ratios = [e.edit_ratio for e in copied if e.edit_ratio is not None]
+    for macro_id, t in _items_of(scope, ItemKind.MACRO):
+        if not (t.suggested or t.previews or t.copies or t.helpful or t.not_helpful):
+            continue
+        unfilled = scope.period.unfilled.get(macro_id, Counter())
         out.append(
             MacroStats(
                 macro_id,
                 *scope.label(macro_id),
-                suggested=len(shown),
-                top3=len(top3),
-                top1=len(top1),
-                previewed=previews[macro_id],
-                copied=len(copied),
-                copy_rate=ratio(len(top3 & copied_sessions), len(top3)),
-                top1_acceptance=ratio(len(top1 & copied_sessions), len(top1)),
-                median_edit_ratio=statistics.median(ratios) if ratios else None,
-                unfilled_share=ratio(sum(1 for e in copied if (e.unfilled or 0) > 0), len(copied)),
-                helpful=helpful[macro_id],
-                not_helpful=not_helpful[macro_id],
-                last_used=day(max(e.ts for e in copied)) if copied else None,
+                suggested=t.suggested,
+                top3=t.top3,
+                top1=t.top1,
+                previewed=t.previews,
+                copied=t.copies,
+                copy_rate=ratio(t.copied_top3, t.top3),
+                top1_acceptance=ratio(t.copied_top1, t.top1),
+                median_edit_ratio=median_thousandths(scope.period.ratios.get(macro_id, [])),
+                unfilled_share=ratio(t.copies_unfilled, t.copies),
+                helpful=t.helpful,
+                not_helpful=t.not_helpful,
+                last_used=scope.period.last_copied.get(macro_id),
+                unfilled_placeholders=dict(sorted(unfilled.items(), key=lambda kv: (-kv[1], kv[0]))),
             )
         )
     out.sort(key=lambda m: (-m.copied, -m.suggested, m.id))
@@ -80,30 +67,23 @@ def macro_figures(scope: Scope) -> list[MacroStats]:
 
 def article_figures(scope: Scope) -> list[ArticleStats]:
     """Every article that was shown, opened or voted on, most "not helpful" first."""
-    ranks = best_ranks(scope.events, ItemKind.ARTICLE)
-    opens: dict[str, list[Event]] = defaultdict(list)
-    for e in scope.events:
-        if e.kind == EventKind.OPENED and e.item_id:
-            opens[e.item_id].append(e)
-    helpful, not_helpful = votes(scope.events)
-    ids = set(ranks) | set(opens)
-    ids |= {i for i in set(helpful) | set(not_helpful) if isinstance(scope.items.get(i), Article)}
     out: list[ArticleStats] = []
-    for article_id in filter(scope.keeps_item, ids):
-        opened = opens.get(article_id, [])
-        sources = Counter(e.source for e in opened)
+    for article_id, t in _items_of(scope, ItemKind.ARTICLE):
+        if not (t.suggested or t.own_opens or t.opens_auto or t.helpful or t.not_helpful):
+            continue
         out.append(
             ArticleStats(
                 article_id,
                 *scope.label(article_id),
-                suggested=len(ranks.get(article_id, {})),
-                opened=len(opened),
-                from_suggestion=sources[Source.SUGGESTION],
-                from_search=sources[Source.SEARCH],
-                from_link=sources[Source.LINK],
-                helpful=helpful[article_id],
-                not_helpful=not_helpful[article_id],
-                last_opened=day(max(e.ts for e in opened)) if opened else None,
+                suggested=t.suggested,
+                opened=t.own_opens,
+                from_suggestion=t.opens_suggestion,
+                from_search=t.opens_search,
+                from_link=t.opens_link,
+                from_auto=t.opens_auto,
+                helpful=t.helpful,
+                not_helpful=t.not_helpful,
+                last_opened=scope.period.last_opened.get(article_id),
             )
         )
     out.sort(key=lambda a: (-a.not_helpful, -a.opened, a.id))

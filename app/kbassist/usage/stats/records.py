@@ -28,6 +28,7 @@ class MacroStats:
     helpful: int = 0
     not_helpful: int = 0
     last_used: dt.date | None = None  # day of the last copy
+    unfilled_placeholders: dict[str, int] = field(default_factory=dict)  # name -> copies that left it, most first
 
 
 @dataclass(slots=True)
@@ -36,10 +37,11 @@ class ArticleStats:
     title: str
     product: str
     suggested: int = 0
-    opened: int = 0
+    opened: int = 0  # by the associate: from a suggestion, a search or a link
     from_suggestion: int = 0
     from_search: int = 0
     from_link: int = 0
+    from_auto: int = 0  # opened by the window itself (a confident suggestion); not in ``opened``
     helpful: int = 0
     not_helpful: int = 0
     last_opened: dt.date | None = None
@@ -100,6 +102,7 @@ class Stats:
     today: dt.date
     sessions: int = 0
     events: int = 0
+    associates: int = 0  # distinct (pseudonymous) associates whose cases are counted
     macros: list[MacroStats] = field(default_factory=list)
     articles: list[ArticleStats] = field(default_factory=list)
     unused: list[UnusedItem] = field(default_factory=list)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from kbassist.content.model import Article, Macro
-from kbassist.usage.events import EventKind
 from kbassist.usage.stats.records import StaleArticle
 from kbassist.usage.stats.scope import Scope
 
 
 def stale_articles(scope: Scope) -> list[StaleArticle]:
     """Reviewed more than ``scope.stale_after_days`` before ``scope.today``, the longest unreviewed first."""
-    opened = Counter(e.item_id for e in scope.events if e.kind == EventKind.OPENED)
+    totals = scope.period.items
     dependants: dict[str, list[str]] = defaultdict(list)
     for item in scope.items.values():
         if isinstance(item, Macro):
@@ -32,7 +31,7 @@ def stale_articles(scope: Scope) -> list[StaleArticle]:
                     item.reviewed,
                     age,
                     tuple(sorted(dependants.get(item.id, ()))),
-                    opened[item.id],
+                    totals[item.id].own_opens if item.id in totals else 0,
                 )
             )
     out.sort(key=lambda s: (s.reviewed, s.id))

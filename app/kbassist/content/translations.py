@@ -1,0 +1,113 @@
+"""Macro translations: ``macros/<product>/<slug>.<lang>.md`` beside ``<slug>.md``.
+
+A translation is not an item of its own. Its front matter names the base macro's ``id``, its ``lang`` and a
+translated ``title``; product, tags and articles are the base macro's. Its body is the reply in that language
+with the same placeholders. The index holds base macros only; translations are read from disk when a reply
+is written (``TranslationReader``), so one edited while the app runs is used at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import re
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from kbassist.content.locale_format import is_language
+from kbassist.content.model import BASE_LANGUAGE, Macro, MacroText, Problem
+from kbassist.content.parser import KbFileError, read_inside, read_markdown
+from kbassist.content.placeholders import placeholder_names
+
+TRANSLATION_NAME = re.compile(r"^(?P<slug>[^/]+)\.(?P<lang>[a-z]{2})\.md$")
+REQUIRED = ("id", "lang", "title")
+
+
+def translation_of(rel_path: str) -> tuple[str, str] | None:
+    """(the base macro's path, the language) when ``rel_path`` names a translation, else None."""
+    parts = rel_path.split("/")
+    if len(parts) == 3 and parts[0] == "macros" and (match := TRANSLATION_NAME.match(parts[2])):
+        return f"macros/{parts[1]}/{match['slug']}.md", match["lang"]
+    return None
+
+
+def parse_translation(path: Path, kb_root: Path) -> MacroText | Problem:
+    """A translation file as the text it gives its macro, or the Problem that makes it unusable."""
+    rel = path.relative_to(kb_root).as_posix()
+    named = translation_of(rel)
+    try:
+        if named is None:
+            raise KbFileError("not named macros/<product>/<slug>.<lang>.md")
+        meta, body, _tokens = read_markdown(read_inside(path, kb_root))
+        missing = [f for f in REQUIRED if meta.get(f) in (None, "")]
+        if missing:
+            raise KbFileError(f"missing front-matter field(s) of a translation: {', '.join(missing)}")
+        lang = str(meta["lang"]).strip()
+        if lang != named[1]:
+            raise KbFileError(f"lang {lang!r} does not match the file name's {named[1]!r}")
+    except KbFileError as exc:
+        return Problem(rel, str(exc))
+    title, item_id = str(meta["title"]).strip(), str(meta["id"]).strip()
+    return MacroText(lang, title, body, rel, tuple(placeholder_names(body)), item_id)
+
+
+def translation_problems(base: Macro | None, text: MacroText) -> list[Problem]:
+    """What is wrong with a translation next to its base macro. Errors leave it unused; a warning (other
+    placeholders than the base's) does not, but the reply may then miss what the English one says."""
+    rel = text.rel_path
+    if text.lang == BASE_LANGUAGE:
+        return [Problem(rel, f"{BASE_LANGUAGE!r} is the base macro's own language, not a translation")]
+    if not is_language(text.lang):
+        return [Problem(rel, f"unknown language code {text.lang!r}: name the file <slug>.<ISO 639-1 code>.md")]
+    if base is None:
+        return [Problem(rel, "translation without its base macro: no macro file of that name beside it")]
+    if text.item_id != base.id:
+        return [Problem(rel, f"id {text.item_id!r} differs from its base macro's {base.id!r}")]
+    added = sorted(set(text.placeholders) - set(base.placeholders))
+    dropped = sorted(set(base.placeholders) - set(text.placeholders))
+    if added or dropped:
+        parts = (("not in the base macro", added), ("missing", dropped))
+        detail = "; ".join(f"{what}: {', '.join(names)}" for what, names in parts if names)
+        return [Problem(rel, f"placeholders differ from the base macro's ({detail})", "warning")]
+    return []
+
+
+def usable(base: Macro, texts: Iterable[MacroText | Problem]) -> dict[str, MacroText]:
+    """The translations a reply may use: read, and without an error next to ``base``."""
+    return {
+        text.lang: text
+        for text in texts
+        if isinstance(text, MacroText) and all(p.severity == "warning" for p in translation_problems(base, text))
+    }
+
+
+class TranslationReader:
+    """A macro's translations, read from disk when asked; a file is parsed again only when it changed."""
+
+    def __init__(self, kb_root: Path) -> None:
+        self.kb_root = Path(kb_root).resolve()
+        self._lock = threading.Lock()
+        self._cache: dict[Path, tuple[tuple[int, int], MacroText | Problem]] = {}
+
+    def with_translations(self, macro: Macro) -> Macro:
+        """``macro`` with its usable translations attached (itself when it has none)."""
+        stem = macro.path.name.removesuffix(".md")
+        texts = [self._read(path) for path in sorted(macro.path.parent.glob(f"{glob.escape(stem)}.??.md"))]
+        found = usable(macro, texts)
+        return dataclasses.replace(macro, translations=found) if found else macro
+
+    def _read(self, path: Path) -> MacroText | Problem:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            return Problem(path.name, f"cannot read file: {exc.strerror or exc}")
+        key = (stat.st_mtime_ns, stat.st_size)
+        with self._lock:
+            cached = self._cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        text = parse_translation(path, self.kb_root)
+        with self._lock:
+            self._cache[path] = (key, text)
+        return text
