@@ -26,7 +26,7 @@ from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, 
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
-from kbassist.search.typed import FEW_HITS, collect_words, completions, search_word_queries, sure_correction
+from kbassist.search.typed import COMPLETIONS, FEW_HITS, collect_words, search_word_queries, sure_correction
 
 __all__ = ["SearchEngine", "SearchHit", "Suggestion", "Suggestions", "TypedResults"]  # what the faces import here
 
@@ -315,7 +315,8 @@ class SearchEngine:
     def _search(self, text: str, product: str | None, kind: str | None, limit: int) -> list[SearchHit]:
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
         with self.index.searcher() as searcher:
-            words = search_word_queries(text, self.synonyms, lambda prefix: completions(searcher, prefix))
+            speller = self.index.speller()
+            words = search_word_queries(text, self.synonyms, lambda prefix: speller.completions(prefix, COMPLETIONS))
             if not words:
                 return []
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
@@ -353,8 +354,6 @@ class SearchEngine:
             return None
         speller = self.index.speller()
         out = [(speller.correct(w) if len(w) >= 4 and w.isalpha() else None) or w for w in words]
-        if out[-1] != words[-1]:
-            with self.index.searcher() as searcher:
-                if completions(searcher, words[-1], 1):
-                    out[-1] = words[-1]
+        if out[-1] != words[-1] and speller.completions(words[-1], 1):
+            out[-1] = words[-1]
         return " ".join(out) if out != words else None

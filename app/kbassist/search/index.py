@@ -26,11 +26,12 @@ from kbassist.content.model import KbItem, Problem
 from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
-from kbassist.search.records import Records
+from kbassist.search.parallel_build import BuildFailedError
+from kbassist.search.records import Records, live_values
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller, WordIndex
-from kbassist.search.sync import FileState, UpdateReport
+from kbassist.search.sync import FileState, Hooks, UpdateReport
 from kbassist.search.table_store import TableStore
 from kbassist.search.updating import sync_files
 
@@ -63,7 +64,10 @@ class KbIndex:
         self._gens = Generations(self.root, self.kb_root)
         self.tables = TableStore()
         self.records = Records()
-        self._words: SegmentCache[WordIndex] = SegmentCache(_segment_words)
+        self._words: SegmentCache[WordIndex] = SegmentCache(lambda reader: WordIndex(self.tables.word_counts(reader)))
+        self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
+            lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
+        )
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -138,6 +142,7 @@ class KbIndex:
             self._ix, self._searcher = ix, ix.searcher()
             self._generation = generation
             self._derived.clear()
+            self._forget_merged(self._searcher)
             if old_searcher is not None:
                 old_searcher.close()
             if old_ix is not None:
@@ -174,6 +179,7 @@ class KbIndex:
             self._searcher.close()
             self._searcher = fresh
             self._derived.clear()
+            self._forget_merged(fresh)
 
     def derived(self, name: str, build: Callable[[Searcher], T]) -> T:
         """A value computed from the index (word list, macro links), built once per commit, on first use."""
@@ -190,7 +196,6 @@ class KbIndex:
         return self.derived("scoring", self._scoring)
 
     def _scoring(self, searcher: Searcher) -> ScoringCache:
-        self._forget_merged(searcher)
         table = self.tables.view(searcher, self._folder())
         return ScoringCache(table=table, phrase_docs=self.tables.phrase_docs, records=self.records.by_docnum(searcher))
 
@@ -213,8 +218,8 @@ class KbIndex:
 
     def _forget_merged(self, searcher: Searcher) -> None:
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        self.records.segments.retain(keys)
-        self._words.retain(keys)
+        for cache in (self.records.segments, self._words, self._items):
+            cache.retain(keys)
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
@@ -230,10 +235,13 @@ class KbIndex:
         return from_stored(fields, self.kb_root) if fields else None
 
     def all_items(self) -> list[KbItem]:
-        """Every article and macro without its Markdown body (``get`` reads one whole), from the records."""
-        with self.searcher() as s:
-            records = [r for _d, r in self.records.live(s)]
-        return sorted((from_stored(r, self.kb_root) for r in records), key=lambda i: (i.kind, i.product, i.title))
+        """Every article and macro without its Markdown body (``get`` reads one whole), sorted by kind,
+        product and title: from the records, built per segment and kept across commits."""
+        return list(self.derived("items", self._sorted_items))
+
+    def _sorted_items(self, searcher: Searcher) -> list[KbItem]:
+        items = (item for _d, item in live_values(searcher, self._items))
+        return sorted(items, key=lambda i: (i.kind, i.product, i.title))
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
@@ -363,16 +371,12 @@ class KbIndex:
     def _sync(
         self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
     ) -> UpdateReport:
-        indexed = self._indexed_files(ix)
-        on_commit = self._refresh if live else None
-        report = sync_files(ix, self.kb_root, indexed, progress, self.stopping, on_commit=on_commit, changed=changed)
+        hooks = Hooks(progress, self.stopping, self._refresh if live else None)
+        try:
+            report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, changed=changed)
+        except BuildFailedError as exc:  # no builder process here: the same work in this process, on one core
+            log.warning("%s; indexing in this process", exc)
+            report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, parallel=False)
         if live:
             self._refresh()
         return report
-
-
-def _segment_words(reader: Any) -> WordIndex:
-    """One segment's words for "did you mean", with their document frequencies."""
-    return WordIndex(
-        (w.decode() if isinstance(w, bytes) else w, info.doc_frequency()) for w, info in reader.iter_field("spell")
-    )

@@ -12,14 +12,18 @@ rebuilt with it: it can never disagree with what the index holds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from whoosh.searching import Searcher
 
 from kbassist.search.segment_cache import SegmentCache, segment_readers
 
+T = TypeVar("T")
+
 RECORD = "record"  # the column's field name (schema.py)
+WORDS = "words"  # each document's distinct words for "did you mean", space-separated (schema.py)
 RECORD_KEYS = ("id", "kind", "product", "path", "title", "tags", "codes", "meta", "signature", "mtime_ns", "size")
 
 
@@ -38,14 +42,7 @@ class Records:
 
     def live(self, searcher: Searcher) -> Iterator[tuple[int, dict[str, Any]]]:
         """(document number, record) of every document not deleted, in document order."""
-        for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            if reader.doc_count_all() == 0:
-                continue
-            deleted = set(reader.segment().deleted_docs()) if reader.has_deletions() else ()
-            for local, record in enumerate(self.segments.get(reader)):
-                if record is not None and local not in deleted:
-                    yield offset + local, record
+        return live_values(searcher, self.segments)
 
     def by_docnum(self, searcher: Searcher) -> list[dict[str, Any] | None]:
         """Every document's record by document number, deleted ones included (a hit's fields)."""
@@ -53,3 +50,25 @@ class Records:
         for reader in segment_readers(searcher):
             out.extend(self.segments.get(reader))
         return out
+
+
+def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Iterator[tuple[int, T]]:
+    """(document number, value) of every document not deleted, in document order, from per-segment lists."""
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if reader.doc_count_all() == 0:
+            continue
+        deleted = set(reader.segment().deleted_docs()) if reader.has_deletions() else ()
+        for local, value in enumerate(values.get(reader)):
+            if value is not None and local not in deleted:
+                yield offset + local, value
+
+
+def count_words(reader: Any) -> list[tuple[str, int]]:
+    """Each word of one segment with the number of its documents that hold it, deleted ones included (as
+    Whoosh counts a term's documents)."""
+    counts: Counter[str] = Counter()
+    for words in reader.column_reader(WORDS):
+        if words:
+            counts.update(words.decode("utf-8").split(" "))
+    return sorted(counts.items())

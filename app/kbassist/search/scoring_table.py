@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from whoosh.util.numeric import byte_to_length
 
+from kbassist.search.records import count_words
 from kbassist.search.whoosh_postings import FieldPostings, read_field
 
 # Scores kept per commit for terms seen before, the same terms recurring from case to case (16 bytes a
@@ -41,6 +42,7 @@ class SegmentTable:
     fields: dict[str, FieldPostings]
     lengths: dict[str, np.ndarray]  # scored field -> uint8 length byte per document (0: not in the document)
     totals: dict[str, int]  # scored field -> its exact total length in the segment (BM25F's average uses it)
+    words: list[tuple[str, int]] = field(default_factory=list)  # "did you mean"'s words and their frequencies
     _rows: dict[str, dict[bytes, int]] = field(default_factory=dict)
 
     def row(self, fieldname: str, text: bytes) -> int | None:
@@ -67,7 +69,7 @@ def read_segment(reader: Any, fieldnames: Sequence[str]) -> SegmentTable:
         if name in schema and schema[name].scorable:
             lengths[name] = _length_bytes(reader, name, count)
             totals[name] = int(reader.field_length(name))
-    return SegmentTable(reader.segment().segment_id(), count, fields, lengths, totals)
+    return SegmentTable(reader.segment().segment_id(), count, fields, lengths, totals, count_words(reader))
 
 
 def _length_bytes(reader: Any, fieldname: str, count: int) -> np.ndarray:

@@ -8,8 +8,20 @@ deletion, and an edit's commit builds the index of its own small segment only.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+
+from whoosh.analysis import SimpleAnalyzer
+
+# The words a document is known by: Whoosh's SimpleAnalyzer tokens, lowercased (whoosh-reloaded's pattern
+# keeps '*'). Counted per segment from the index's ``words`` column (records.py).
+_TOKENS = SimpleAnalyzer().items[0].expression
+
+
+def spell_words(text: str) -> set[str]:
+    """The distinct words of ``text`` that "did you mean" and completions know."""
+    return {match.group(0).lower() for match in _TOKENS.finditer(text)}
 
 
 def _deletes(word: str) -> set[str]:
@@ -34,18 +46,30 @@ def distance(a: str, b: str) -> int:
 
 
 class WordIndex:
-    """Words with their document frequencies, each also stored under its one-letter deletions."""
+    """Words with their document frequencies; those worth correcting to also stored under their one-letter
+    deletions."""
 
     def __init__(self, words: Iterable[tuple[str, int]]) -> None:
         """``words``: (word, document frequency) pairs."""
-        self.freq: dict[str, int] = {}
+        self.counts: dict[str, int] = dict(words)  # every word, for completions
+        self.freq: dict[str, int] = {}  # the words a typo may become
         self.by_delete: dict[str, list[str]] = defaultdict(list)
-        for word, freq in words:
+        self._sorted: list[str] | None = None
+        for word, freq in self.counts.items():
             if len(word) < 3 or not word.isalpha():
                 continue
             self.freq[word] = freq
             for deleted in _deletes(word):
                 self.by_delete[deleted].append(word)
+
+    def starting_with(self, prefix: str) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.counts)
+        start = bisect.bisect_left(self._sorted, prefix)
+        end = start
+        while end < len(self._sorted) and self._sorted[end].startswith(prefix):
+            end += 1
+        return self._sorted[start:end]
 
 
 class Speller:
@@ -62,6 +86,12 @@ class Speller:
 
     def frequency(self, word: str) -> int:
         return sum(part.freq.get(word, 0) for part in self.parts)
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """The most common words (of any kind) that start with ``prefix``, the prefix itself excluded."""
+        found = {word for part in self.parts for word in part.starting_with(prefix) if word != prefix}
+        count = {word: sum(part.counts.get(word, 0) for part in self.parts) for word in found}
+        return sorted(found, key=lambda w: (-count[w], w))[:limit]
 
     def correct(self, word: str, max_distance: int = 2) -> str | None:
         """The closest known word within ``max_distance`` edits (the most frequent among equals), or None."""

@@ -12,14 +12,15 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
 from kbassist.content.loader import CONTENT_DIRS, misplaced
-from kbassist.content.model import Problem
+from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
+from kbassist.content.translations import translation_of
 from kbassist.search.schema import to_document
 
 COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
@@ -45,6 +46,15 @@ class UpdateReport:
     @property
     def touched(self) -> int:
         return self.added + self.changed + self.removed
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What an update tells its caller and asks it: how far it is, whether to stop, that a commit is ready."""
+
+    progress: Callable[[int, int, str], None] | None = None  # done, total, current file
+    stopping: Callable[[], bool] = lambda: False
+    on_commit: Callable[[], None] | None = None  # after an intermediate commit of a live index
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +171,18 @@ def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str,
             if not any(part.startswith(".") for part in path.relative_to(base).parts) and path.is_file():
                 on_disk[path.relative_to(kb_root).as_posix()] = path
     on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
+    # A translation (``<slug>.<lang>.md``) is read with its macro, never indexed on its own (content/loader.py).
+    on_disk = {rel: path for rel, path in on_disk.items() if translation_of(rel) is None}
     prefixes = tuple(f"{folder}/" for folder in folders)
     return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
+
+
+class Writes(Protocol):
+    """What an update writes through: ``Batch`` in this process, ``parallel_build.ParallelBatch`` in a builder."""
+
+    def delete(self, rel: str) -> None: ...
+
+    def write(self, document: dict[str, Any], *, replace: bool = True) -> None: ...
 
 
 class Batch:
@@ -183,8 +203,11 @@ class Batch:
         self.writer.delete_by_term("path", rel)
         self.pending += 1
 
-    def write(self, document: dict[str, Any]) -> None:
-        self.writer.update_document(**document)
+    def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
+        if replace:
+            self.writer.update_document(**document)
+        else:
+            self.writer.add_document(**document)
         self.pending += 1
         if self.pending >= COMMIT_EVERY and time.perf_counter() - self.last_commit >= COMMIT_INTERVAL:
             # No merging mid-build (merging every batch made a 10k build quadratic); the last commit merges.
@@ -208,11 +231,22 @@ class Batch:
             self.writer.cancel()
 
 
+def parse_todo(todo: Todo, kb_root: Path) -> KbItem | Problem:
+    """The record of one new or changed file, or why it cannot be indexed."""
+    return misplaced(todo.rel) or parse_file(todo.path, kb_root)
+
+
 def apply_todo(
-    batch: Batch, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport, kb_root: Path
+    batch: Writes, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport, kb_root: Path
 ) -> None:
     """Parse one new or changed file and write it, unless it is broken or another file holds its id."""
-    result = misplaced(todo.rel) or parse_file(todo.path, kb_root)
+    apply_parsed(batch, todo, parse_todo(todo, kb_root), known, claims, report)
+
+
+def apply_parsed(
+    batch: Writes, todo: Todo, result: KbItem | Problem, known: FileState | None, claims: IdClaims, report: UpdateReport
+) -> None:
+    """Write one parsed file, unless it is broken or another file holds its id."""
     if isinstance(result, Problem):
         report.problems.append(result)
         if known:
@@ -232,7 +266,9 @@ def apply_todo(
     if displaced is not None:  # this file held the id first: the newer holder gives it up
         batch.delete(displaced)
         report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
-    batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size))
+    # A file the index does not hold is added: no document has its path, and one with its id is on its way
+    # out (its file is changing or gone, or it was displaced just above). Replacing would search for both.
+    batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size), replace=known is not None)
     if not same:
         if known:
             report.changed += 1

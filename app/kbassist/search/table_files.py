@@ -26,7 +26,7 @@ from kbassist.search.whoosh_postings import FieldPostings
 log = logging.getLogger(__name__)
 
 MAGIC = b"KBTABLE1"
-VERSION = 1
+VERSION = 2
 ALIGN = 64
 FOLDER = "scoring"
 SUFFIX = ".table"
@@ -51,12 +51,18 @@ def save(table: SegmentTable, folder: Path) -> Path | None:
             f"{name}.weights": postings.weights,
         }
     arrays |= {f"{name}.lengths": lengths for name, lengths in table.lengths.items()}
+    words = [w.encode("utf-8") for w, _n in table.words]
+    arrays |= {
+        "words.blob": np.frombuffer(b"".join(words), dtype=np.uint8),
+        "words.ends": np.cumsum([len(w) for w in words], dtype=np.int64),
+        "words.counts": np.array([n for _w, n in table.words], dtype=np.int64),
+    }
     header: dict[str, Any] = {
         "version": VERSION,
         "key": table.key,
         "doc_count": table.doc_count,
         "totals": table.totals,
-        "fields": sorted(table.fields),
+        "fields": sorted(table.fields),  # "words" is "did you mean"'s, not a field of postings
         "arrays": [],
     }
     offset = 0
@@ -118,16 +124,28 @@ def _from_mapping(mapped: mmap.mmap, key: str, doc_count: int) -> SegmentTable |
     fields = {name: _field(arrays, name) for name in header["fields"]}
     lengths = {name[: -len(".lengths")]: a for name, a in arrays.items() if name.endswith(".lengths")}
     totals = {name: int(v) for name, v in header["totals"].items()}
-    return SegmentTable(key, doc_count, fields, lengths, totals)
+    words = list(zip(_strings(arrays, "words"), arrays["words.counts"].tolist(), strict=True))
+    return SegmentTable(key, doc_count, fields, lengths, totals, words)
 
 
 def _field(arrays: dict[str, np.ndarray], name: str) -> FieldPostings:
+    return FieldPostings(
+        _terms(arrays, name),
+        arrays[f"{name}.doc_freqs"],
+        arrays[f"{name}.starts"],
+        arrays[f"{name}.docs"],
+        arrays[f"{name}.weights"],
+    )
+
+
+def _terms(arrays: dict[str, np.ndarray], name: str) -> list[bytes]:
     blob = arrays[f"{name}.blob"].tobytes()
     ends = arrays[f"{name}.ends"].tolist()
-    terms = [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    return FieldPostings(
-        terms, arrays[f"{name}.doc_freqs"], arrays[f"{name}.starts"], arrays[f"{name}.docs"], arrays[f"{name}.weights"]
-    )
+    return [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
+    return [t.decode("utf-8") for t in _terms(arrays, name)]
 
 
 def remove_others(folder: Path, keep: set[str]) -> None:

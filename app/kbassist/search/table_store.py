@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from kbassist.search import table_files
 from kbassist.search.phrase_docs import PhraseDocs
+from kbassist.search.records import count_words
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
 from kbassist.search.whoosh_postings import bm25f_parameters
@@ -77,6 +78,13 @@ class TableStore:
         if folder is not None:
             table_files.remove_others(folder, keys)
         return True
+
+    def word_counts(self, reader: Any) -> list[tuple[str, int]]:
+        """One segment's words for "did you mean" with their frequencies: from its table when it has one,
+        else counted from the index's column."""
+        with self._lock:
+            table = self._segments.get(reader.segment().segment_id())
+        return table.words if table is not None else count_words(reader)
 
     def _get(self, reader: Any, folder: Path | None, *, decode: bool) -> SegmentTable | None:
         key = reader.segment().segment_id()

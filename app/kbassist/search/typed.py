@@ -66,17 +66,6 @@ def search_word_queries(
     return clauses
 
 
-def completions(searcher: Searcher, prefix: str, limit: int = COMPLETIONS) -> list[str]:
-    """The KB's most common words that start with `prefix` (the word itself excluded)."""
-    reader = searcher.reader()
-    found = [
-        (reader.doc_frequency("spell", word), word)
-        for raw in reader.expand_prefix("spell", prefix)
-        if (word := raw.decode("utf-8") if isinstance(raw, bytes) else raw) != prefix
-    ]
-    return [word for _df, word in sorted(found, key=lambda f: (-f[0], f[1]))[:limit]]
-
-
 def collect_words(
     searcher: Searcher,
     words: Sequence[TypedWord],
