@@ -31,7 +31,7 @@ from whoosh.writing import NO_MERGE
 from kbassist.search import table_files
 from kbassist.search.scoring_table import read_segment
 from kbassist.search.segment_cache import segment_id
-from kbassist.search.sync import WRITER_TIMEOUT, FileState, Hooks, SyncPlan, UpdateReport, apply_todo
+from kbassist.search.sync import WRITER_TIMEOUT, FileState, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
 from kbassist.search.table_store import SCORED_FIELDS
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def _decode_table(index_dir: str, key: str) -> None:
                 table_files.save(read_segment(segment, SCORED_FIELDS), Path(index_dir))
 
 
-class ParallelBatch:
+class ParallelBatch(WriterBatch):
     """The builder's writer: Whoosh's multiprocess writer, committed in growing batches, never merged."""
 
     def __init__(self, ix: Any, conn: Connection, first_commit: int = FIRST_COMMIT) -> None:
@@ -189,16 +189,8 @@ class ParallelBatch:
             procs=WRITERS, multisegment=True, limitmb=PARALLEL_LIMIT_MB, timeout=WRITER_TIMEOUT, batchsize=128
         )
 
-    def delete(self, rel: str) -> None:
-        self.writer.delete_by_term("path", rel)
-        self.pending += 1
-
     def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
-        if replace:
-            self.writer.update_document(**document)
-        else:
-            self.writer.add_document(**document)
-        self.pending += 1
+        self.add(document, replace=replace)
         if self.pending >= max(self.first_commit, GROWTH * self.committed):
             self._commit()
             self.writer = self._writer()

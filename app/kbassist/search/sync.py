@@ -185,7 +185,26 @@ class Writes(Protocol):
     def write(self, document: dict[str, Any], *, replace: bool = True) -> None: ...
 
 
-class Batch:
+class WriterBatch:
+    """A Whoosh writer and the documents written through it since its last commit (``Batch`` here,
+    ``parallel_build.ParallelBatch`` in a builder process): deletes by path, adds or replaces."""
+
+    writer: Any
+    pending: int
+
+    def delete(self, rel: str) -> None:
+        self.writer.delete_by_term("path", rel)
+        self.pending += 1
+
+    def add(self, document: dict[str, Any], *, replace: bool) -> None:
+        if replace:
+            self.writer.update_document(**document)
+        else:
+            self.writer.add_document(**document)
+        self.pending += 1
+
+
+class Batch(WriterBatch):
     """The writer of one update: a commit every ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds
     (search works on what is ready), merging only at the end."""
 
@@ -199,16 +218,8 @@ class Batch:
     def _writer(self) -> Any:
         return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
 
-    def delete(self, rel: str) -> None:
-        self.writer.delete_by_term("path", rel)
-        self.pending += 1
-
     def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
-        if replace:
-            self.writer.update_document(**document)
-        else:
-            self.writer.add_document(**document)
-        self.pending += 1
+        self.add(document, replace=replace)
         if self.pending >= COMMIT_EVERY and time.perf_counter() - self.last_commit >= COMMIT_INTERVAL:
             # No merging mid-build (merging every batch made a 10k build quadratic); the last commit merges.
             self.writer.commit(mergetype=NO_MERGE)
