@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KBASSIST_HOME"] = tempfile.mkdtemp(prefix="kbassist-shots-")
@@ -63,26 +64,36 @@ def simulate_history(window: object, weeks: int = 10, seed: int = 7) -> None:
         result = engine.suggest(case.text)
         session = recorder.new_session()
         for rank, item in enumerate(result.articles[:5], 1):
-            recorder.suggestion_shown(session, item.id, "article", rank, item.score)
+            recorder.suggestion_shown(session, item.id, "article", rank, item.score, item.product)
         for rank, item in enumerate(result.macros, 1):
-            recorder.suggestion_shown(session, item.id, "macro", rank, item.score)
+            recorder.suggestion_shown(session, item.id, "macro", rank, item.score, item.product)
         if not case.articles:
             recorder.none_fit(session, [k.surface for k in result.key_terms[:5]])
             continue
         if result.articles:
-            recorder.article_opened(session, result.articles[0].id, "suggestion")
+            top = result.articles[0]
+            recorder.article_opened(session, top.id, "auto" if rng.random() < 0.4 else "suggestion", top.product)
             if rng.random() < 0.08:
-                recorder.feedback(session, result.articles[0].id, False)
-        chosen = next((m.id for m in result.macros[:3] if m.id in case.macros), None)
+                recorder.feedback(session, top.id, False, "article", top.product)
+        chosen = next((m for m in result.macros[:3] if m.id in case.macros), None)
         if chosen and rng.random() < 0.8:
-            recorder.macro_previewed(session, chosen, "suggestion")
-            recorder.macro_copied(session, chosen, round(rng.random() * 0.3, 3), int(rng.random() < 0.1), "suggestion")
+            _copy(recorder, session, chosen, engine.get(chosen.id), rng)
         elif case.macros and rng.random() < 0.5:
             recorder.search(session, rng.choice(["refund", "payout late", "dispute fee"]), 6)
-            recorder.macro_copied(session, case.macros[0], round(rng.random() * 0.5, 3), 0, "search")
+            recorder.macro_copied(session, case.macros[0], round(rng.random() * 0.5, 3), [], "search")
         elif rng.random() < 0.3:
-            recorder.search(session, rng.choice(["klarna refund", "crypto custody", "apple pay on web"]), 0)
+            query = rng.choice(["klarna refund", "crypto custody", "apple pay on web", "Crypto custody?", "ord_88127"])
+            recorder.search(session, query, 0)
     recorder.close()
+
+
+def _copy(recorder: Any, session: str, chosen: Any, macro: Any, rng: Any) -> None:
+    """A suggested macro previewed and copied, now and then with a placeholder left, now and then voted on."""
+    recorder.macro_previewed(session, chosen.id, "suggestion", chosen.product)
+    left = rng.sample(list(macro.placeholders), k=1) if macro.placeholders and rng.random() < 0.15 else []
+    recorder.macro_copied(session, chosen.id, round(rng.random() * 0.3, 3), left, "suggestion", chosen.product)
+    if rng.random() < 0.1:
+        recorder.feedback(session, chosen.id, rng.random() < 0.7, "macro", chosen.product)
 
 
 def main() -> int:

@@ -109,6 +109,32 @@ def test_the_thread_uploads_what_the_recorder_commits(team_db: TeamDb, tmp_path:
     assert states and states[-1].text() == "Team: synced"  # each change was told, the last one too
 
 
+def test_the_last_upload_at_close_sends_what_waits(team_db: TeamDb, tmp_path: Path) -> None:
+    alice = team_db.add_associate()
+    db = tmp_path / "usage.sqlite3"
+    sync = TeamSync(db, alice.url, interval=3600.0, batch_size=100)
+    sync.start()
+    wait_for(lambda: sync.state.phase is Phase.SYNCED)
+    events = outbox(db, 700)  # committed with no poke: the thread rests for an hour
+    assert sync.finish(timeout=60.0)  # the window gives it FINAL_UPLOAD_S; a loaded test machine more
+    assert sorted(team_db.event_ids()) == sorted(e.event_id for e in events)
+    with UsageStore(db) as store:
+        assert store.waiting_count() == 0
+
+
+def test_the_last_upload_with_the_server_away_keeps_everything(team_db: TeamDb, tmp_path: Path) -> None:
+    alice = team_db.add_associate()
+    db = tmp_path / "usage.sqlite3"
+    outbox(db, 4)
+    sync = TeamSync(db, with_login(alice.url, port=1), backoff=Backoff(first=3600.0, cap=3600.0))
+    sync.start()
+    wait_for(lambda: sync.state.phase is Phase.OFFLINE)  # backing off for an hour
+    assert sync.finish(timeout=60.0)  # one more try, refused at once: it ends without the hour
+    assert sync.state.phase is Phase.OFFLINE and team_db.event_ids() == []
+    with UsageStore(db) as store:
+        assert store.waiting_count() == 4
+
+
 def test_the_name_editors_see_follows_the_setting(team_db: TeamDb, tmp_path: Path) -> None:
     alice, editor = team_db.add_associate(), team_db.add_editor()
     db = tmp_path / "usage.sqlite3"

@@ -160,6 +160,9 @@ def test_copy_with_unfilled_placeholders_warns_first(qtbot, window: MainWindow) 
     _answer_next_box(QMessageBox.StandardButton.Yes)
     assert window.macro_panel.copy_reply() is True
     assert "{{deadline_date}}" in QGuiApplication.clipboard().text()
+    window.recorder.flush()
+    (copied,) = [e for e in UsageStore(paths.usage_db()).events() if e.kind == "copied"]
+    assert (copied.unfilled, copied.placeholders) == (1, ("deadline_date",))  # the editors see which was left
 
 
 def test_edits_before_copy_are_kept(qtbot, window: MainWindow) -> None:
@@ -361,7 +364,13 @@ def test_usage_events_recorded_by_driving_the_window(qtbot, window: MainWindow) 
     assert all(e.product == "disputes" for e in events if e.kind == "shown" and e.rank == 1)
     copied = next(e for e in events if e.kind == "copied")
     assert copied.item_id == "macro-disputes-dispute-received-next-steps"
-    assert copied.unfilled == 0 and copied.edit_ratio == 0.0
+    assert copied.unfilled == 0 and copied.edit_ratio == 0.0 and copied.placeholders == ()
+    # Every event about an item says its product, so the team's figures group by it; a vote says its kind.
+    about_items = [e for e in events if e.kind in ("opened", "previewed", "copied", "feedback")]
+    assert {(e.kind, e.product) for e in about_items} == {
+        ("opened", "disputes"), ("previewed", "disputes"), ("copied", "disputes"), ("feedback", "disputes")
+    }
+    assert next(e for e in events if e.kind == "feedback").item_kind == "article"
     search = next(e for e in events if e.kind == "search")
     assert "4242" not in " ".join(search.terms) and "[card]" in " ".join(search.terms)
     stored = paths.usage_db().read_bytes() + b"".join(
@@ -459,7 +468,8 @@ def test_stats_view_shows_what_the_window_recorded(qtbot, window: MainWindow, tm
     row = titles.index(window.engine.get("macro-disputes-dispute-received-next-steps").title)
     assert macros.index(row, 3).data() == "1"  # copied once
     gaps = view.findChild(QTableView, "gapsTable").model()
-    assert any("crypto custody" in gaps.index(r, 0).data() for r in range(gaps.rowCount()))
+    about = [gaps.index(r, 0).data() for r in range(gaps.rowCount())]
+    assert "crypto, custody, zqxj" in about  # the search's words, cleaned and sorted
     stale = view.findChild(QTableView, "staleTable").model()
     assert stale.rowCount() > 0  # the bundled KB has articles last reviewed more than a year ago
     out = tmp_path / "macros.csv"

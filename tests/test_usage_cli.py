@@ -81,7 +81,8 @@ def test_json(home: Path) -> None:
     assert price["last_used"] == LATE.isoformat() and price["unfilled_share"] == 0.5
     assert (macros[REACTIVATE]["suggested"], macros[REACTIVATE]["copied"], macros[REACTIVATE]["copy_rate"]) == (2, 0, 0)
     assert [m["id"] for m in data["missed"]] == [EXPORT]
-    assert {(g["kind"], g["terms"]) for g in data["gaps"]} == {("search", "bnpl [card]"), ("none_fit", "crypto")}
+    gaps = {(g["product"], g["terms"]): (g["searches"], g["none_fit"], g["examples"]) for g in data["gaps"]}
+    assert gaps == {(LINKS, "bnpl"): (1, 0, ["bnpl [card]"]), ("", "crypto"): (0, 1, ["crypto"])}
     article = next(a for a in data["articles"] if a["id"] == ARTICLE)
     assert (article["opened"], article["not_helpful"]) == (1, 1)
     unused = {u["id"] for u in data["unused"]}
@@ -97,7 +98,7 @@ def test_json_with_filters(home: Path) -> None:
     assert {g["terms"] for g in data["gaps"]} == {"crypto"}
     data = json.loads(run(home, "--json", "--product", "payment-links", "--until", EARLY.isoformat()).stdout)
     assert {m["id"] for m in data["macros"]} == {PRICE, REACTIVATE}
-    assert [g["terms"] for g in data["gaps"]] == ["bnpl [card]"]
+    assert [g["terms"] for g in data["gaps"]] == ["bnpl"]
     assert {u["product"] for u in data["unused"]} == {"payment-links"}
 
 
@@ -115,7 +116,9 @@ def test_csv(home: Path) -> None:
 def test_plain_text(home: Path) -> None:
     result = run(home)
     assert result.returncode == 0, result.stderr
-    assert "Macros (3)" in result.stdout and PRICE in result.stdout and "Content gaps (2)" in result.stdout
+    titles = [line for line in result.stdout.splitlines() if line.endswith(")") and "first" in line]
+    assert [t.split(",")[0] for t in titles[:2]] == ["Macros", "Articles"] and titles[0].endswith("(3)")
+    assert PRICE in result.stdout and "Content gaps, the most asked first (2)" in result.stdout
     assert "bnpl [card]" in result.stdout
 
 

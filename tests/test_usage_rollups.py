@@ -123,7 +123,7 @@ def test_a_case_counts_on_the_day_it_started(tmp_path: Path) -> None:
                 Event(session="s", kind="session", ts=evening),
                 Event(session="s", kind="shown", ts=evening + 5, rank=1, **shown),  # type: ignore[arg-type]
                 Event(session="s", kind="copied", ts=evening + 1200, source="suggestion", edit_ratio=0.1, **shown),  # type: ignore[arg-type]
-                Event(session="", kind="search", ts=evening + 1300, terms=("x",), result_count=0),
+                Event(session="", kind="search", ts=evening + 1300, terms=("crypto",), result_count=0),
             ]
         )
         on_first = compute_stats(store, [macro], first, first)
@@ -133,7 +133,7 @@ def test_a_case_counts_on_the_day_it_started(tmp_path: Path) -> None:
         assert on_first.gaps == []  # the search outside any case counts on its own day
         on_second = compute_stats(store, [macro], first + dt.timedelta(days=1), None)
         assert (on_second.sessions, on_second.events, on_second.macros) == (0, 1, [])
-        assert [g.terms for g in on_second.gaps] == ["x"]
+        assert [g.terms for g in on_second.gaps] == ["crypto"]
 
 
 def test_item_totals_name_the_item_days_counters() -> None:

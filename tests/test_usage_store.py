@@ -124,7 +124,7 @@ def test_migration_from_v1_keeps_rows_and_new_schema_works(tmp_path: Path) -> No
         stats = compute_stats(store, [macro], None, None, None)
         (row,) = stats.macros
         assert (row.id, row.copied, row.suggested, row.not_helpful) == ("macro-a", 2, 1, 1)
-        assert stats.gaps[0].terms == "payout [card]"
+        assert (stats.gaps[0].terms, stats.gaps[0].examples) == ("payout", ("payout [card]",))
     with UsageStore(path) as again:  # opening a migrated file changes nothing
         assert again.schema_version == SCHEMA_VERSION and again.count() == 6
 

@@ -1,3 +1,3 @@
-from kbassist.cli import main
+from kbassist.launch import main
 
 raise SystemExit(main())

@@ -11,11 +11,12 @@ from typing import Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
-from kbassist.content.locale_format import is_language
+from kbassist.content.loader import load_kb
 from kbassist.content.model import PRODUCTS, Article, KbItem, Macro
+from kbassist.content.review import ReviewError, find_article, mark_reviewed
+from kbassist.macro_command import add_macro_parser
 from kbassist.search.engine import SearchEngine, Suggestions
 from kbassist.search.index import IndexUnavailableError
-from kbassist.search.replies import LanguageUnavailableError, UnknownMacrosError
 from kbassist.settings import load_settings
 from kbassist.team_command import add_team_parser, team_stats
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
@@ -154,48 +155,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_macro(args: argparse.Namespace) -> int:
-    extra = _set_values(args.set or [])
-    if args.lang and not is_language(args.lang):
-        raise CliError(f"unknown language code {args.lang!r} (use a two-letter ISO 639-1 code such as de, fr, es)")
-    case = read_case(args.case) if args.case else None
-    engine, _ = open_engine(args)
-    agent = load_settings().agent_values()
-    if args.agent:
-        agent["agent_name"] = args.agent
-    try:
-        reply = engine.compose(args.ids, case, agent, args.lang, extra)
-    except UnknownMacrosError as exc:
-        raise CliError(_not_macros(engine, exc.ids), 1) from None
-    except LanguageUnavailableError as exc:
-        raise CliError(str(exc), 1) from None
-    finally:
-        engine.close()
-
-    def text(out: TextIO) -> None:
-        out.write(reply.plain)
-        if reply.unfilled:
-            sys.stderr.write(f"kbassist: unfilled placeholders: {', '.join(reply.unfilled)}\n")
-
-    emit(args, reply.to_json(), text)
-    return 0
-
-
-def _set_values(pairs: list[str]) -> dict[str, str]:
-    bad = [pair for pair in pairs if "=" not in pair or not pair.split("=", 1)[0].strip()]
-    if bad:
-        raise CliError(f"--set takes NAME=VALUE, not {bad[0]!r}")
-    return {name.strip(): value for name, value in (pair.split("=", 1) for pair in pairs)}
-
-
-def _not_macros(engine: SearchEngine, ids: tuple[str, ...]) -> str:
-    """Which ids are no macro, saying so of an article's id."""
-    if not ids:
-        return "name at least one macro id"
-    said = [f"{i!r} is an article, not a macro" if engine.get(i) else f"no macro with id {i!r}" for i in ids]
-    return "; ".join(said)
-
-
 def cmd_lint(args: argparse.Namespace) -> int:
     content, problems = lint_folder(kb_root(args))
     data = {
@@ -212,6 +171,25 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
     emit(args, data, text)
     return 1 if problems else 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Set an article's ``reviewed:`` date in its file (today unless ``--date``); the index follows at the next
+    command or in the window, as for any edit."""
+    on = args.date or dt.date.today()
+    try:
+        article = find_article(load_kb(kb_root(args)).items.values(), args.id)
+        mark_reviewed(article.path, on)
+    except ReviewError as exc:
+        raise CliError(f"cannot mark {args.id} reviewed: {exc}", 1) from None
+    before = article.reviewed.isoformat() if article.reviewed else None
+    data = {"id": article.id, "path": article.rel_path, "reviewed": on.isoformat(), "previously": before}
+
+    def text(out: TextIO) -> None:
+        out.write(f"{article.id}: reviewed {on} (was {before or 'not set'}), {article.rel_path}\n")
+
+    emit(args, data, text)
+    return 0
 
 
 def _date(value: str) -> dt.date:
@@ -278,6 +256,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run(kb=args.kb)
 
 
+def cmd_paste(args: argparse.Namespace) -> int:
+    if reason := _no_display():
+        raise CliError(reason)
+    try:
+        from kbassist.ui.app import paste
+    except ImportError as exc:
+        raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
+    return paste(kb=args.kb, text=args.text)
+
+
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = Parser(add_help=False)
@@ -315,13 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("macro", parents=[common], help="print a reply of one or more macros filled from a case")
-    p.add_argument("ids", nargs="+", metavar="ID", help="macro ids, in the order the reply takes them")
-    p.add_argument("--case", metavar="FILE", help="the case (.txt/.eml, '-' for standard input)")
-    p.add_argument("--lang", metavar="CODE", help="the reply's language (default: the case's, when every macro has it)")
-    p.add_argument("--agent", metavar="NAME", help="your name for {{agent_name}} (default: settings)")
-    p.add_argument("--set", metavar="NAME=VALUE", action="append", help="fill a placeholder (a date: YYYY-MM-DD)")
-    p.set_defaults(func=cmd_macro)
+    add_macro_parser(sub, common)
 
     p = sub.add_parser("lint", parents=[common], help="check KB files; exit 1 on problems")
     p.set_defaults(func=cmd_lint)
@@ -336,6 +318,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_stats)
 
+    p = sub.add_parser("review", parents=[common], help="mark an article reviewed (sets reviewed: in its file)")
+    p.add_argument("id")
+    p.add_argument("--date", metavar="DATE", type=_date, help="the review's day, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_review)
+
     p = sub.add_parser("eval", parents=[common], help="measure suggestion quality against a plain BM25 baseline")
     p.add_argument("--cases", metavar="FILE", help="labelled cases (YAML; default: tests/eval/cases.yaml)")
     p.add_argument("--misses", action="store_true", help="also list the cases the top 3 missed")
@@ -343,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     add_team_parser(sub, common)
+
+    p = sub.add_parser(
+        "paste", parents=[common], help="bring the window to the front with the clipboard's text as the case"
+    )
+    p.add_argument("--text", help="this text instead of the clipboard's (for scripts)")
+    p.set_defaults(func=cmd_paste)
 
     p = sub.add_parser("gui", parents=[common], help="open the window (the default)")
     p.set_defaults(func=cmd_gui)

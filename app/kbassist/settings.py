@@ -37,6 +37,7 @@ class Settings:
     recent_macros: tuple[str, ...] = ()
     team_db: str = ""  # the team's PostgreSQL URL, without its password; KBASSIST_TEAM_DB wins over it
     show_name_to_editors: bool = False  # editors see agent_name beside this associate's pseudonym
+    text_size: int = 100  # percent of the desktop's font for the case, article and reply (ui/text_size.py)
 
     @property
     def needs_agent_name(self) -> bool:

@@ -1,8 +1,8 @@
-"""Words, stems and stop words shared by the index and the case analyser, so both cut text alike."""
+"""Words, stems and stop words shared by the index and the case analyser, so both cut text alike (the words
+themselves, their stems and the support stop list are ``kbassist.content.words``, which the usage figures share)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -10,34 +10,10 @@ from typing import Any
 
 from whoosh.analysis import Analyzer, StemmingAnalyzer, Token
 from whoosh.analysis.filters import STOP_WORDS
-from whoosh.lang.porter import stem as porter_stem
 
-# Same token pattern as Whoosh's default tokenizer, so case terms and indexed terms are cut alike.
-WORD = re.compile(r"\w+(?:\.?\w+)*")
+from kbassist.content.words import SUPPORT_STOP, WORD, is_stop, stem, tokenize
 
-# Words that say nothing about the topic of a support case.
-SUPPORT_STOP = (
-    frozenset(
-        """
-hi hello hey don ll ve dear team support thanks thank regards best cheers sincerely kind please pls
-plz help helping need needs want wanted would could should can cannot can't couldn't wouldn't don't
-doesn't didn't isn't wasn't won't i'm i've we're we've you're it's that's there's let know get got
-getting just really also still even yet already now today yesterday tomorrow week weeks day days
-month months time times hour hours minute minutes again ago asap urgent urgently issue issues
-problem problems question questions something anything everything someone anyone thing things way
-lot lots much many one two three first last next im ive dont cant wont didnt doesnt isnt wasnt thats
-theres whats hope hoping look looking see seen said say says told tell ask asked asking like sure
-okay ok yes no hii hallo sir madam mr mrs ms email emails mail message reply wrote sent send write
-writing call called contact contacted since about above below after before here there this that
-these those what which who whom whose why how when where while am is are was were be been being have
-has had do does did will shall may might must my mine me our ours us your yours their theirs them
-they he she him her his its it we you i a an the and or but if then than so of to in on at by for
-from with without into onto over under up down out off as per via etc com www http https re fw fwd
-subject date cc bcc
-""".split()
-    )
-    | STOP_WORDS
-)
+__all__ = ["ANALYZER", "INDEX_STOP_WORDS", "SUPPORT_STOP", "WORD", "common_words", "is_stop", "stem", "tokenize"]
 
 INDEX_STOP_WORDS = STOP_WORDS
 MIN_WORD = 2  # shorter tokens are not indexed (StemmingAnalyzer's minsize)
@@ -106,16 +82,6 @@ class KbAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
 ANALYZER = KbAnalyzer()  # Whoosh's English stop list, Porter stems
 
 
-def tokenize(text: str) -> list[str]:
-    return [m.group(0).lower() for m in WORD.finditer(text)]
-
-
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """The stem the index stores for ``word`` (so query terms meet indexed terms)."""
-    return str(porter_stem(word.lower()))
-
-
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")
 
 
@@ -124,7 +90,3 @@ def common_words() -> frozenset[str]:
     """Everyday English that says little about a case ("guys", "couple", "taking"): weighed down, not dropped."""
     lines = COMMON_WORDS_FILE.read_text("utf-8").splitlines()
     return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-def is_stop(word: str) -> bool:
-    return word in SUPPORT_STOP or len(word) < 2 or (word.isdigit() and len(word) != 3)

@@ -19,7 +19,7 @@ class Command:
     name: str  # the key of its QAction, and the window's method it runs unless the window names another slot
     text: str  # on the toolbar and in menus
     icon: str = ""
-    keys: str = ""
+    keys: str = ""  # the first is shown in menus; "; " separates others (Ctrl++ where + needs Shift)
     # How the shortcuts dialog lists it; a command with no `listed` text is listed by the one before it
     # ("Next / previous article" covers both), or not at all.
     listed: str = ""
@@ -28,6 +28,8 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("new_case", "New case", "new-case", "Ctrl+N", "New case (clear and start over)"),
+    Command("paste_case", "Paste case from clipboard", "new-case", "Ctrl+Shift+V",
+            "Replace the case with the clipboard's text and search"),
     Command("focus_case", "Focus case", "new-case", "Ctrl+L", "Focus the case"),
     Command("focus_search", "Focus search", "search", "Ctrl+K", "Focus search"),
     Command("next_article", "Next article", "forward", "Alt+Down", "Next / previous article", "Alt+Down / Alt+Up"),
@@ -45,6 +47,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("mark_none_fit", "None of these fit", "none-fit", "Ctrl+Shift+N", "None of these fit"),
     Command("index_update", "Re-index KB", "refresh", "F5", "Re-index the KB now"),
     Command("show_stats", "Usage and content health", "stats", "Ctrl+Shift+S", "Usage and content health (KB editors)"),
+    Command("text_bigger", "Larger text", keys="Ctrl+=; Ctrl++", listed="Larger / smaller text (case, article, reply)",
+            listed_keys="Ctrl+= / Ctrl+-"),
+    Command("text_smaller", "Smaller text", keys="Ctrl+-"),
+    Command("text_reset", "Normal text size", keys="Ctrl+0", listed="Normal text size"),
     Command("open_settings", "Settings", "settings", "Ctrl+,", "Settings"),
     Command("show_shortcuts", "Keyboard shortcuts", "help", "F1", "Keyboard shortcuts"),
     Command("quit", "Quit", keys="Ctrl+Q", listed="Quit"),
@@ -55,7 +61,8 @@ SEARCH_BOX = "search box"  # where the toolbar holds the search box
 TOOLBAR: tuple[str, ...] = ("new_case", SEARCH_BOX, "show_stats", "index_update", "open_settings", "show_shortcuts")
 SEPARATOR = "-"
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("&File", ("new_case", "index_update", "show_stats", "open_settings", SEPARATOR, "quit")),
+    ("&File", ("new_case", "paste_case", "index_update", "show_stats", "open_settings", SEPARATOR, "quit")),
+    ("&View", ("text_bigger", "text_smaller", "text_reset")),
     ("&Help", ("show_shortcuts", "about")),
 )
 
@@ -87,7 +94,7 @@ def build_actions(
     for command in COMMANDS:
         act = QAction(icon(command.icon), command.text, window) if command.icon else QAction(command.text, window)
         if command.keys:
-            act.setShortcut(QKeySequence(command.keys))
+            act.setShortcuts(QKeySequence.listFromString(command.keys))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         slot = slots.get(command.name) or getattr(window, command.name)
         act.triggered.connect(lambda _checked=False, slot=slot: slot())

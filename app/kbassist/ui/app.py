@@ -1,4 +1,5 @@
-"""Start the window: create the services, hand them to MainWindow, run the event loop."""
+"""Start the window: hand over to one already running (``ui/single_instance.py``), or create the services,
+hand them to MainWindow, listen for later starts and run the event loop."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import choose_kb, load_settings, save_settings, team_url
 from kbassist.ui.main_window import MainWindow
 from kbassist.ui.services import Services
+from kbassist.ui.single_instance import HANDED_OVER, SHOW, InstanceServer, Message, clipboard_text, send
 from kbassist.ui.theme import apply_theme, follow_system_scheme, icon
 from kbassist.usage import UsageRecorder
 
@@ -65,16 +67,32 @@ def services(recorder: UsageRecorder, engine_factory: Callable[[Path], SearchEng
     )
 
 
-def run(kb: str | None = None) -> int:
+def open_window(kb: str | Path | None = None, message: Message = SHOW) -> MainWindow:
+    """The window, shown, listening for later starts, and doing what this start was asked (a paste)."""
+    window = build_window(kb)
+    server = InstanceServer(parent=window)
+    server.listen()  # when it cannot (another window won a race), this one still works, only alone
+    window.summon.attach(server)
+    window.show()
+    if message.command == "paste":
+        window.summon.paste(message.text)
+    return window
+
+
+def run(kb: str | None = None, message: Message = SHOW) -> int:
+    """``kbassist`` (``message`` SHOW) and ``kbassist paste``: to the running window when there is one."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_application()
+    if send(message):
+        sys.stderr.write(HANDED_OVER)
+        app.shutdown()
+        return 0
     try:
-        window = build_window(kb)
+        window = open_window(kb, message)
     except IndexUnavailableError as exc:  # an unwritable home: one clear sentence, not a traceback
         QMessageBox.critical(None, "KB Assist cannot start", f"KB Assist cannot start: {exc}.")
         app.shutdown()
         return 2
-    window.show()
     code = app.exec()
     if app.platformName() == "offscreen":
         app.clipboard().clear()  # Qt's offscreen clipboard crashes at exit while it owns mime data
@@ -83,3 +101,10 @@ def run(kb: str | None = None) -> int:
     del window
     app.shutdown()
     return int(code)
+
+
+def paste(kb: str | None = None, text: str | None = None) -> int:
+    """``kbassist paste``: ``text``, else the clipboard's, as the case of the running window or a new one.
+    An empty clipboard sends no text: the window then reads its own clipboard once it is in front, which a
+    desktop that keeps the clipboard from background programs (Wayland) allows only the window."""
+    return run(kb, Message("paste", clipboard_text() if text is None else text))

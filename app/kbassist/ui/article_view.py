@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from html import escape
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -19,11 +21,13 @@ from kbassist.content.lint import resolve_link
 from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
 from kbassist.content.render import article_html
 from kbassist.search.text import stem
-from kbassist.ui.theme import icon
+from kbassist.settings import Settings
+from kbassist.ui.theme import OVERDUE_COLORS, icon, scheme_of
 from kbassist.ui.widgets import column, title_block, title_label
 from kbassist.usage import Source
 
 Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
+STALE_AFTER_DAYS = Settings().stale_after_days  # until the window hands in what Settings say
 
 
 class ArticleBrowser(QTextBrowser):
@@ -54,6 +58,7 @@ class ArticlePane(QWidget):
         self._resolve_path = resolve_path
         self._resolve_id = resolve_id
         self._current: KbItem | None = None
+        self.stale_after: Callable[[], int] = lambda: STALE_AFTER_DAYS  # the window hands in Settings' value
         self._highlight: frozenset[str] = frozenset()
         self._back: list[str] = []
         self._forward: list[str] = []
@@ -63,6 +68,8 @@ class ArticlePane(QWidget):
         self.title = title_label("No article open", "articleTitle", grow=2)
         self.meta = QLabel("")
         self.meta.setObjectName("articleMeta")
+        self.meta.setTextFormat(Qt.TextFormat.RichText)  # "Review overdue" stands out
+        self.meta.setWordWrap(True)  # owner and review state make it long: it wraps rather than widen the pane
         self.helpful = self._tool("thumbs-up", "This article helped", lambda: self._feedback(True))
         self.not_helpful = self._tool(
             "thumbs-down", "This article was wrong or misleading", lambda: self._feedback(False)
@@ -155,11 +162,11 @@ class ArticlePane(QWidget):
     def _render(self, item: KbItem) -> None:
         self.title.setText(item.title)
         label = PRODUCT_LABELS.get(item.product, item.product)
+        self.meta.setToolTip("")
         if isinstance(item, Article):
-            reviewed = f" · reviewed {item.reviewed.isoformat()}" if item.reviewed else ""
-            self.meta.setText(f"{label} · {item.id}{reviewed}")
+            self.meta.setText(f"{escape(label)} · {escape(item.id)}{self._review_state(item)}")
         elif isinstance(item, Macro):
-            self.meta.setText(f"{label} · macro {item.id}")
+            self.meta.setText(escape(f"{label} · macro {item.id}"))
         body = item.body
         first = body.lstrip().split("\n", 1)
         if first and first[0].startswith("# "):  # the title is already in the header
@@ -168,6 +175,19 @@ class ArticlePane(QWidget):
         scroll = self.browser.verticalScrollBar().value() if self._current is item else 0
         self.browser.setHtml(html)
         self.browser.verticalScrollBar().setValue(scroll)
+
+    def _review_state(self, article: Article) -> str:
+        """Who keeps the article and whether its review is due, so an associate knows how far to trust it
+        and whom to tell: "Owner: payouts-content · Reviewed 2026-03-01", or "Review overdue" in red."""
+        owner = f" · Owner: {escape(article.owner)}" if article.owner else ""
+        if article.reviewed is None:
+            return owner
+        limit = self.stale_after()
+        if (dt.date.today() - article.reviewed).days <= limit:
+            return f"{owner} · Reviewed {article.reviewed.isoformat()}"
+        self.meta.setToolTip(f"Last reviewed more than {limit} days ago: check with its owner before relying on it")
+        overdue = f'<span style="color:{OVERDUE_COLORS[scheme_of(self)]}; font-weight:600">Review overdue</span>'
+        return f"{owner} · {overdue} (reviewed {article.reviewed.isoformat()})"
 
     def _update_buttons(self) -> None:
         self.back_button.setEnabled(bool(self._back))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Signal
+from PySide6.QtCore import QEvent, QMimeData, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -13,6 +13,9 @@ from kbassist.ui.debounce import debouncer
 DEBOUNCE_MS = 350
 CASE_SUFFIXES = (".txt", ".eml", ".text", ".md")
 MAX_DROP_BYTES = 5 * 1024 * 1024
+# Lines the case keeps however small the window: a typical case's greeting, question and IDs. At 1366x768
+# with a 1.4x desktop font the pane had shrunk to 2 lines.
+MIN_LINES = 6
 
 
 class CaseInput(QPlainTextEdit):
@@ -31,6 +34,18 @@ class CaseInput(QPlainTextEdit):
         self.setTabChangesFocus(True)
         self._timer = debouncer(self, DEBOUNCE_MS, self._emit)
         self.textChanged.connect(self._timer.start)
+        self._keep_lines()
+
+    def _keep_lines(self) -> None:
+        """A minimum height of ``MIN_LINES`` lines in the current font (the text size changes it)."""
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        text = MIN_LINES * self.fontMetrics().lineSpacing() + 2 * self.document().documentMargin()
+        self.setMinimumHeight(int(text) + margins + 2 * self.frameWidth())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._keep_lines()
 
     def _emit(self) -> None:
         self.caseChanged.emit(self.toPlainText())

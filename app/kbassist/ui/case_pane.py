@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from kbassist.content.model import PRODUCT_LABELS
@@ -62,6 +62,15 @@ class CasePane(QWidget):
         row.addWidget(self.confidence, 1)
         row.addWidget(self.none_fit_button, 0, Qt.AlignmentFlag.AlignTop)
         column(self, section_title("Case"), (self.case_input, 1), self.entities, row)
+
+    def minimumSizeHint(self) -> QSize:
+        """Tall enough for the case's lines and for what was found wrapped at the pane's narrowest: a splitter
+        asks only this, never the wrapped lines' height, and squeezed the case under the IDs at 1366x768."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth():
+            hint.setHeight(max(hint.height(), layout.minimumHeightForWidth(hint.width())))
+        return hint
 
     def show_result(self, result: Suggestions) -> None:
         self.entities.setText(entities_text(result))

@@ -1,10 +1,12 @@
-"""Settings, KB problems and keyboard-shortcut dialogs."""
+"""Settings, KB problems, keyboard-shortcut and About dialogs, and opening the editors' Stats view."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -26,10 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kbassist import paths
-from kbassist.content.model import Problem
-from kbassist.settings import TEAM_DB_ENV, Settings, without_password
+from kbassist import __version__, paths
+from kbassist.content.model import KbItem, Problem
+from kbassist.settings import TEAM_DB_ENV, Settings, team_url, without_password
+from kbassist.ui import text_size
 from kbassist.ui.models import ProblemTableModel
+
+if TYPE_CHECKING:
+    from kbassist.ui.stats_view import StatsView
 
 TEAM_NOTE = (
     "Your usage also goes to your team's database, for the KB editors. The password is never saved here: "
@@ -39,6 +46,14 @@ PASSWORD_NOT_SAVED = (
     "The password was taken out of the address: it is never saved here. Put it in ~/.pgpass "
     "(host:port:database:user:password) or in PGPASSWORD, then press OK."
 )
+
+
+def days_box(value: int, fewest: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(fewest, 3650)
+    box.setSuffix(" days")
+    box.setValue(value)
+    return box
 
 
 class SettingsDialog(QDialog):
@@ -65,14 +80,9 @@ class SettingsDialog(QDialog):
         self.usage = QCheckBox("Record anonymous usage to improve the KB (never the case text)")
         self.usage.setObjectName("usageEnabled")
         self.usage.setChecked(settings.usage_enabled)
-        self.retention = QSpinBox()
-        self.retention.setRange(7, 3650)
-        self.retention.setSuffix(" days")
-        self.retention.setValue(settings.retention_days)
-        self.stale = QSpinBox()
-        self.stale.setRange(30, 3650)
-        self.stale.setSuffix(" days")
-        self.stale.setValue(settings.stale_after_days)
+        self.retention = days_box(settings.retention_days, 7)
+        self.stale = days_box(settings.stale_after_days, 30)
+        self.text_size = text_size.spin_box(settings.text_size)
         self._build_team(settings)
 
         form = QFormLayout()
@@ -82,6 +92,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.usage)
         form.addRow("Keep usage for", self.retention)
         form.addRow("Article is stale after", self.stale)
+        form.addRow("Text size", self.text_size)
         team = QVBoxLayout()
         team.setSpacing(2)
         team.addWidget(self.team_db)
@@ -139,6 +150,7 @@ class SettingsDialog(QDialog):
             stale_after_days=self.stale.value(),
             team_db=without_password(self.team_db.text()),
             show_name_to_editors=self.show_name.isChecked(),
+            text_size=self.text_size.value(),
         )
 
 
@@ -193,3 +205,19 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(table)
         layout.addWidget(buttons)
+
+
+def show_about(parent: QWidget, kb_root: Path, data_dir: Path) -> None:
+    where = f"Knowledge base: {kb_root}\nData: {data_dir}"
+    QMessageBox.about(parent, "About KB Assist", f"KB Assist {__version__}\n{where}")
+
+
+def stats_window(
+    usage_db: Path, items: Callable[[], list[KbItem]], settings: Callable[[], Settings], parent: QWidget
+) -> StatsView:
+    """The editors' Stats view, shown; the team database is the one set when the view asks for it."""
+    from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
+
+    view = StatsView(usage_db, items, settings().stale_after_days, parent, team_db=lambda: team_url(settings().team_db))
+    view.show()
+    return view

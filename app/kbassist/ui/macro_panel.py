@@ -129,7 +129,7 @@ def _editor_for(name: str, parent: QWidget) -> QWidget:
 
 
 class MacroPanel(QWidget):
-    copied = Signal(str, float, int)  # macro id, edit ratio, unfilled placeholders left
+    copied = Signal(str, float, list)  # macro id, edit ratio, the names of the placeholders left unfilled
     previewed = Signal(str)  # macro id
     favoriteToggled = Signal(str, bool)  # noqa: N815
 
@@ -365,7 +365,7 @@ class MacroPanel(QWidget):
         QGuiApplication.clipboard().setMimeData(mime)
         ratio = edit_ratio(self._generated(), final)
         self.status.setText("✓ Copied to the clipboard" + (f" — {len(missing)} unfilled!" if missing else ""))
-        self.copied.emit(self._macro.id, ratio, len(missing))
+        self.copied.emit(self._macro.id, ratio, list(missing))
         return True
 
     def _favorite_toggled(self, on: bool) -> None:

@@ -12,22 +12,23 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from kbassist import __version__
 from kbassist.content.model import Macro, Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
-from kbassist.settings import Settings, save_settings, team_url
+from kbassist.settings import Settings, save_settings
 from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_pane import CasePane
-from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog
+from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog, show_about, stats_window
 from kbassist.ui.kb_switcher import KbSwitcher
 from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.results_pane import ResultsPane
 from kbassist.ui.search_panel import SearchBar
 from kbassist.ui.services import Services
 from kbassist.ui.status_bar import WindowStatusBar
+from kbassist.ui.summon import Summon
 from kbassist.ui.team_link import TeamLink
+from kbassist.ui.text_size import TextSize
 from kbassist.ui.theme import icon
 from kbassist.ui.usage_session import UsageSession
 from kbassist.ui.widgets import column, splitter
@@ -49,9 +50,9 @@ class MainWindow(QMainWindow):
         self.services = services
         self.recorder: UsageRecorder = services.recorder
         self._suggestions: Suggestions | None = None
-        self.session = UsageSession(services.recorder, self)
         self.problems: list[Problem] = []
         self.kb = KbSwitcher(engine, services.engine_factory, self.agent_values, self)
+        self.session = UsageSession(services.recorder, self, self.kb.get)
 
         self._build_widgets()
         self._build_actions()
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         # Tab: case, articles, macros, search results, then "None of these fit" (which has Ctrl+Shift+N).
         QWidget.setTabOrder(self.search_list, self.none_fit_button)
         self.article_pane = ArticlePane(self.kb.item_by_path, self.kb.get, self)
+        self.article_pane.stale_after = lambda: self.settings.stale_after_days
         self.macro_panel = MacroPanel(self)
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         self.left_splitter = splitter("leftSplitter", vertical, [self.case_pane, self.lists], (2, 3), self)
@@ -93,6 +95,9 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.team = TeamLink(self.services.recorder, self.services.usage_db, self)
         self.kb_label, self.problems_button = self.status.kb_label, self.status.problems_button
+        self.summon = Summon(self)  # kbassist paste, a second start, the tray icon, Ctrl+Shift+V
+        reading = (self.case_input, self.article_pane.browser, self.macro_panel.preview)
+        self.text_size = TextSize(reading, lambda: self.settings, self._keep_settings, self)  # Ctrl+= / Ctrl+-
 
     def _build_actions(self) -> None:
         step = self.lists.step
@@ -109,12 +114,18 @@ class MainWindow(QMainWindow):
             "go_back": self.article_pane.go_back,
             "go_forward": self.article_pane.go_forward,
             "quit": self.close,
+            "show_shortcuts": lambda: ShortcutsDialog(SHORTCUTS, self).exec(),
+            "about": lambda: show_about(self, self.engine.kb_root, self.services.data_dir),
+            **self.text_size.slots(),
+            **self.summon.slots(),
         }
         self.actions_by_name = build_actions(self, slots, self.search_bar)  # the rest run the window's methods
         QShortcut(QKeySequence("Escape"), self.search_bar.box, self.clear_search)
 
     def _wire(self) -> None:
-        self.status.problemsClicked.connect(self.show_problems)
+        self.status.problemsClicked.connect(
+            lambda: ProblemsDialog(self.problems, str(self.engine.kb_root), self).exec()
+        )
         self.team.stateChanged.connect(self.status.show_team)
         self.recorder.on_problem = self.status.usageProblem.emit  # called on the writer thread, delivered queued
         self.case_input.caseChanged.connect(self._case_changed)
@@ -217,7 +228,7 @@ class MainWindow(QMainWindow):
         self.session.macro_source = source
         self.macro_panel.show_macro(macro, self._values(), source, favorite=macro.id in self.settings.favorites)
 
-    def _macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
+    def _macro_copied(self, macro_id: str, ratio: float, unfilled: list[str]) -> None:
         self.session.macro_copied(macro_id, ratio, unfilled)
         self._keep_settings(replace(self.settings, recent_macros=self.macro_lists.copied(macro_id)))
 
@@ -245,20 +256,8 @@ class MainWindow(QMainWindow):
         self.recorder.kb_version = kb_version(self.kb.items)
 
     def show_stats(self) -> None:
-        from kbassist.ui.stats_view import StatsView  # QtCharts loads only when an editor opens the view
-
         self.recorder.flush()
-        self.stats_view = StatsView(
-            self.services.usage_db,
-            self.engine.items,
-            self.settings.stale_after_days,
-            self,
-            team_db=lambda: team_url(self.settings.team_db),
-        )
-        self.stats_view.show()
-
-    def show_problems(self) -> None:
-        ProblemsDialog(self.problems, str(self.engine.kb_root), self).exec()
+        self.stats_view = stats_window(self.services.usage_db, self.engine.items, lambda: self.settings, self)
 
     # ================================================================== settings & state
     def open_settings(self) -> None:
@@ -269,6 +268,7 @@ class MainWindow(QMainWindow):
         kb_changed = new.kb_folder != self.settings.kb_folder
         self.recorder.enabled = new.usage_enabled
         self._keep_settings(new)
+        self.text_size.refresh()
         self.team.apply(new)
         if kb_changed:
             self.switch_kb(self.services.resolve_kb(new.kb_folder or None))
@@ -296,13 +296,5 @@ class MainWindow(QMainWindow):
         self.kb.shutdown()
         self.recorder.flush()
         self.recorder.on_problem = None
-        self.team.close()  # what waits goes up at the next start (or with kbassist team sync)
+        self.team.close(upload_first=True)  # a last bounded upload; what is left goes up at the next start
         super().closeEvent(event)
-
-    # ================================================================== dialogs
-    def show_shortcuts(self) -> None:
-        ShortcutsDialog(SHORTCUTS, self).exec()
-
-    def about(self) -> None:
-        where = f"Knowledge base: {self.engine.kb_root}\nData: {self.services.data_dir}"
-        QMessageBox.about(self, "About KB Assist", f"KB Assist {__version__}\n{where}")

@@ -19,8 +19,9 @@ Index = QModelIndex | QPersistentModelIndex
 @dataclass(frozen=True, slots=True)
 class Column:
     header: str
-    value: Callable[[Any], Any]
+    value: Callable[[Any], Any]  # what the column sorts by (and what CSV gets)
     tip: str = ""
+    text: Callable[[Any], str] | None = None  # what a cell says, from its record, when more than its value
 
 
 def percent(value: float | None) -> str:
@@ -74,11 +75,14 @@ class RecordTableModel(QAbstractTableModel):
             return None
         value = self.raw(index.row(), index.column())
         if role == Qt.ItemDataRole.DisplayRole:
+            if (text := self.columns[index.column()].text) is not None:
+                return text(self.records[index.row()])
             fmt = self.formats.get(index.column())
             return fmt(value) if fmt else ("" if value is None else str(value))
         if role == Qt.ItemDataRole.UserRole:
             return _sort_key(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+        text_cell = self.columns[index.column()].text is not None  # words, read from the left
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float) and not text_cell:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListView, QStackedWidget, QWidget
 
 from kbassist.content.model import KbItem, Macro
@@ -52,7 +52,11 @@ class ResultsPane(QStackedWidget):
         macro_header = QHBoxLayout()
         macro_header.addWidget(section_title("Macros"))
         macro_header.addStretch(1)
-        macro_header.addWidget(self.macro_lists.tabs)
+        tabs = self.macro_lists.tabs
+        # A narrow pane shortens the tab names ("Favo…") instead of hiding the last tab behind scroll arrows.
+        tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        tabs.setUsesScrollButtons(False)
+        macro_header.addWidget(tabs, 100)
         column(page, section_title("Articles"), (self.article_list, 3), macro_header, (self.macro_lists.view, 2))
         return page
 

@@ -11,7 +11,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -23,7 +22,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -41,56 +40,31 @@ from PySide6.QtWidgets import (
 )
 
 from kbassist.content.model import PRODUCT_LABELS, PRODUCTS, KbItem
-from kbassist.ui.record_table import Column, RecordTableModel, day, decimal, percent, table_view
+from kbassist.content.review import ReviewError, find_article, mark_reviewed
+from kbassist.ui.record_table import RecordTableModel, table_view
+from kbassist.ui.stats_columns import (
+    ARTICLE_COLUMNS,
+    ARTICLE_FORMATS,
+    GAP_COLUMNS,
+    GAP_FORMATS,
+    MACRO_COLUMNS,
+    MACRO_FORMATS,
+    MISSED_COLUMNS,
+    STALE_COLUMNS,
+    STALE_FORMATS,
+    UNUSED_COLUMNS,
+)
 from kbassist.ui.tasks import TaskRunner
-from kbassist.usage import EventKind, Stats, UsageStore, compute_stats, write_macros_csv
+from kbassist.ui.theme import OVERDUE_COLORS, scheme_of
+from kbassist.usage import Stats, UsageStore, compute_stats, write_macros_csv
 
 # One colour per product line, distinct for colour-blind readers too (Okabe-Ito, without the yellow that
 # vanishes on white). Qt's default theme repeats its colours from the sixth series on.
 TREND_COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
-
-
-MACRO_COLUMNS = [
-    Column("Macro", lambda m: m.title), Column("Product", lambda m: PRODUCT_LABELS.get(m.product, m.product)),
-    Column("Suggested", lambda m: m.suggested, "Sessions in which it was suggested"),
-    Column("Copied", lambda m: m.copied),
-    Column("Copy rate (top 3)", lambda m: m.copy_rate, "Copied when shown in the top 3 / shown in the top 3"),
-    Column("Top-1 acceptance", lambda m: m.top1_acceptance, "Copied when ranked first / ranked first"),
-    Column("Median edit", lambda m: m.median_edit_ratio, "How much associates changed the text before copying"),
-    Column("Unfilled", lambda m: m.unfilled_share, "Share of copies sent with placeholders left unfilled"),
-    Column("Not helpful", lambda m: m.not_helpful),
-    Column("Last used", lambda m: m.last_used),
-    Column("Id", lambda m: m.id),
-]
-MACRO_FORMATS: dict[int, Callable[[Any], str]] = {4: percent, 5: percent, 6: decimal, 7: percent, 9: day}
-ARTICLE_FORMATS: dict[int, Callable[[Any], str]] = {7: day}
-ARTICLE_COLUMNS = [
-    Column("Article", lambda a: a.title), Column("Product", lambda a: PRODUCT_LABELS.get(a.product, a.product)),
-    Column("Suggested", lambda a: a.suggested), Column("Opened", lambda a: a.opened),
-    Column("From search", lambda a: a.from_search), Column("Helpful", lambda a: a.helpful),
-    Column("Not helpful", lambda a: a.not_helpful, "Votes that the article was wrong or misleading"),
-    Column("Last opened", lambda a: a.last_opened), Column("Id", lambda a: a.id),
-]
-UNUSED_COLUMNS = [
-    Column("Title", lambda u: u.title), Column("Kind", lambda u: u.kind),
-    Column("Product", lambda u: PRODUCT_LABELS.get(u.product, u.product)),
-    Column("Suggested but never used", lambda u: u.suggested), Column("Id", lambda u: u.id),
-]
-MISSED_COLUMNS = [
-    Column("Macro", lambda r: r.title), Column("Product", lambda r: PRODUCT_LABELS.get(r.product, r.product)),
-    Column("Copied after a search", lambda r: r.copies), Column("Sessions", lambda r: r.sessions),
-    Column("Id", lambda r: r.id),
-]
-GAP_COLUMNS = [
-    Column("Terms (redacted)", lambda g: g.terms),
-    Column("Kind", lambda g: "search with no results" if g.kind == EventKind.SEARCH else "none of these fit"),
-    Column("Count", lambda g: g.count), Column("Last seen", lambda g: g.last_seen),
-]
-STALE_COLUMNS = [
-    Column("Article", lambda s: s.title), Column("Product", lambda s: PRODUCT_LABELS.get(s.product, s.product)),
-    Column("Reviewed", lambda s: s.reviewed), Column("Days since review", lambda s: s.days_since_review),
-    Column("Opened", lambda s: s.opened), Column("Macros relying on it", lambda s: ", ".join(s.macros)),
-]
+# Column widths at most: a title column shows about 60 characters, any other about 45 (a macro's unfilled
+# placeholders, the macros relying on an article); at 1366 px the macros' first eight columns stay in view.
+MAX_TITLE_PX = 420
+MAX_COLUMN_PX = 320
 
 
 class StatsView(QDialog):
@@ -180,8 +154,8 @@ class StatsView(QDialog):
             "macros": RecordTableModel(MACRO_COLUMNS, MACRO_FORMATS, self),
             "articles": RecordTableModel(ARTICLE_COLUMNS, ARTICLE_FORMATS, self),
             "missed": RecordTableModel(MISSED_COLUMNS, parent=self),
-            "gaps": RecordTableModel(GAP_COLUMNS, {3: day}, self),
-            "stale": RecordTableModel(STALE_COLUMNS, {2: day}, self),
+            "gaps": RecordTableModel(GAP_COLUMNS, GAP_FORMATS, self),
+            "stale": RecordTableModel(STALE_COLUMNS, STALE_FORMATS, self),
             "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
         }
         titles = {
@@ -193,8 +167,32 @@ class StatsView(QDialog):
         self.tables: dict[str, QTableView] = {}
         for key, model in self.models.items():
             self.tables[key] = table_view(f"{key}Table", model, self)
-            self.tabs.addTab(self.tables[key], titles[key])
+            self.tabs.addTab(self._stale_tab() if key == "stale" else self.tables[key], titles[key])
         return self.tabs
+
+    def _stale_tab(self) -> QWidget:
+        """The stale table with "Mark reviewed" under it, for the article selected (or a double-click)."""
+        self.mark_reviewed = QPushButton("Mark reviewed")
+        self.mark_reviewed.setObjectName("markReviewed")
+        self.mark_reviewed.setToolTip("Set the selected article's review date to today, in its Markdown file")
+        self.mark_reviewed.setEnabled(False)
+        self.mark_reviewed.clicked.connect(self.review_selected)
+        table = self.tables["stale"]
+        table.selectionModel().selectionChanged.connect(
+            lambda *_a: self.mark_reviewed.setEnabled(bool(table.selectionModel().selectedRows()))
+        )
+        table.doubleClicked.connect(lambda *_a: self.review_selected())
+        self.review_note = QLabel("")
+        self.review_note.setObjectName("reviewNote")
+        row = QHBoxLayout()
+        row.addWidget(self.review_note, 1)
+        row.addWidget(self.mark_reviewed)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(table, 1)
+        layout.addLayout(row)
+        return tab
 
     # ------------------------------------------------------------------ data
     def refresh(self) -> None:
@@ -214,10 +212,8 @@ class StatsView(QDialog):
         else:
             path = self.db_path
 
-            def work() -> Stats:
-                if not path.exists():
-                    return Stats(since=since, until=until, product=product, today=dt.date.today())
-                with UsageStore(path) as store:
+            def work() -> Stats:  # no usage file yet: no figures of use, but the stale articles all the same
+                with UsageStore(path) if path.is_file() else UsageStore(":memory:") as store:
                     return compute_stats(store, items, since, until, product, stale)
 
             failed = "Could not read usage"
@@ -243,11 +239,12 @@ class StatsView(QDialog):
         self.stats = stats
         for key, model in self.models.items():
             model.set_records(getattr(stats, key))
-        for key, table in self.tables.items():
+        for table in self.tables.values():
+            table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the core's order: worst first
             table.resizeColumnsToContents()
-            table.setColumnWidth(0, min(table.columnWidth(0), 420))
-            if key == "macros":
-                table.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+            for column in range(table.model().columnCount()):  # a long cell wraps or scrolls, not the table
+                table.setColumnWidth(column, min(table.columnWidth(column), MAX_COLUMN_PX if column else MAX_TITLE_PX))
+        self.mark_reviewed.setEnabled(False)
         copies = sum(m.copied for m in stats.macros)
         people = f"{stats.associates} associate" + ("" if stats.associates == 1 else "s")
         who = f"The team: {people} · " if self.team.isChecked() else ""
@@ -255,12 +252,25 @@ class StatsView(QDialog):
             f"{who}{stats.sessions} case sessions · {stats.events} events · {copies} replies copied · "
             f"{len(stats.gaps)} content gaps · {len(stats.stale)} stale articles · {len(stats.missed)} ranking misses"
         )
+        self.summary.setToolTip(
+            f"{stats.gaps_hidden} searches and marks with nothing to act on (only names, IDs, numbers) are not listed"
+            if stats.gaps_hidden
+            else ""
+        )
         self._draw_top_macros(stats)
         self._draw_trend(stats)
 
+    def _chart(self) -> QChart:
+        """A chart in the window's scheme: Qt's charts are light by default, a white block in a dark window."""
+        chart = QChart()
+        if scheme_of(self) == "dark":
+            chart.setTheme(QChart.ChartTheme.ChartThemeDark)
+            chart.setBackgroundBrush(self.palette().color(QPalette.ColorRole.Base))
+        return chart
+
     def _draw_top_macros(self, stats: Stats) -> None:
         top = sorted((m for m in stats.macros if m.copied), key=lambda m: (-m.copied, m.id))[:10][::-1]
-        chart = QChart()
+        chart = self._chart()
         chart.setTitle("Most copied macros")
         chart.legend().hide()
         if top:
@@ -283,7 +293,7 @@ class StatsView(QDialog):
         self.top_chart.setChart(chart)
 
     def _draw_trend(self, stats: Stats) -> None:
-        chart = QChart()
+        chart = self._chart()
         chart.setTitle("Replies copied per week, by product")
         weeks = sorted({t.week for t in stats.trend})
         per_product: dict[str, dict[str, int]] = defaultdict(dict)
@@ -310,6 +320,33 @@ class StatsView(QDialog):
                 line.attachAxis(axis_x)
                 line.attachAxis(axis_y)
         self.trend_chart.setChart(chart)
+
+    # ------------------------------------------------------------------ review
+    def review_selected(self) -> bool:
+        """Mark the selected stale article reviewed today, in its file; its row goes (the index, watching the
+        KB, picks the new date up for the next refresh). A file that cannot be written is said, and kept."""
+        table = self.tables["stale"]
+        rows = table.selectionModel().selectedRows()
+        if not rows or self.stats is None:
+            return False
+        model = self.models["stale"]
+        stale = model.records[table.model().mapToSource(rows[0]).row()]  # type: ignore[attr-defined]
+        today = dt.date.today()
+        try:
+            mark_reviewed(find_article(self._items(), stale.id).path, today)
+        except ReviewError as exc:
+            self.review_note.setStyleSheet(f"color: {OVERDUE_COLORS[scheme_of(self)]}; font-weight: 600;")
+            self.review_note.setText(f"Not marked reviewed: {exc}")
+            return False
+        self.stats.stale = [s for s in self.stats.stale if s.id != stale.id]
+        for article in self.stats.articles:
+            if article.id == stale.id:
+                article.reviewed = today
+        model.set_records(self.stats.stale)
+        self.models["articles"].set_records(self.stats.articles)
+        self.review_note.setStyleSheet("")
+        self.review_note.setText(f"{stale.title}: marked reviewed {today.isoformat()}")
+        return True
 
     # ------------------------------------------------------------------ export
     def current_key(self) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWi
 from kbassist.content.model import ItemKind, KbItem, Problem
 from kbassist.search.index import UpdateReport
 from kbassist.ui.theme import icon
+from kbassist.ui.widgets import elide
 
 if TYPE_CHECKING:  # the type only: the database driver loads once a team database is set (ui/team_link.py)
     from kbassist.usage.team.state import SyncState
@@ -26,7 +27,7 @@ class WindowStatusBar(QStatusBar):
         super().__init__(parent)
         self.kb_label = QLabel("")
         self.kb_label.setObjectName("kbLabel")
-        self.index_label = QLabel("Opening index…")
+        self.index_label = elide(QLabel("Opening index…"))  # the progress line never widens the window
         self.index_label.setObjectName("indexState")
         self.progress = QProgressBar(self)
         self.progress.setObjectName("indexProgress")

@@ -55,11 +55,15 @@ class TeamLink(QObject):
         self.stateChanged.emit(sync.state)
         sync.start()
 
-    def close(self) -> None:
-        """Stop uploading (the window closes, or the team database was removed); what waits stays waiting."""
+    def close(self, *, upload_first: bool = False) -> None:
+        """Stop uploading: the team database was removed (what waits stays waiting), or the window closes
+        (``upload_first``: a last upload of what waits, ``FINAL_UPLOAD_S`` at most; the rest goes next time)."""
         sync, self._sync = self._sync, None
         self._recorder.on_committed = None
         self._recorder.team_outbox = False
         if sync is not None:
             sync.on_state = None
-            sync.stop(timeout=1.0)
+            if upload_first:
+                sync.finish()
+            else:
+                sync.stop(timeout=1.0)

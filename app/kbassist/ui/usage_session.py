@@ -1,22 +1,34 @@
 """What one case's session records: the window says what the associate did, this turns it into usage events.
 
-A session starts with the first text of a case and ends when the case is cleared; its id is random. Every
-text kept (typed searches, the key terms of a case nobody could answer) is stripped of the names the case
-gives (``usage.names_to_redact``) before the recorder redacts the rest.
+A session starts with the first text of a case and ends when the case is cleared; its id is random. Each
+event about an item carries the item's product as the KB says now (``resolve``), so the team's figures group
+by product, and a vote its kind (an article's or a macro's). Every text kept (typed searches, the key terms
+of a case nobody could answer) is stripped of the names the case gives (``usage.names_to_redact``) before
+the recorder redacts the rest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import QObject
 
+from kbassist.content.model import KbItem
 from kbassist.search.engine import Suggestions
 from kbassist.usage import Source, UsageRecorder, names_to_redact, redact_names
 
 
 class UsageSession(QObject):
-    def __init__(self, recorder: UsageRecorder, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        recorder: UsageRecorder,
+        parent: QObject | None = None,
+        resolve: Callable[[str], KbItem | None] = lambda _id: None,
+    ) -> None:
+        """``resolve``: the KB's item of an id (None when it is no longer in the KB)."""
         super().__init__(parent)
         self.recorder = recorder
+        self._resolve = resolve
         self.id: str | None = None
         self.macro_source = Source.SUGGESTION  # where the macro on screen came from: suggestion, favorite, recent
         self._shown: set[str] = set()  # "id@rank" already recorded in this session
@@ -55,16 +67,25 @@ class UsageSession(QObject):
     def article_opened(self, item_id: str, source: str) -> None:
         """``source`` is a ``Source`` value, or "" for a revisit (back, forward, a refresh), which is not recorded."""
         if source:
-            self.recorder.article_opened(self.id or "", item_id, source)
+            self.recorder.article_opened(self.id or "", item_id, source, self._product(item_id))
 
     def macro_previewed(self, macro_id: str) -> None:
-        self.recorder.macro_previewed(self.id or "", macro_id, self.macro_source)
+        self.recorder.macro_previewed(self.id or "", macro_id, self.macro_source, self._product(macro_id))
 
-    def macro_copied(self, macro_id: str, ratio: float, unfilled: int) -> None:
-        self.recorder.macro_copied(self.id or "", macro_id, ratio, unfilled, self.macro_source)
+    def macro_copied(self, macro_id: str, ratio: float, unfilled: Sequence[str]) -> None:
+        """``unfilled``: the names of the placeholders the copied reply still had."""
+        product = self._product(macro_id)
+        self.recorder.macro_copied(self.id or "", macro_id, ratio, unfilled, self.macro_source, product)
 
     def feedback(self, item_id: str, helpful: bool) -> None:
-        self.recorder.feedback(self.id or "", item_id, helpful)
+        """A vote on an article or a macro: which, the KB says (a vote on an item gone since has no kind)."""
+        item = self._resolve(item_id)
+        kind = item.kind if item is not None else None
+        self.recorder.feedback(self.id or "", item_id, helpful, kind, item.product if item is not None else None)
+
+    def _product(self, item_id: str) -> str | None:
+        item = self._resolve(item_id)
+        return item.product if item is not None else None
 
     def names(self, result: Suggestions | None) -> list[str]:
         """The names this case gives, worked out once per case (it runs on the UI thread)."""

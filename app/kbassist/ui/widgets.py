@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QListView, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QHelpEvent, QPainter
+from PySide6.QtWidgets import QLabel, QLayout, QListView, QSizePolicy, QSplitter, QToolTip, QVBoxLayout, QWidget
 
 from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.models import ResultListModel
@@ -35,8 +36,45 @@ def title_label(text: str, name: str, grow: float) -> QLabel:
     return label
 
 
+class _Elider(QObject):
+    """Paints its label's one line cut short with "…" where the pane is narrower, and shows the whole line
+    as a tooltip then. An event filter rather than a QLabel subclass, so any pane's label can take it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(watched, QLabel):
+            return False
+        if event.type() == QEvent.Type.Paint:
+            rect = watched.contentsRect()
+            text = watched.fontMetrics().elidedText(watched.text(), Qt.TextElideMode.ElideRight, rect.width())
+            painter = QPainter(watched)
+            style, palette = watched.style(), watched.palette()
+            style.drawItemText(
+                painter, rect, int(watched.alignment()), palette, watched.isEnabled(), text, watched.foregroundRole()
+            )
+            painter.end()
+            return True
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent) and not watched.toolTip():
+            if watched.fontMetrics().horizontalAdvance(watched.text()) > watched.contentsRect().width():
+                QToolTip.showText(event.globalPos(), watched.text(), watched)
+            return True
+        return False
+
+
+def elide(label: QLabel) -> QLabel:
+    """``label`` gives up the end of its one line ("…") rather than hold its pane, and the window, wider
+    than the screen: an article's id line alone asked for 632 px at a 1.4x desktop font."""
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, label.sizePolicy().verticalPolicy())
+    label.setMinimumWidth(label.fontMetrics().horizontalAdvance("M" * ELIDED_MIN_CHARS))
+    label.installEventFilter(_Elider(label))
+    return label
+
+
+ELIDED_MIN_CHARS = 6  # an elided line keeps at least a word's start, never shrinks to the "…" alone
+
+
 def title_block(title: QLabel, meta: QLabel) -> QVBoxLayout:
-    """A pane's title with its one line of details (product, id) tight under it."""
+    """A pane's title with its one line of details (product, id) tight under it, cut short when narrow."""
+    elide(meta)
     block = QVBoxLayout()
     block.setSpacing(0)
     block.addWidget(title)

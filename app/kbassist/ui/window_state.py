@@ -15,6 +15,12 @@ from PySide6.QtWidgets import QMainWindow, QSplitter
 DEFAULT_SIZE = (1440, 900)
 
 
+def default_size(window: QMainWindow) -> tuple[int, int]:
+    """``DEFAULT_SIZE``, or the screen's free area where that is smaller (a 1366x768 laptop)."""
+    screen = window.screen().availableGeometry()
+    return min(DEFAULT_SIZE[0], screen.width()), min(DEFAULT_SIZE[1], screen.height())
+
+
 class WindowState:
     def __init__(self, config_dir: Path, window: QMainWindow, splitters: Sequence[tuple[QSplitter, list[int]]]) -> None:
         """``splitters``: each with its default sizes; it is saved under its object name."""
@@ -31,7 +37,7 @@ class WindowState:
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self._window.restoreGeometry(geometry)
         else:
-            self._window.resize(*DEFAULT_SIZE)
+            self._window.resize(*default_size(self._window))
         for split, default in self._splitters:
             value = state.value(split.objectName())
             if isinstance(value, QByteArray) and not value.isEmpty():

@@ -10,7 +10,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TextIO
 
+from kbassist.usage.stats.items import OFTEN_SUGGESTED, TOP_N
 from kbassist.usage.stats.records import MacroStats, Stats
+
+MAX_UNFILLED_NAMES = 4  # placeholders named in an "Unfilled" cell; a macro rarely has more left
 
 MACRO_COLUMNS: tuple[str, ...] = (
     "id",
@@ -28,6 +31,8 @@ MACRO_COLUMNS: tuple[str, ...] = (
     "helpful",
     "not_helpful",
     "last_used",
+    "often_suggested",
+    "unfilled_placeholders",
 )
 
 
@@ -42,7 +47,21 @@ def _cell(value: object) -> str:
 
 
 def macro_row(macro: MacroStats) -> list[str]:
-    return [_cell(getattr(macro, column)) for column in MACRO_COLUMNS]
+    """A CSV row: the placeholders left as ``name=copies`` joined by ``;`` (``last4=12;date=5``)."""
+    row = [_cell(getattr(macro, column)) for column in MACRO_COLUMNS[:-2]]
+    names = ";".join(f"{name}={n}" for name, n in macro.unfilled_placeholders.items())
+    return [*row, "yes" if macro.often_suggested else "no", names]
+
+
+def unfilled_text(macro: MacroStats) -> str:
+    """The share of copies sent with placeholders left, and which: "42% — last4 ×12, date ×5"."""
+    if macro.unfilled_share is None:
+        return "–"
+    names = list(macro.unfilled_placeholders.items())
+    which = ", ".join(f"{name} ×{n}" for name, n in names[:MAX_UNFILLED_NAMES])
+    if len(names) > MAX_UNFILLED_NAMES:
+        which += f", {len(names) - MAX_UNFILLED_NAMES} more"
+    return f"{macro.unfilled_share * 100:.0f}%" + (f" — {which}" if which else "")
 
 
 def write_macros_csv(stats: Stats, out: TextIO) -> None:
@@ -81,43 +100,57 @@ def write_text(stats: Stats, out: TextIO, limit: int = 25, *, associates: bool =
                 out.write(f"… {len(rows) - limit} more (use --json for all)\n")
 
     section(
-        "Macros",
-        ("macro", "suggested", "copied", "copy rate top3", "top1 accepted", "median edit", "unfilled", "last used"),
+        f"Macros, worst first: the lowest copy rate among those in the top {TOP_N} of {OFTEN_SUGGESTED}+ cases",
+        ("macro", "suggested", "copied", "copy rate top3", "top1 accepted", "median edit", "last used", "unfilled"),
         [
             (
-                m.id,
+                m.id + ("" if m.often_suggested else " ·"),
                 m.suggested,
                 m.copied,
                 _pct(m.copy_rate),
                 _pct(m.top1_acceptance),
                 _cell(m.median_edit_ratio) or "-",
-                _pct(m.unfilled_share),
                 m.last_used,
+                unfilled_text(m),
             )
             for m in stats.macros
         ],
     )
+    if any(not m.often_suggested for m in stats.macros):
+        out.write(f"· in the top {TOP_N} of fewer than {OFTEN_SUGGESTED} cases: too few for its copy rate to count\n")
     section(
-        "Articles",
-        ("article", "suggested", "opened", "from search", "not helpful"),
-        [(a.id, a.suggested, a.opened, a.from_search, a.not_helpful) for a in stats.articles],
+        "Articles, the most voted not helpful first",
+        ("article", "owner", "reviewed", "suggested", "opened", "opened by the app", "helpful", "not helpful"),
+        [
+            (a.id, a.owner or "-", a.reviewed, a.suggested, a.opened, a.from_auto, a.helpful, a.not_helpful)
+            for a in stats.articles
+        ],
     )
     section(
-        "Used but not suggested (ranking misses)",
+        "Used but not suggested (ranking misses), the most copied first",
         ("macro", "copies", "sessions"),
         [(m.id, m.copies, m.sessions) for m in stats.missed],
     )
     section(
-        "Content gaps",
-        ("kind", "count", "last seen", "terms"),
-        [(g.kind, g.count, g.last_seen, g.terms or "(no terms)") for g in stats.gaps],
+        "Content gaps, the most asked first",
+        ("about", "product", "count", "searches", "none fit", "last seen", "e.g."),
+        [
+            (g.terms, g.product or "-", g.count, g.searches, g.none_fit, g.last_seen, " | ".join(g.examples))
+            for g in stats.gaps
+        ],
+    )
+    if stats.gaps_hidden:
+        out.write(f"({stats.gaps_hidden} more with nothing to act on: no words left once names and IDs are out)\n")
+    section(
+        "Stale articles, the oldest review first",
+        ("article", "owner", "reviewed", "days", "opened", "macros relying on it"),
+        [(s.id, s.owner, s.reviewed, s.days_since_review, s.opened, ", ".join(s.macros) or "-") for s in stats.stale],
     )
     section(
-        "Stale articles",
-        ("article", "reviewed", "days", "opened", "macros relying on it"),
-        [(s.id, s.reviewed, s.days_since_review, s.opened, ", ".join(s.macros) or "-") for s in stats.stale],
+        "Never used, the most suggested first",
+        ("kind", "id", "suggested"),
+        [(u.kind, u.id, u.suggested) for u in stats.unused],
     )
-    section("Never used", ("kind", "id", "suggested"), [(u.kind, u.id, u.suggested) for u in stats.unused])
     section(
         "Weekly trend",
         ("week", "product", "copies", "searches"),

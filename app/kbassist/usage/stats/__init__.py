@@ -58,6 +58,7 @@ def compute_stats(
 
 def figures(scope: Scope, since: dt.date | None, until: dt.date | None) -> Stats:
     """Every figure of ``scope``, whose rollups are those of the period from ``since`` to ``until``."""
+    gaps, gaps_hidden = content_gaps(scope)
     return Stats(
         since=since,
         until=until,
@@ -70,7 +71,8 @@ def figures(scope: Scope, since: dt.date | None, until: dt.date | None) -> Stats
         articles=article_figures(scope),
         unused=unused_items(scope),
         missed=ranking_misses(scope),
-        gaps=content_gaps(scope),
+        gaps=gaps,
+        gaps_hidden=gaps_hidden,
         stale=stale_articles(scope),
         trend=weekly_trend(scope),
     )

@@ -56,6 +56,7 @@ COUNTERS = tuple(f.name for f in fields(ItemTotals))[1:]
 
 @dataclass(frozen=True, slots=True)
 class GapTotals:
+    product: str  # the case's
     kind: str
     terms: tuple[str, ...]  # as recorded (redacted)
     count: int
@@ -178,9 +179,10 @@ def _read_uses(reader: RollupReader, q: _Query, period: Period) -> None:
 def _read_gaps(reader: RollupReader, q: _Query, period: Period) -> None:
     count = GAP_DAYS.count_names[0]
     period.gaps = [
-        GapTotals(kind, recorded_list(terms), int(n), _day(last))
-        for kind, terms, n, last in reader.rows(
-            f"SELECT kind, terms, sum({count}), max(seen_on) FROM gap_days WHERE {q.by_case} GROUP BY kind, terms",
+        GapTotals(prod, kind, recorded_list(terms), int(n), _day(last))
+        for prod, kind, terms, n, last in reader.rows(
+            f"SELECT product, kind, terms, sum({count}), max(seen_on) FROM gap_days WHERE {q.by_case} "
+            "GROUP BY product, kind, terms",
             q.case_params,
         )
     ]

@@ -8,7 +8,6 @@ from enum import Enum
 from typing import Any
 
 from kbassist.content.model import ItemKind
-from kbassist.usage.events import EventKind
 
 
 @dataclass(slots=True)
@@ -29,6 +28,7 @@ class MacroStats:
     not_helpful: int = 0
     last_used: dt.date | None = None  # day of the last copy
     unfilled_placeholders: dict[str, int] = field(default_factory=dict)  # name -> copies that left it, most first
+    often_suggested: bool = False  # shown in the top 3 of enough cases for its copy rate to count (items.py)
 
 
 @dataclass(slots=True)
@@ -36,6 +36,8 @@ class ArticleStats:
     id: str
     title: str
     product: str
+    owner: str = ""  # as the KB says now
+    reviewed: dt.date | None = None
     suggested: int = 0
     opened: int = 0  # by the associate: from a suggestion, a search or a link
     from_suggestion: int = 0
@@ -69,10 +71,15 @@ class RankingMiss:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    kind: EventKind  # SEARCH (no results) | NONE_FIT
-    terms: str  # redacted, lower-cased; "none fit" terms sorted and comma-joined
-    count: int
+    """Searches that found nothing and "none fit" marks about one thing: a product and the same key words."""
+
+    product: str  # the case's product, "" when its suggestions had none (or it was outside a case)
+    terms: str  # what they were about: the cleaned key words, sorted, comma-joined ("crypto, payouts")
+    count: int  # searches + none_fit
+    searches: int  # typed searches with no results
+    none_fit: int  # "none of these fit" marks
     last_seen: dt.date
+    examples: tuple[str, ...]  # how they read (redacted when recorded), most frequent first, at most 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,7 @@ class StaleArticle:
     id: str
     title: str
     product: str
+    owner: str
     reviewed: dt.date
     days_since_review: int
     macros: tuple[str, ...]  # macros that rely on it (Macro.articles)
@@ -108,6 +116,7 @@ class Stats:
     unused: list[UnusedItem] = field(default_factory=list)
     missed: list[RankingMiss] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
+    gaps_hidden: int = 0  # searches and "none fit" marks with nothing to act on (no word left after cleaning)
     stale: list[StaleArticle] = field(default_factory=list)
     trend: list[WeekTrend] = field(default_factory=list)
 

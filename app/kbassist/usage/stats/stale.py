@@ -28,6 +28,7 @@ def stale_articles(scope: Scope) -> list[StaleArticle]:
                     item.id,
                     item.title,
                     item.product,
+                    item.owner,
                     item.reviewed,
                     age,
                     tuple(sorted(dependants.get(item.id, ()))),

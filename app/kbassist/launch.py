@@ -1,0 +1,49 @@
+"""The ``kbassist`` command's first step: a start that only summons the running window (``kbassist``,
+``kbassist gui``, ``kbassist paste [--text TEXT]``) hands over before the core is imported.
+
+`kbassist paste` runs from a desktop-wide shortcut, so its wait is felt: through the whole CLI, which imports
+the search engine first, it took 1.25 s; handing over here needs only Qt and the socket, 0.29 s (medians,
+bench/bench_summon.py). Any other command or option, or no window to hand over to, goes on to ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+
+def summon_request(args: Sequence[str]) -> tuple[str, str | None] | None:
+    """("paste" or "show", the text given) for the argument lists that only summon; None for the rest."""
+    match list(args):
+        case [] | ["gui"]:
+            return "show", None
+        case ["paste"]:
+            return "paste", None
+        case ["paste", "--text", text] if not text.startswith("-"):  # argparse's own message for "-x"
+            return "paste", text
+        case ["paste", option] if option.startswith("--text="):
+            return "paste", option.removeprefix("--text=")
+    return None
+
+
+def _has_display() -> bool:
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    request = summon_request(args)
+    if request is not None and _has_display():
+        try:
+            from kbassist.ui.single_instance import hand_over
+        except ImportError:  # no PySide6: the CLI says so in its own words
+            pass
+        else:
+            if hand_over(*request):
+                return 0
+    from kbassist.cli import main as cli_main
+
+    return cli_main(args)
