@@ -36,6 +36,17 @@ Daniel Kim
 Northwind Outfitters | +1 415 555 0142
 """
 
+TWO_QUESTIONS = """\
+From: Daniel Kim <daniel@northwind-outfitters.com>
+Subject: Re: order #5521 - refund missing, and a chargeback on top
+
+Hello again. The refund re_3OkF2aLkdIwHu7ix0abcDEF1 ($212.40, sent on March 3) has still not reached our
+customer, and this morning they opened a chargeback too: dp_1OkF2aLkdIwHu7ix0Qm3Zt9X. How do we handle both?
+
+Daniel Kim
+Northwind Outfitters
+"""
+
 
 def spin(ms: int) -> None:
     loop = QEventLoop()
@@ -125,6 +136,16 @@ def main() -> int:
     window.macro_panel.preview.setFocus()
     spin(300)
     window.macro_panel.grab().save(str(DOCS / "screenshot-macro.png"))
+
+    # A reply composed of two macros for a case that asks two things.
+    window.new_case()
+    window.case_input.setPlainText(TWO_QUESTIONS)
+    window.case_input.flush()
+    spin(1500)
+    window.composer.show_macro(window.engine.get("macro-refunds-refund-issued-timeline"), "suggestion")
+    window.composer.add_macro(window.engine.get("macro-disputes-dispute-received-next-steps"))
+    spin(300)
+    window.macro_panel.grab().save(str(DOCS / "screenshot-reply.png"))
 
     simulate_history(window)
     window.show_stats()

@@ -40,6 +40,10 @@ COMMANDS: tuple[Command, ...] = (
     *(Command(f"macro_{n}", f"Macro {n}", "copy", f"Ctrl+{n}", "Select macro 1–5" if n == 1 else "",
               "Ctrl+1 … Ctrl+5" if n == 1 else "") for n in range(1, 6)),
     Command("copy_reply", "Copy reply", "copy", "Ctrl+Shift+C", "Copy the reply"),
+    Command("add_macro", "Add macro to reply", "add", "Ctrl+Shift+A", "Add a suggested macro to the reply"),
+    Command("next_placeholder", "Next placeholder", "forward", "F8", "Next / previous empty placeholder in the reply",
+            "F8 / Shift+F8"),
+    Command("previous_placeholder", "Previous placeholder", "back", "Shift+F8"),
     Command("toggle_favorite", "Favorite macro", "star", "Ctrl+D", "Favorite / unfavorite the macro"),
     Command("find_in_article", "Find in article", "find", "Ctrl+F", "Find in article"),
     Command("go_back", "Back", "back", "Alt+Left", "Back / forward between articles", "Alt+Left / Alt+Right"),
@@ -70,6 +74,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
 WIDGET_KEYS: dict[str, tuple[str, str]] = {
     "focus_search": ("Clear search, back to suggestions", "Esc (in search)"),
     "macro_1": ("Open the selected article", "Enter"),
+    "previous_placeholder": ("Type a tab in the reply (Tab moves on to Copy)", "Ctrl+Tab"),
 }
 
 

@@ -22,8 +22,8 @@ from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
 from kbassist.content.render import article_html
 from kbassist.search.text import stem
 from kbassist.settings import Settings
-from kbassist.ui.theme import OVERDUE_COLORS, icon, scheme_of
-from kbassist.ui.widgets import column, title_block, title_label
+from kbassist.ui.theme import OVERDUE_COLORS, scheme_of
+from kbassist.ui.widgets import column, title_block, title_label, tool_button
 from kbassist.usage import Source
 
 Resolver = Callable[[str], KbItem | None]  # KB-relative path -> item
@@ -50,6 +50,7 @@ class ArticlePane(QWidget):
     # (item id, its Source's value; "" when the associate went back or forward, or the KB refreshed it: not an open)
     articleShown = Signal(str, str)  # noqa: N815
     feedbackGiven = Signal(str, bool)  # noqa: N815 - (item id, helpful)
+    linkRequested = Signal(str, str)  # noqa: N815 - (title, public https address): put a link to it in the reply
 
     def __init__(
         self, resolve_path: Resolver, resolve_id: Callable[[str], KbItem | None], parent: QWidget | None = None
@@ -75,6 +76,8 @@ class ArticlePane(QWidget):
             "thumbs-down", "This article was wrong or misleading", lambda: self._feedback(False)
         )
         self.find_button = self._tool("find", "Find in article (Ctrl+F)", self.show_find)
+        self.link_button = self._tool("link", "Insert a link to this article's public page into the reply", self._link)
+        self.link_button.setObjectName("insertLinkButton")
 
         self.browser = ArticleBrowser(self)
         self.browser.anchorClicked.connect(self._link_clicked)
@@ -84,7 +87,7 @@ class ArticlePane(QWidget):
         header.addWidget(self.back_button)
         header.addWidget(self.forward_button)
         header.addLayout(title_block(self.title, self.meta), 1)
-        for button in (self.find_button, self.helpful, self.not_helpful):
+        for button in (self.link_button, self.find_button, self.helpful, self.not_helpful):
             header.addWidget(button)
         find_row = QHBoxLayout()
         find_row.addWidget(self.find_box, 1)
@@ -108,13 +111,7 @@ class ArticlePane(QWidget):
         self.find_status.hide()
 
     def _tool(self, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
-        button = QToolButton(self)
-        button.setIcon(icon(name))
-        button.setToolTip(tip)
-        button.setAccessibleName(tip)
-        button.setAutoRaise(True)
-        button.clicked.connect(slot)
-        return button
+        return tool_button(self, name, tip, slot)
 
     # ------------------------------------------------------------------ showing
     @property
@@ -195,6 +192,11 @@ class ArticlePane(QWidget):
         has = self._current is not None
         for button in (self.helpful, self.not_helpful, self.find_button):
             button.setEnabled(has)
+        self.link_button.setEnabled(isinstance(self._current, Article) and bool(self._current.public_url))
+
+    def _link(self) -> None:
+        if isinstance(self._current, Article) and self._current.public_url:
+            self.linkRequested.emit(self._current.title, self._current.public_url)
 
     # ------------------------------------------------------------------ navigation
     def _link_clicked(self, url: QUrl) -> None:

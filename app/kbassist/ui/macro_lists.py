@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from PySide6.QtCore import QModelIndex, QObject, Signal
-from PySide6.QtWidgets import QTabBar, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QMenu, QTabBar, QWidget
 
 from kbassist.content.model import KbItem, Macro
 from kbassist.ui.models import ResultListModel, Role, Row
@@ -20,6 +21,7 @@ SOURCES = (Source.SUGGESTION, Source.FAVORITE, Source.RECENT)  # by tab
 
 class MacroLists(QObject):
     macroChosen = Signal(object, str)  # noqa: N815 - (Macro, source: suggestion | favorite | recent)
+    macroAdded = Signal(object, str)  # noqa: N815 - "Add to reply" from a row's menu: (Macro, source)
 
     def __init__(self, lookup: Callable[[str], KbItem | None], parent: QWidget) -> None:
         super().__init__(parent)
@@ -36,6 +38,24 @@ class MacroLists(QObject):
         self._favorite_ids: list[str] = []
         self._recent_ids: list[str] = []
         self._follow_selection()
+        # A right click opens "Add to reply" without making the row the reply (the press would select it).
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        right = isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.RightButton
+        return right and event.type() == QEvent.Type.MouseButtonPress
+
+    def _context_menu(self, pos: QPoint) -> None:
+        item_id = self.view.indexAt(pos).data(Role.Id)
+        item = self.lookup(item_id) if item_id else None
+        if not isinstance(item, Macro):
+            return
+        menu = QMenu(self.view)
+        menu.setObjectName("macroRowMenu")
+        menu.addAction("Add to reply", lambda: self.macroAdded.emit(item, self.source))
+        menu.popup(self.view.viewport().mapToGlobal(pos))
 
     @property
     def source(self) -> Source:

@@ -1,149 +1,62 @@
-"""The reply: a macro filled from the case, fields for what the case didn't say, edit, copy."""
+"""The reply: one or more macros composed in the case's language (one greeting, one sign-off, each shared
+placeholder once), filled from the case, fields for what the case didn't say, edit, copy.
+
+The panel keeps no reply logic of its own: ``compose`` (the window's, over ``SearchEngine.compose``) turns
+the parts, the language and what the associate typed into a ``Reply``; the panel shows it and keeps the
+associate's edits. Edits are kept per case and per set of macros, so switching to another macro and back
+finds the text as it was left; a new case forgets them.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import html
+from collections.abc import Callable, Mapping, Sequence
+from itertools import pairwise
 
-from PySide6.QtCore import QDate, QMimeData, QRegularExpression, Qt, Signal
-from PySide6.QtGui import (
-    QColor,
-    QGuiApplication,
-    QPalette,
-    QRegularExpressionValidator,
-    QSyntaxHighlighter,
-    QTextCharFormat,
-    QTextDocument,
-)
-from PySide6.QtWidgets import (
-    QCalendarWidget,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-    QWidgetAction,
-)
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QToolButton, QWidget
 
 from kbassist.content.model import PRODUCT_LABELS, Macro
-from kbassist.content.placeholders import PLACEHOLDER, field_type, fill, label, placeholder_names
-from kbassist.content.render import EMPHASIS, reply_html, reply_plain
-from kbassist.content.stripe import ID_KINDS
+from kbassist.content.placeholders import fill, placeholder_names
+from kbassist.content.render import reply_html, reply_plain
+from kbassist.search.language import LANGUAGE_NAMES
+from kbassist.search.replies import LanguageUnavailableError, Reply
+from kbassist.search.sensitive import CaseWarning
+from kbassist.ui.reply_editor import ReplyEditor, ReplyHighlighter
+from kbassist.ui.reply_fields import PlaceholderForm
+from kbassist.ui.reply_parts import PartsBar
 from kbassist.ui.theme import icon
 from kbassist.ui.widgets import column, title_block, title_label
-from kbassist.usage import Source, edit_ratio
+from kbassist.usage import edit_ratio
 
-_PREFIX_FOR = {k.placeholder: k.prefix for k in reversed(ID_KINDS)}
+__all__ = ["Compose", "MacroPanel", "ReplyHighlighter"]
 
-
-class ReplyHighlighter(QSyntaxHighlighter):
-    """The reply reads as it will arrive: emphasis shown bold or italic with its markers faded, and
-    unfilled ``{{placeholders}}`` standing out so none is sent by mistake.
-
-    The markers stay in the text because the associate edits it; copying turns them into real
-    formatting (HTML) or drops them (plain text).
-    """
-
-    def __init__(self, document: QTextDocument, marker_color: QColor) -> None:
-        super().__init__(document)
-        self.placeholder = QTextCharFormat()
-        self.placeholder.setBackground(QColor("#ffd0d0"))
-        self.placeholder.setForeground(QColor("#900000"))
-        self.placeholder.setFontWeight(700)
-        self.marker = QTextCharFormat()
-        self.marker.setForeground(marker_color)
-
-    def highlightBlock(self, text: str) -> None:
-        for match in EMPHASIS.finditer(text):
-            strong = match.group(2) is not None
-            width = 2 if strong else 1
-            emphasis = QTextCharFormat()
-            if strong:
-                emphasis.setFontWeight(700)
-            else:
-                emphasis.setFontItalic(True)
-            self.setFormat(match.start(), match.end() - match.start(), emphasis)
-            self.setFormat(match.start(), width, self.marker)
-            self.setFormat(match.end() - width, width, self.marker)
-        for match in PLACEHOLDER.finditer(text):
-            self.setFormat(match.start(), match.end() - match.start(), self.placeholder)
-
-
-DATE_FORMAT = "MMMM d, yyyy"
-
-
-class DateField(QLineEdit):
-    """A date typed freely or picked from a calendar; empty until the associate chooses one.
-
-    (A QDateEdit always holds some date, so an untouched field would look filled while the reply
-    still says {{deadline_date}}.)
-    """
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setPlaceholderText("e.g. " + QDate.currentDate().addDays(7).toString(DATE_FORMAT))
-        self.calendar = QCalendarWidget()
-        self.calendar.setGridVisible(True)
-        menu = QMenu(self)
-        holder = QWidgetAction(menu)
-        holder.setDefaultWidget(self.calendar)
-        menu.addAction(holder)
-        def picked(day: QDate) -> None:
-            menu.close()
-            self._picked(day)
-
-        self.calendar.clicked.connect(picked)
-        pick = self.addAction(icon("calendar"), QLineEdit.ActionPosition.TrailingPosition)
-        pick.setToolTip("Pick a date")
-        pick.triggered.connect(lambda: menu.popup(self.mapToGlobal(self.rect().bottomLeft())))
-
-    def _picked(self, date: QDate) -> None:
-        self.setText(date.toString(DATE_FORMAT))
-        self.editingFinished.emit()
-
-
-def _editor_for(name: str, parent: QWidget) -> QWidget:
-    """A field typed by what the placeholder's name says it holds."""
-    kind = field_type(name)
-    if kind == "date":
-        return DateField(parent)
-    line = QLineEdit(parent)
-    patterns = {
-        "amount": (r"^\D{0,4}\s?\d[\d,. ]*(\s?[A-Za-z]{3})?$", "e.g. $120.00"),
-        "object_id": (r"^[a-z]+_[A-Za-z0-9_]+$", f"e.g. {_PREFIX_FOR.get(name, 'xx_')}…"),
-        "number": (r"^\d{1,6}$", "digits only"),
-        "email": (r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", "name@example.com"),
-    }
-    if kind in patterns:
-        pattern, hint = patterns[kind]
-        line.setValidator(QRegularExpressionValidator(QRegularExpression(pattern), line))
-        line.setPlaceholderText(hint)
-    return line
+# (macro ids or macros, language or None for the case's, values typed by hand) -> the reply
+Compose = Callable[[Sequence[str | Macro], str | None, Mapping[str, str]], Reply]
+Key = tuple[tuple[str, ...], str]  # the parts and the language: what an edited text belongs to
 
 
 class MacroPanel(QWidget):
-    copied = Signal(str, float, list)  # macro id, edit ratio, the names of the placeholders left unfilled
+    copied = Signal(tuple, float, list)  # the reply's macro ids, edit ratio, names of the placeholders left unfilled
     previewed = Signal(str)  # macro id
     favoriteToggled = Signal(str, bool)  # noqa: N815
+    voted = Signal(str, bool)  # macro id, helpful
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, compose: Compose | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._macro: Macro | None = None
-        self._values: dict[str, str] = {}  # from the case and the associate's settings
-        self._manual: dict[str, str] = {}  # typed into the placeholder fields
-        self._user_edited = False
-        self._programmatic = False
-        self._fields: dict[str, QWidget] = {}
+        self._compose = compose
+        self._macro: Macro | None = None  # the macro last picked in the lists
+        self._reply: Reply | None = None
+        self._lang: str | None = None  # chosen by the associate; None: the case's
+        self._typed: dict[str, str] = {}  # typed into the placeholder fields
+        self._kept: dict[Key, str] = {}  # edited texts of this case
+        self._offers: list[Macro] = []
+        self._tab_start: QWidget | None = None
 
         self.title = title_label("No macro selected", "macroTitle", grow=1)
         self.meta = QLabel("")
+        self.meta.setWordWrap(True)  # a long macro id must not widen the window past a 1366-pixel screen
         self.favorite = QToolButton(self)
         self.favorite.setObjectName("favoriteButton")
         self.favorite.setCheckable(True)
@@ -152,41 +65,38 @@ class MacroPanel(QWidget):
         self.favorite.setToolTip("Add to favorites (Ctrl+D)")
         self.favorite.setAccessibleName("Favorite macro")
         self.favorite.toggled.connect(self._favorite_toggled)
-
-        self.preview = QPlainTextEdit(self)
-        self.preview.setObjectName("macroPreview")
-        self.preview.setAccessibleName("Reply preview")
-        self.preview.setPlaceholderText("Select a macro to see the reply filled from the case.")
-        self.preview.textChanged.connect(self._text_edited)
-        self._highlighter = ReplyHighlighter(
-            self.preview.document(), self.palette().color(QPalette.ColorRole.PlaceholderText)
-        )
-        self._build_form_frame()
-        buttons = self._build_buttons()
-
+        self.banner = QLabel("")
+        self.banner.setObjectName("secretsBanner")
+        self.banner.setAccessibleName("Sensitive data in the case")
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.parts = PartsBar(lambda: self._offers, self)
+        self.parts.addRequested.connect(self.add_macro)
+        self.parts.model.partsChanged.connect(self._parts_changed)
+        self.parts.voted.connect(self.voted)
+        self.language = QComboBox(self)
+        self.language.setObjectName("replyLanguage")
+        self.language.setAccessibleName("Reply language")
+        self.language.setToolTip("The language the reply is written in (amounts and dates follow it)")
+        self.language.activated.connect(lambda _i: self.set_language(self.language.currentData()))
+        self.preview = ReplyEditor(self)
+        self.preview.textChanged.connect(self._update_status)
+        self._highlighter = self.preview.highlighter
+        self.form = PlaceholderForm(self)
+        self.form.fieldChanged.connect(self._field_changed)
         header = QHBoxLayout()
         header.addLayout(title_block(self.title, self.meta), 1)
+        header.addWidget(self.language, 0, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.favorite, 0, Qt.AlignmentFlag.AlignTop)
-        column(self, header, (self.preview, 1), self.form_frame, buttons)
+        column(self, header, self.banner, self.parts, (self.preview, 1), self.form, self._build_buttons())
         self._set_enabled(False)
-
-    def _build_form_frame(self) -> None:
-        """Fields for the placeholders the case did not fill, under the reply; hidden when there are none."""
-        self.form_frame = QFrame(self)
-        self.form_frame.setObjectName("placeholderForm")
-        self.form_title = QLabel("")
-        self.form = QFormLayout()
-        form_layout = QVBoxLayout(self.form_frame)
-        form_layout.addWidget(self.form_title)
-        form_layout.addLayout(self.form)
-        self.form_frame.hide()
 
     def _build_buttons(self) -> QHBoxLayout:
         """The status line (what is left to fill), Reset and Copy reply."""
         self.status = QLabel("")
         self.status.setObjectName("macroStatus")
         self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Discard your edits and fill the macro again")
+        self.reset_button.setToolTip("Discard your edits and fill the macros again")
         self.reset_button.clicked.connect(self.reset)
         self.copy_button = QPushButton(icon("copy"), "Copy reply")
         self.copy_button.setObjectName("copyButton")
@@ -205,15 +115,44 @@ class MacroPanel(QWidget):
     def macro(self) -> Macro | None:
         return self._macro
 
+    @property
+    def reply(self) -> Reply | None:
+        return self._reply
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return self.parts.model.ids
+
     def text(self) -> str:
-        return self.preview.toPlainText()
+        return self.preview.text()
 
     def unfilled(self) -> list[str]:
         return placeholder_names(self.text())
 
+    def edited(self) -> bool:
+        return self._reply is not None and self.text() != self._reply.text
+
     def _set_enabled(self, on: bool) -> None:
-        for widget in (self.copy_button, self.reset_button, self.favorite, self.preview):
+        for widget in (self.copy_button, self.reset_button, self.favorite, self.preview, self.language):
             widget.setEnabled(on)
+        self.parts.set_enabled(on)
+
+    def set_compose(self, compose: Compose) -> None:
+        self._compose = compose
+
+    def set_offers(self, macros: Sequence[Macro]) -> None:
+        """The macros "Add macro" offers: the case's suggestions, then the associate's favorites."""
+        self._offers = list(macros)
+
+    def set_tab_start(self, widget: QWidget) -> None:
+        """Tab goes from ``widget`` (the macro list) to each placeholder field, the reply, then Copy."""
+        self._tab_start = widget
+        self._tab_chain()
+
+    def _tab_chain(self) -> None:
+        chain: list[QWidget] = [*self.form.fields.values(), self.preview, self.copy_button]
+        for first, second in pairwise([self._tab_start, *chain] if self._tab_start else chain):
+            QWidget.setTabOrder(first, second)
 
     def set_favorite(self, on: bool) -> None:
         self.favorite.blockSignals(True)
@@ -221,131 +160,171 @@ class MacroPanel(QWidget):
         self.favorite.setIcon(icon("star-filled" if on else "star"))
         self.favorite.blockSignals(False)
 
-    def show_macro(
-        self, macro: Macro, values: Mapping[str, str], source: Source = Source.SUGGESTION, favorite: bool = False
-    ) -> None:
+    # ------------------------------------------------------------------ what the reply is made of
+    def show_macro(self, macro: Macro, favorite: bool = False) -> None:
+        """The macro picked in the lists becomes the reply (its edits for this case come back with it)."""
         self._macro = macro
-        self._values = dict(values)
-        self._manual = {}
-        self.title.setText(macro.title)
-        self.meta.setText(f"{PRODUCT_LABELS.get(macro.product, macro.product)} · {macro.id}")
         self.set_favorite(favorite)
-        self._set_enabled(True)
-        self._regenerate()
-        self._build_form()
+        self._keep_edits()
+        self.parts.model.set_parts([])
+        self._recompose([macro])
         self.previewed.emit(macro.id)
 
-    def update_values(self, values: Mapping[str, str]) -> None:
-        """New case values (the case was edited); an associate's own edits are never overwritten."""
-        self._values = dict(values)
-        if self._macro is not None and not self._user_edited:
-            self._regenerate()
-            self._build_form()
+    def add_macro(self, macro: Macro | None = None) -> bool:
+        """Add ``macro`` (by default: offer the suggestions) after the reply's parts."""
+        if macro is None:
+            self.parts.show_offers()
+            return False
+        if self._reply is None:
+            self.show_macro(macro)
+            return True
+        if macro.id in self.ids:
+            return False
+        self._keep_edits()
+        self._recompose([*self.ids, macro])
+        self.previewed.emit(macro.id)
+        return True
+
+    def _parts_changed(self) -> None:
+        """Moved or taken out in the parts bar."""
+        self._keep_edits(self._key(self._reply.ids) if self._reply else None)
+        self._recompose(list(self.ids))
+
+    def set_language(self, lang: str | None) -> None:
+        if self._reply is None or lang == self._reply.lang:
+            return
+        self._keep_edits()
+        self._lang = lang
+        self._recompose(list(self.ids))
+
+    def refresh(self) -> None:
+        """The case (or the associate's name) changed: fill again; an associate's own edits are never overwritten."""
+        if self._reply is not None:
+            self._recompose(list(self.ids), keep_text=True)
+
+    def new_case(self) -> None:
+        """A new case: its edits, typed values and language choice start afresh."""
+        self._kept.clear()
+        self._typed.clear()
+        self._lang = None
+
+    def _key(self, ids: Sequence[str] | None = None) -> Key:
+        reply = self._reply
+        return (tuple(ids if ids is not None else self.ids), reply.lang if reply else "")
+
+    def _keep_edits(self, key: Key | None = None) -> None:
+        if self.edited():
+            self._kept[key or self._key()] = self.text()
+
+    def _recompose(self, parts: Sequence[str | Macro], *, keep_text: bool = False) -> None:
+        """Compose the reply again; ``keep_text``: the associate's edited text stays as it is."""
+        if self._compose is None or not parts:
+            return
+        try:
+            reply = self._compose(parts, self._lang, self._typed)
+        except LanguageUnavailableError:
+            reply = self._compose(parts, None, self._typed)  # a part added that the chosen language lacks
+        kept_text = self.text() if keep_text and self.edited() else None
+        self._reply = reply
+        self.parts.model.set_parts(reply.parts)
+        if len(reply.parts) > 1:
+            self.title.setText(f"Reply from {len(reply.parts)} macros")
+            self.meta.setText("One greeting, one sign-off")
+        elif self._macro is not None:
+            self.title.setText(reply.parts[0].title)
+            self.meta.setText(f"{PRODUCT_LABELS.get(self._macro.product, self._macro.product)} · {self._macro.id}")
+        self._show_languages(reply)
+        self.preview.replace_text(self._kept.pop(self._key(), "") or kept_text or reply.text)
+        self.form.show_fields([f for f in reply.fields if not f.value or f.name in self._typed], self._typed)
+        self._tab_chain()
+        self._set_enabled(True)
+        self._update_status()
+
+    def _show_languages(self, reply: Reply) -> None:
+        self.language.blockSignals(True)
+        self.language.clear()
+        for code in reply.languages:
+            self.language.addItem(LANGUAGE_NAMES.get(code, code), code)
+        self.language.setCurrentIndex(max(0, reply.languages.index(reply.lang)))
+        self.language.setVisible(len(reply.languages) > 1)
+        self.language.blockSignals(False)
 
     def clear(self) -> None:
         self._macro = None
+        self._reply = None
+        self.parts.model.set_parts([])
         self.title.setText("No macro selected")
         self.meta.setText("")
-        self._set_text("")
-        self._clear_form()
-        self.form_frame.hide()
+        self.preview.clear()
+        self.form.clear()
+        self.language.clear()
         self._set_enabled(False)
         self.status.setText("")
 
     def reset(self) -> None:
-        if self._macro is not None:
-            self._manual = {}
-            self._regenerate()
-            self._build_form()
-
-    def _generated(self) -> str:
-        assert self._macro is not None
-        return fill(self._macro.body, {**self._values, **self._manual}).text.strip()
-
-    def _regenerate(self) -> None:
-        self._set_text(self._generated())
-        self._user_edited = False
-        self._update_status()
-
-    def _set_text(self, text: str) -> None:
-        self._programmatic = True
-        self.preview.setPlainText(text)
-        self._programmatic = False
-
-    def _text_edited(self) -> None:
-        if not self._programmatic:
-            self._user_edited = True
-            self._update_status()
-
-    def _update_status(self) -> None:
-        missing = self.unfilled()
-        if self._macro is None:
-            self.status.setText("")
-        elif missing:
-            self.status.setText(f"⚠ {len(missing)} placeholder(s) to fill")
-        else:
-            self.status.setText("✓ Ready to copy")
+        """Discard the edits and the typed values: the macros filled from the case again."""
+        if self._reply is not None:
+            self._typed.clear()
+            self._kept.pop(self._key(), "")
+            self._recompose(list(self.ids))  # one undoable step, like every change the panel makes
 
     # ------------------------------------------------------------------ placeholder fields
-    def _clear_form(self) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self._fields.clear()
-
-    def _build_form(self) -> None:
-        self._clear_form()
-        assert self._macro is not None
-        from_case = fill(self._macro.body, self._values).unfilled
-        for name in from_case:
-            editor = _editor_for(name, self.form_frame)
-            editor.setObjectName(f"placeholder_{name}")
-            editor.setAccessibleName(label(name))
-            if isinstance(editor, QLineEdit):
-                editor.setText(self._manual.get(name, ""))
-                editor.editingFinished.connect(lambda n=name, e=editor: self._field_done(n, e.text()))
-            self.form.addRow(label(name), editor)
-            self._fields[name] = editor
-        self.form_title.setText(f"Fill {len(from_case)} placeholder(s) the case did not give:")
-        self.form_frame.setVisible(bool(from_case))
-
     def field(self, name: str) -> QWidget | None:
-        return self._fields.get(name)
+        return self.form.fields.get(name)
 
     def set_field(self, name: str, value: str) -> None:
         """Fill one placeholder as if typed into its field."""
-        self._field_done(name, value)
-        editor = self._fields.get(name)
+        editor = self.form.fields.get(name)
         if isinstance(editor, QLineEdit) and editor.text() != value:
             editor.setText(value)
+        self._field_changed(name, value.strip())
 
-    def _field_done(self, name: str, value: str) -> None:
-        value = value.strip()
-        if not value or self._manual.get(name) == value:
+    def _field_changed(self, name: str, value: str) -> None:
+        old = self._reply
+        if old is None or self._typed.get(name, "") == value:
             return
-        old = self._manual.get(name)
-        self._manual[name] = value
-        if not self._user_edited:
-            self._regenerate()
+        if value:
+            self._typed[name] = value
+        else:
+            self._typed.pop(name, None)
+        if not self.edited():
+            self._recompose(list(self.ids))
             return
-        # The associate edited the text: put the value where the placeholder (or the old value) stands.
-        text = self.text()
-        pattern = re.compile(r"\{\{\s*" + re.escape(name) + r"\s*(?:\|[^{}]*)?\}\}")
-        text = pattern.sub(lambda _m: value, text)
-        if old:
-            text = text.replace(old, value)
-        self._programmatic = True
-        cursor = self.preview.textCursor()
-        position = cursor.position()
-        self.preview.setPlainText(text)
-        cursor.setPosition(min(position, len(text)))
-        self.preview.setTextCursor(cursor)
-        self._programmatic = False
+        # The associate edited the text: fill what still waits for a value, and put the new value where the old stood.
+        text, before = self.text(), old.filled.filled.get(name, "")
+        self._recompose(list(self.ids), keep_text=True)
+        assert self._reply is not None
+        text = fill(text, self._reply.values, self._reply.lang, self._reply.today).text
+        after = self._reply.filled.filled.get(name, "")
+        self.preview.replace_text(text.replace(before, after) if before and after else text)
         self._update_status()
+
+    def _update_status(self) -> None:
+        missing = self.unfilled()
+        if self._reply is None:
+            self.status.setText("")
+        elif missing:
+            self.status.setText(f"⚠ {len(missing)} placeholder(s) to fill (F8: next)")
+        else:
+            self.status.setText("✓ Ready to copy")
+
+    # ------------------------------------------------------------------ the case's secrets, links
+    def show_warnings(self, warnings: Sequence[CaseWarning]) -> None:
+        """A live key or a full card number in the case: what it is and what to tell the merchant. Only the
+        masked form is shown; nothing of it is kept."""
+        lines = [f"<b>⚠ {html.escape(w.message)}</b><br>{html.escape(w.advice)}" for w in warnings]
+        self.banner.setText("<br>".join(lines))
+        self.banner.setVisible(bool(lines))
+
+    def insert_link(self, title: str, url: str) -> None:
+        """An article's public page at the cursor: a link in the HTML copy, the address in the plain one."""
+        if self._reply is not None:
+            self.preview.insert(f"[{title}]({url})")
 
     # ------------------------------------------------------------------ copy
     def copy_reply(self, *, confirm: bool = True) -> bool:
         """Plain text and HTML on the clipboard; asks first when placeholders are still unfilled."""
-        if self._macro is None:
+        if self._reply is None:
             return False
         final = self.text().strip()
         missing = self.unfilled()
@@ -363,9 +342,9 @@ class MacroPanel(QWidget):
         mime.setText(reply_plain(final))
         mime.setHtml(reply_html(final))
         QGuiApplication.clipboard().setMimeData(mime)
-        ratio = edit_ratio(self._generated(), final)
+        ratio = edit_ratio(self._reply.text.strip(), final)
         self.status.setText("✓ Copied to the clipboard" + (f" — {len(missing)} unfilled!" if missing else ""))
-        self.copied.emit(self._macro.id, ratio, list(missing))
+        self.copied.emit(self._reply.ids, ratio, list(missing))
         return True
 
     def _favorite_toggled(self, on: bool) -> None:

@@ -4,7 +4,6 @@ and wires them to the core through what it is handed (the engine, the settings a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -12,14 +11,16 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
-from kbassist.content.model import Macro, Problem, kb_version
+from kbassist.content.model import Problem, kb_version
 from kbassist.search.engine import SearchEngine, SearchHit, Suggestions
 from kbassist.search.index import UpdateReport
 from kbassist.settings import Settings, save_settings
 from kbassist.ui.actions import build_actions, shortcut_rows
 from kbassist.ui.article_view import ArticlePane
 from kbassist.ui.case_pane import CasePane
+from kbassist.ui.composer import ReplyComposer
 from kbassist.ui.dialogs import ProblemsDialog, SettingsDialog, ShortcutsDialog, show_about, stats_window
+from kbassist.ui.first_run import FirstStart
 from kbassist.ui.kb_switcher import KbSwitcher
 from kbassist.ui.macro_panel import MacroPanel
 from kbassist.ui.results_pane import ResultsPane
@@ -33,7 +34,7 @@ from kbassist.ui.theme import icon
 from kbassist.ui.usage_session import UsageSession
 from kbassist.ui.widgets import column, splitter
 from kbassist.ui.window_state import WindowState
-from kbassist.usage import Source, UsageRecorder
+from kbassist.usage import UsageRecorder
 
 HIGHLIGHT_TERMS = 10  # the case's strongest terms are marked in articles; more would mark every line
 
@@ -51,10 +52,15 @@ class MainWindow(QMainWindow):
         self.recorder: UsageRecorder = services.recorder
         self._suggestions: Suggestions | None = None
         self.problems: list[Problem] = []
-        self.kb = KbSwitcher(engine, services.engine_factory, self.agent_values, self)
+        agent = lambda: self.settings.agent_values()  # noqa: E731, PLW0108 - read when used: Settings are replaced
+        self.kb = KbSwitcher(engine, services.engine_factory, agent, self)
         self.session = UsageSession(services.recorder, self, self.kb.get)
 
         self._build_widgets()
+        self.composer = ReplyComposer(
+            self.macro_panel, self.session, self.kb, self.macro_lists, lambda: self.settings, self._keep_settings
+        )
+        self.first_start = FirstStart(self, lambda: self.settings, self.composer.name_given)  # asks for the name
         self._build_actions()
         self._wire()
         self.team.apply(settings)
@@ -65,7 +71,7 @@ class MainWindow(QMainWindow):
         self.window_state.restore()
         # The index is checked once the event loop runs: the window shows and takes input first (its search
         # and suggestions work on the index as it is meanwhile).
-        QTimer.singleShot(0, self.index.update)
+        QTimer.singleShot(0, self.index, self.index.update)  # dropped if the window goes before the loop runs
 
     # ================================================================== building
     def _build_widgets(self) -> None:
@@ -79,11 +85,14 @@ class MainWindow(QMainWindow):
         self.macro_model = self.macro_lists.suggested
         self.macro_list, self.macro_tabs = self.macro_lists.view, self.macro_lists.tabs
         self.search_results, self.search_list = self.lists.search, self.lists.search.view
-        # Tab: case, articles, macros, search results, then "None of these fit" (which has Ctrl+Shift+N).
-        QWidget.setTabOrder(self.search_list, self.none_fit_button)
         self.article_pane = ArticlePane(self.kb.item_by_path, self.kb.get, self)
         self.article_pane.stale_after = lambda: self.settings.stale_after_days
-        self.macro_panel = MacroPanel(self)
+        self.macro_panel = MacroPanel(parent=self)
+        # Tab: case, articles, macros, each placeholder field, the reply, Copy; then search results and
+        # "None of these fit" (which has Ctrl+Shift+N).
+        self.macro_panel.set_tab_start(self.macro_list)
+        QWidget.setTabOrder(self.macro_panel.copy_button, self.search_list)
+        QWidget.setTabOrder(self.search_list, self.none_fit_button)
         vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
         self.left_splitter = splitter("leftSplitter", vertical, [self.case_pane, self.lists], (2, 3), self)
         panes = [self.left_splitter, self.article_pane, self.macro_panel]
@@ -109,6 +118,9 @@ class MainWindow(QMainWindow):
             "previous_macro": partial(step, self.macro_list, -1),
             **{f"macro_{n}": partial(self.lists.select, self.macro_list, n - 1) for n in range(1, 6)},
             "copy_reply": self.macro_panel.copy_reply,
+            "add_macro": self.composer.add_macro,
+            "next_placeholder": self.macro_panel.preview.jump_to_placeholder,
+            "previous_placeholder": partial(self.macro_panel.preview.jump_to_placeholder, backward=True),
             "toggle_favorite": self.macro_panel.favorite.toggle,
             "find_in_article": self.article_pane.show_find,
             "go_back": self.article_pane.go_back,
@@ -133,14 +145,13 @@ class MainWindow(QMainWindow):
         self.none_fit_button.clicked.connect(self.mark_none_fit)
         self.search_bar.queryChanged.connect(self.kb.search)
         self.lists.articleChosen.connect(self.article_pane.open_item)
-        self.lists.macroChosen.connect(self._show_macro)
+        self.lists.macroChosen.connect(self.composer.show_macro)  # from the macro tabs or typed search
         self.lists.missing.connect(lambda item_id: self.status.say(f"{item_id} is no longer in the KB", 5000))
         self.search_results.searchSettled.connect(lambda query, n: self.session.search(query, n, self._suggestions))
         self.article_pane.articleShown.connect(self.session.article_opened)
         self.article_pane.feedbackGiven.connect(self._feedback)
-        self.macro_panel.copied.connect(self._macro_copied)
-        self.macro_panel.previewed.connect(self.session.macro_previewed)
-        self.macro_panel.favoriteToggled.connect(self._favorite_toggled)
+        self.article_pane.linkRequested.connect(self.macro_panel.insert_link)
+        self.composer.said.connect(self.status.say)
         self.kb.suggestionsReady.connect(self._suggestions_ready)
         self.kb.suggestionsCleared.connect(self._suggestions_cleared)
         self.kb.suggestFailed.connect(lambda msg: self.status.say(msg, 8000))
@@ -156,26 +167,19 @@ class MainWindow(QMainWindow):
         self.engine, self.suggest, self.searcher, self.index = kb.engine, kb.suggest, kb.searcher, kb.index
         self.status.show_opened(self.engine.kb_root, self.engine.messages)
 
-    # ================================================================== placeholder values
-    def agent_values(self) -> dict[str, str]:
-        return self.settings.agent_values()
-
-    def _values(self) -> dict[str, str]:
-        """Placeholder values: what the case gave, and the associate's own (name, signature)."""
-        agent = self.agent_values()
-        return self.engine.placeholder_values(self._suggestions.case, agent) if self._suggestions else agent
-
     # ================================================================== case & suggestions
     def new_case(self) -> None:
         self.case_input.clear()
         self.case_input.flush()
         self.clear_search()
         self.article_pane.clear()
-        self.macro_panel.clear()
+        self.composer.new_case()
         self.case_input.setFocus()
 
     def _case_changed(self, text: str) -> None:
         self.session.case_changed(text)
+        if not text.strip():
+            self.macro_panel.new_case()  # edits kept for this case are forgotten with it
         self.suggest.request(text)
 
     def _suggestions_ready(self, result: Suggestions, _case_text: str) -> None:
@@ -184,8 +188,7 @@ class MainWindow(QMainWindow):
         self.case_pane.show_result(result)
         stems = frozenset(s for k in result.key_terms[:HIGHLIGHT_TERMS] for s in k.phrase)
         self.article_pane.set_highlight(stems)
-        if self.macro_panel.macro is not None:
-            self.macro_panel.update_values(self._values())
+        self.composer.case_shown(result)
         self.session.shown(result)
         if result.confidence != "high":
             return  # a weak match is listed for the associate to judge, never opened as if it were the answer
@@ -196,6 +199,7 @@ class MainWindow(QMainWindow):
         self.lists.show_suggestions(None)
         self.case_pane.clear_result()
         self.article_pane.set_highlight(frozenset())
+        self.composer.case_shown(None)
 
     def mark_none_fit(self) -> None:
         if self._suggestions is None or not self.session.none_fit(self._suggestions):
@@ -222,23 +226,10 @@ class MainWindow(QMainWindow):
         self.search_bar.show_correction(None)
 
     # ================================================================== the reply, and usage events
-    def _show_macro(self, macro: Macro, source: Source) -> None:
-        if self.macro_panel.macro is not None and self.macro_panel.macro.id == macro.id:
-            return
-        self.session.macro_source = source
-        self.macro_panel.show_macro(macro, self._values(), source, favorite=macro.id in self.settings.favorites)
-
-    def _macro_copied(self, macro_id: str, ratio: float, unfilled: list[str]) -> None:
-        self.session.macro_copied(macro_id, ratio, unfilled)
-        self._keep_settings(replace(self.settings, recent_macros=self.macro_lists.copied(macro_id)))
-
     def _feedback(self, item_id: str, helpful: bool) -> None:
         self.session.feedback(item_id, helpful)
         unhelpful = "Thanks: the KB editors will see this article was not helpful."
         self.status.say("Thanks for the feedback." if helpful else unhelpful, 5000)
-
-    def _favorite_toggled(self, macro_id: str, on: bool) -> None:
-        self._keep_settings(replace(self.settings, favorites=self.macro_lists.favorite(macro_id, on)))
 
     # ================================================================== index state
     def index_update(self) -> None:
@@ -272,15 +263,15 @@ class MainWindow(QMainWindow):
         self.team.apply(new)
         if kb_changed:
             self.switch_kb(self.services.resolve_kb(new.kb_folder or None))
-        elif self._suggestions is not None:
-            self.macro_panel.update_values(self._values())
+        else:
+            self.macro_panel.refresh()
 
     def switch_kb(self, kb_root: Path) -> None:
         if not self.kb.switch(kb_root):
             QMessageBox.warning(self, "KB folder not found", f"{kb_root} does not exist; keeping the current KB.")
             return
         self.article_pane.clear()
-        self.macro_panel.clear()
+        self.composer.new_case()
         self._suggestions_cleared()
         self._kb_opened()
         self.index.update()

@@ -31,6 +31,7 @@ class UsageSession(QObject):
         self._resolve = resolve
         self.id: str | None = None
         self.macro_source = Source.SUGGESTION  # where the macro on screen came from: suggestion, favorite, recent
+        self.sources: dict[str, Source] = {}  # where each macro of the reply came from
         self._shown: set[str] = set()  # "id@rank" already recorded in this session
         self._names_for: object = None  # the case whose names are in _names
         self._names: list[str] = []
@@ -72,15 +73,18 @@ class UsageSession(QObject):
     def macro_previewed(self, macro_id: str) -> None:
         self.recorder.macro_previewed(self.id or "", macro_id, self.macro_source, self._product(macro_id))
 
-    def macro_copied(self, macro_id: str, ratio: float, unfilled: Sequence[str]) -> None:
-        """``unfilled``: the names of the placeholders the copied reply still had."""
-        product = self._product(macro_id)
-        self.recorder.macro_copied(self.id or "", macro_id, ratio, unfilled, self.macro_source, product)
+    def reply_copied(self, macro_ids: Sequence[str], ratio: float, unfilled: Sequence[str]) -> None:
+        """Each macro of a copied reply counts as copied, with the whole reply's edit ratio and the names of
+        the placeholders it left unfilled (a composed reply is edited and sent as one)."""
+        for macro_id in macro_ids:
+            source = self.sources.get(macro_id, self.macro_source)
+            product = self._product(macro_id)
+            self.recorder.macro_copied(self.id or "", macro_id, ratio, list(unfilled), source, product)
 
-    def feedback(self, item_id: str, helpful: bool) -> None:
-        """A vote on an article or a macro: which, the KB says (a vote on an item gone since has no kind)."""
+    def feedback(self, item_id: str, helpful: bool, kind: str | None = None) -> None:
+        """A vote on an article or a macro: which, the KB says; ``kind`` only for an item gone from it since."""
         item = self._resolve(item_id)
-        kind = item.kind if item is not None else None
+        kind = item.kind if item is not None else kind
         self.recorder.feedback(self.id or "", item_id, helpful, kind, item.product if item is not None else None)
 
     def _product(self, item_id: str) -> str | None:

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QHelpEvent, QPainter
-from PySide6.QtWidgets import QLabel, QLayout, QListView, QSizePolicy, QSplitter, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QLayout,
+    QListView,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kbassist.ui.delegates import ResultDelegate
 from kbassist.ui.models import ResultListModel
+from kbassist.ui.theme import icon
 
 Part = QWidget | QLayout | tuple[QWidget, int]  # a (widget, stretch) pair takes a share of the spare room
 
@@ -119,3 +130,14 @@ def splitter(
     for i, factor in enumerate(stretch):
         split.setStretchFactor(i, factor)
     return split
+
+
+def tool_button(parent: QWidget, name: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+    """A flat icon button whose tooltip is also its accessible name (a screen reader says what it does)."""
+    button = QToolButton(parent)
+    button.setIcon(icon(name))
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setAutoRaise(True)
+    button.clicked.connect(slot)
+    return button
