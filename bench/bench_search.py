@@ -366,6 +366,8 @@ DETAILS: dict[str, tuple[str, str]] = {
     "peak_rss_this_process": ("peak RSS of this process (all engines open, all queries)", "MiB"),
 }
 
+COUNTS = ("docs", "queries")
+
 
 def measure_details(engine: SearchEngine, kb_root: Path, index_root: Path, seed: int, n_articles: int) -> list[Figure]:
     """KB Assist only: incremental updates (nothing, 10 files touched, 10 changed, one reported), the
@@ -403,7 +405,9 @@ def format_size(figures: Sequence[Figure], labels: dict[str, str], heading: str)
     details = [f for f in figures if f.metric in DETAILS]
     if details:
         lines += ["", "KB Assist in detail"]
-        lines += [f"  {DETAILS[f.metric][0]:60}{f.value:>12,.3g} {f.unit}" for f in details]
+        lines += [
+            f"  {DETAILS[f.metric][0]:60}{f.value:>12,.{0 if f.unit in COUNTS else 3}f} {f.unit}" for f in details
+        ]
     return "\n".join(lines)
 
 
