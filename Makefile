@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint eval bench clean
+.PHONY: run test lint eval bench bench-deps bench-engines clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_search.py
+
+# tantivy and bm25s, the plain OR query floor the bench compares KB Assist with (never needed by the app)
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+
+bench-engines: bench-deps
+	$(BIN)/python bench/bench_search.py --articles 2000,10000 --engines kbassist,tantivy,bm25s
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

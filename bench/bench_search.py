@@ -1,23 +1,30 @@
-"""Speed and memory figures for KB Assist's search on a large synthetic knowledge base.
+"""Speed and memory figures for KB Assist's search on a large synthetic knowledge base, beside tantivy and bm25s.
 
 Run from the repository root:
 
-    .venv/bin/python bench/bench_search.py                 # 10,000 articles + 5,000 macros
-    .venv/bin/python bench/bench_search.py --articles 500  # a quick run
-    .venv/bin/python bench/bench_search.py --json          # one JSON object instead of the table
+    .venv/bin/python bench/bench_search.py                        # 10,000 articles + 5,000 macros
+    .venv/bin/python bench/bench_search.py --articles 500         # a quick run
+    .venv/bin/python bench/bench_search.py --articles 2000,10000 --engines kbassist,tantivy,bm25s
+    .venv/bin/python bench/bench_search.py --json                 # one JSON line per figure
+
+tantivy and bm25s come with the bench extra (``pip install -e ".[bench]"``, or ``make bench-deps``); an
+engine whose library is missing is skipped with that message.
 
 What it does: clones the bundled KB (kb/) into a temporary folder until it holds N articles and N//2 macros
 (the first copy of each file verbatim, later copies with ids, titles and words varied; seeded, so every run
-writes the same KB), then measures
+writes the same KB), then for each engine (``engines.py``; tantivy and bm25s index title and body and answer
+the case's words as one plain OR query, the floor a richer query is compared to) measures
 
-* index: full build (``SearchEngine(kb, index_root=tmp).update()``), an update with nothing changed, after
-  touching 10 files (mtime only) and after changing 10 files, the "did you mean" word list rebuilt after a
-  commit, the index's size on disk, and the process's peak RSS (``ru_maxrss``) before and after the build;
-* suggestions: ``SearchEngine.suggest`` latency on the eval cases (tests/eval/cases.yaml) and on ~20 long
-  cases (~300 words, several eval cases joined), next to the plain BM25 baseline on the same engine (the
-  whole case as one OR query, ``evaluation.baselines.baseline_rank``), so the cost of KB Assist's ranking is visible;
-* typed search (``SearchEngine.search``) on 30 short queries and ``did_you_mean`` on the same queries with a
-  typo, then the peak RSS after all queries.
+* the full build in a process of its own (documents per second, that process's peak RSS), then a fresh
+  process that opens the persisted index and answers the first case (wall clock, peak RSS);
+* answering the eval cases (tests/eval/cases.yaml; KB Assist: ``SearchEngine.suggest``) and ~20 long cases
+  (~300 words, several eval cases joined), and typed search on 30 short queries (top 50), the engines timed
+  interleaved, case by case (``compare.py``); with KB Assist, Whoosh's plain BM25 OR query on its own index
+  (``evaluation.baselines.baseline_rank``, "whoosh-or") is timed beside them unless ``--no-baseline``;
+* one edited document searchable again (KB Assist: the watcher's update of one file; tantivy: delete, add,
+  commit, reload; bm25s cannot update an index, so it has no figure);
+* KB Assist in detail: updates with nothing changed, 10 files touched, 10 changed, one reported; the
+  "did you mean" word list and ``did_you_mean`` on the short queries with a typo; the index's size on disk.
 
 Everything, including KBASSIST_HOME, lives in a temporary folder that is removed afterwards (``--keep`` keeps
 it). Timings are wall-clock figures for this machine; nothing here asserts a target.
@@ -26,8 +33,6 @@ it). Timings are wall-clock figures for this machine; nothing here asserts a tar
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import os
 import platform
 import random
@@ -44,6 +49,8 @@ from typing import Any
 
 import yaml
 
+from compare import METRICS, WHOOSH, Comparison, Figure, Workload, comparison_table
+from engines import ENGINES, KbAssist, documents, missing
 from kbassist.content.loader import load_kb
 from kbassist.content.model import Article, KbItem, Macro
 from kbassist.evaluation.baselines import baseline_rank
@@ -238,19 +245,11 @@ def generate_kb(target: Path, n_articles: int, seed: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- measuring
-def peak_rss_mib() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS of this process, or (``RUSAGE_CHILDREN``) of the largest child that has ended: the index
+    builder process and its writers."""
+    peak = resource.getrusage(who).ru_maxrss
     return round(peak / 2**20 if sys.platform == "darwin" else peak / 1024, 1)  # bytes on macOS, KiB on Linux
-
-
-def current_rss_mib() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return None
 
 
 def folder_mib(folder: Path) -> float:
@@ -261,19 +260,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = fn()
     return time.perf_counter() - started, result
-
-
-def latency(samples: Sequence[float]) -> dict[str, float]:
-    """Median, p95 and max in milliseconds."""
-    ms = sorted(s * 1000 for s in samples)
-    p95 = ms[min(len(ms) - 1, max(0, round(0.95 * len(ms)) - 1))]
-    return {
-        "n": len(ms),
-        "median_ms": round(statistics.median(ms), 2),
-        "p95_ms": round(p95, 2),
-        "max_ms": round(ms[-1], 2),
-        "mean_ms": round(statistics.fmean(ms), 2),
-    }
 
 
 def time_each(
@@ -323,224 +309,186 @@ def with_typo(query: str) -> str:
 
 
 def run(
-    n_articles: int, seed: int, rounds: int, max_cases: int | None, work: Path, log: Callable[[str], None]
-) -> dict[str, Any]:
+    n_articles: int, seed: int, work: Path, log: Callable[[str], None], options: argparse.Namespace
+) -> tuple[list[Figure], dict[str, str], str]:
+    """One size: the synthetic KB, the engines compared, KB Assist's own details; (figures, labels, heading)."""
     os.environ["KBASSIST_HOME"] = str(work / "home")
     os.environ.pop("KBASSIST_KB", None)
     kb_root = work / "kb"
-    results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
-        "settings": {"articles": n_articles, "seed": seed, "rounds": rounds, "max_cases": max_cases},
-    }
-
     log(f"writing a synthetic KB of {n_articles} articles and {n_articles // 2} macros ...")
-    seconds, kb_info = timed(lambda: generate_kb(kb_root, n_articles, seed))
-    kb_info["generate_s"] = round(seconds, 2)
-    results["kb"] = kb_info
-    gc.collect()
-    engine, results["index"] = measure_index(kb_root, work / "index", seed, log)
-    log(f"suggestion latency ({rounds} round(s)) ...")
-    results["suggest"] = measure_suggest(engine, seed, rounds, max_cases, log)
-    log("typed search and did-you-mean latency ...")
-    results["typed"] = measure_typed(engine, rounds)
-    results["memory"] = {
-        "peak_rss_before_build_mib": results["index"]["peak_rss_before_build_mib"],
-        "peak_rss_after_build_mib": results["index"]["peak_rss_after_build_mib"],
-        "peak_rss_after_queries_mib": peak_rss_mib(),
-        "rss_now_mib": current_rss_mib(),
+    seconds, kb = timed(lambda: generate_kb(kb_root, n_articles, seed))
+    heading = (
+        f"{kb['articles']} articles + {kb['macros']} macros (cloned from {kb['source_articles']} + "
+        f"{kb['source_macros']}; {kb['kb_mib']} MiB of Markdown, generated in {seconds:.1f} s)"
+    )
+    cases = [c.text for c in load_cases(DEFAULT_CASES)]
+    work_load = Workload(
+        cases[: options.cases] if options.cases else cases, long_cases(cases, seed), list(SHORT_QUERIES), options.rounds
+    )
+    labels = {
+        metric: label.format(
+            cases=len(work_load.cases),
+            longs=len(work_load.longs),
+            words=f"{statistics.median(len(t.split()) for t in work_load.longs):.0f}",
+            typed=len(work_load.typed),
+        )
+        for metric, (label, _unit) in METRICS.items()
     }
-    engine.close()
-    return results
+    comparison = Comparison(n_articles, kb_root, work, log)
+    try:
+        comparison.build(options.engines, work_load.cases[0])
+        extra: dict[str, Callable[[str], Any]] = {}
+        kbassist = comparison.open.get("kbassist")
+        if isinstance(kbassist, KbAssist) and options.baseline:
+            extra[WHOOSH] = lambda text: baseline_rank(kbassist.engine, text, "article")
+        comparison.time_queries(work_load, extra)
+        docs = sorted(documents(kb_root), key=lambda d: d.id)
+        comparison.edit(random.Random(seed + 2).choice(docs))
+        if isinstance(kbassist, KbAssist):
+            log("KB Assist: incremental updates and did-you-mean ...")
+            comparison.figures += measure_details(kbassist.engine, kb_root, work / "index-kbassist", seed, n_articles)
+    finally:
+        comparison.close()
+    return comparison.figures, labels, heading
 
 
-def measure_index(
-    kb_root: Path, index_root: Path, seed: int, log: Callable[[str], None]
-) -> tuple[SearchEngine, dict[str, Any]]:
-    """The full build, incremental updates (nothing, 10 files touched, 10 changed), word lists, size, memory."""
-    rss_before = peak_rss_mib()
-    log("building the index ...")
-    build_s, (engine, report) = timed(lambda: _build(kb_root, index_root, log))
-    if report.problems:
-        log(f"  {len(report.problems)} problem(s), first: {report.problems[0]}")
-    index: dict[str, Any] = {
-        "build_s": round(build_s, 2),
-        "build_per_1000_docs_s": round(build_s / max(report.added, 1) * 1000, 2),
-        "documents": engine.index.doc_count(),
-        "problems": len(report.problems),
-        "size_mib": folder_mib(index_root),
-        "peak_rss_before_build_mib": rss_before,
-        "peak_rss_after_build_mib": peak_rss_mib(),
-    }
-    # The "did you mean" word list is rebuilt lazily after every commit; the first query after an update pays it.
-    seconds, _ = timed(engine.index.speller)
-    index["speller_build_s"] = round(seconds, 3)
+DETAILS: dict[str, tuple[str, str]] = {
+    "index_documents": ("documents in the index", "docs"),
+    "index_size": ("index size on disk (after build)", "MiB"),
+    "update_unchanged": ("update, nothing changed", "s"),
+    "update_touched_10": ("update, 10 files touched (mtime only)", "s"),
+    "update_changed_10": ("update, 10 files changed", "s"),
+    "update_one_reported": ("update, 1 file changed that a watcher reported", "s"),
+    "speller_rebuild": ("did-you-mean word list (after the update)", "s"),
+    "index_size_after_updates": ("index size on disk (after the updates)", "MiB"),
+    "did_you_mean_p50": ("did_you_mean, 30 short queries with a typo: median", "ms"),
+    "did_you_mean_fixed": ("did_you_mean: queries it corrected", "queries"),
+    "peak_rss_this_process": ("peak RSS of this process (all engines open, all queries)", "MiB"),
+}
 
-    log("incremental updates ...")
-    _timed_update(engine, index, "update_unchanged")
+COUNTS = ("docs", "queries")
+
+
+def measure_details(engine: SearchEngine, kb_root: Path, index_root: Path, seed: int, n_articles: int) -> list[Figure]:
+    """KB Assist only: incremental updates (nothing, 10 files touched, 10 changed, one reported), the
+    did-you-mean word list, the index's size and this process's peak RSS."""
+    out: dict[str, float] = {"index_documents": engine.index.doc_count(), "index_size": folder_mib(index_root)}
+    out["update_unchanged"] = timed(engine.update)[0]
     files = sorted(kb_root.rglob("*.md"))
     picked = random.Random(seed + 1).sample(files, min(CHANGED_FILES, len(files)))
     later = time.time() + 5
     for path in picked:
         os.utime(path, (later, later))
-    _timed_update(engine, index, "update_touched_10")
+    out["update_touched_10"] = timed(engine.update)[0]
     for path in picked:
-        text = path.read_text("utf-8")
-        path.write_text(text + "\nOne more line so the file really changed.\n", "utf-8")
-    _timed_update(engine, index, "update_changed_10")
-    seconds, _ = timed(engine.index.speller)
-    index["speller_rebuild_after_change_s"] = round(seconds, 3)
-    index["size_after_updates_mib"] = folder_mib(index_root)
-    return engine, index
-
-
-def _timed_update(engine: SearchEngine, index: dict[str, Any], key: str) -> None:
-    seconds, report = timed(engine.update)
-    index[f"{key}_s"] = round(seconds, 3)
-    index[f"{key}_report"] = _counts(report)
-
-
-def measure_suggest(
-    engine: SearchEngine, seed: int, rounds: int, max_cases: int | None, log: Callable[[str], None]
-) -> dict[str, Any]:
-    """``suggest`` on the eval cases and on long cases, beside the plain BM25 baseline on the same engine."""
-    cases = [c.text for c in load_cases(DEFAULT_CASES)]
-    longs = long_cases(cases, seed)
-    if max_cases:
-        cases = cases[:max_cases]
-    engine.suggest(cases[0])  # warm-up: caches, first touch of the segment files
-    baseline_rank(engine, cases[0], "article")
-
-    def suggest(text: str) -> Any:
-        return engine.suggest(text)
-
-    def baseline(text: str) -> Any:
-        return baseline_rank(engine, text, "article")
-
-    results: dict[str, Any] = {}
-    for key, texts in (("eval_cases", cases), ("long_cases", longs)):
-        log(f"  {key}: suggest")
-        system = latency(time_each(texts, suggest, rounds, log))
-        log(f"  {key}: BM25 baseline")
-        base = latency(time_each(texts, baseline, rounds, log))
-        results[key] = {
-            "cases": len(texts),
-            "words_median": statistics.median(len(t.split()) for t in texts),
-            "kb_assist": system,
-            "bm25_baseline": base,
-        }
-    return results
-
-
-def measure_typed(engine: SearchEngine, rounds: int) -> dict[str, Any]:
-    """Typed search on short queries, and "did you mean" on the same queries with a typo."""
+        path.write_text(path.read_text("utf-8") + "\nOne more line so the file really changed.\n", "utf-8")
+    out["update_changed_10"] = timed(engine.update)[0]
+    # An edit in the window: the watcher reports the one file, the update reads only it.
+    edited = picked[0]
+    edited.write_text(edited.read_text("utf-8") + "\nAnd one more.\n", "utf-8")
+    out["update_one_reported"] = timed(lambda: engine.update(changed=[edited]))[0]
+    # The "did you mean" word list is rebuilt lazily after every commit; the first query after an update pays it.
+    out["speller_rebuild"] = timed(engine.index.speller)[0]
+    out["index_size_after_updates"] = folder_mib(index_root)
     typos = [with_typo(q) for q in SHORT_QUERIES]
-    engine.search(SHORT_QUERIES[0])
-    corrected = sum(engine.did_you_mean(t) is not None for t in typos)
-    short_rounds = max(rounds, 3)
-    return {
-        "queries": len(SHORT_QUERIES),
-        "search": latency(time_each(SHORT_QUERIES, engine.search, short_rounds)),
-        "did_you_mean": latency(time_each(typos, engine.did_you_mean, short_rounds)),
-        "did_you_mean_corrected": corrected,
-    }
-
-
-def _build(kb_root: Path, index_root: Path, log: Callable[[str], None]) -> tuple[SearchEngine, Any]:
-    def progress(done: int, total: int, _current: str) -> None:
-        if done % 1000 == 0 or done == total:
-            log(f"  indexed {done}/{total}")
-
-    engine = SearchEngine(kb_root, index_root=index_root)
-    return engine, engine.update(progress)
-
-
-def _counts(report: Any) -> dict[str, int]:
-    return {
-        "added": report.added,
-        "changed": report.changed,
-        "removed": report.removed,
-        "unchanged": report.unchanged,
-        "problems": len(report.problems),
-    }
+    out["did_you_mean_fixed"] = sum(engine.did_you_mean(t) is not None for t in typos)
+    out["did_you_mean_p50"] = statistics.median(time_each(typos, engine.did_you_mean, 3)) * 1000
+    out["peak_rss_this_process"] = peak_rss_mib()
+    return [Figure(k, n_articles, "kbassist", round(v, 3), DETAILS[k][1]) for k, v in out.items()]
 
 
 # --------------------------------------------------------------------------- output
-def format_table(r: dict[str, Any]) -> str:
-    kb, ix, mem = r["kb"], r["index"], r["memory"]
-    lines = [
-        f"KB Assist search benchmark — {kb['articles']} articles + {kb['macros']} macros "
-        f"(cloned from {kb['source_articles']} + {kb['source_macros']}; {kb['kb_mib']} MiB of Markdown, "
-        f"generated in {kb['generate_s']} s)",
-        f"Python {r['machine']['python']} on {r['machine']['platform']}, {r['machine']['cpus']} CPUs",
-        "",
-        "Index",
-        f"  {'full build (SearchEngine + update)':52}{ix['build_s']:>10.2f} s"
-        f"   ({ix['build_per_1000_docs_s']:.2f} s per 1000 documents, {ix['documents']} documents)",
-        f"  {'update, nothing changed':52}{ix['update_unchanged_s']:>10.3f} s",
-        f"  {'update, 10 files touched (mtime only)':52}{ix['update_touched_10_s']:>10.3f} s",
-        f"  {'update, 10 files changed':52}{ix['update_changed_10_s']:>10.3f} s",
-        f"  {'did-you-mean word list (first query after build)':52}{ix['speller_build_s']:>10.3f} s",
-        f"  {'did-you-mean word list (after the update)':52}{ix['speller_rebuild_after_change_s']:>10.3f} s",
-        f"  {'index size on disk (after build)':52}{ix['size_mib']:>10.2f} MiB",
-        f"  {'index size on disk (after the updates)':52}{ix['size_after_updates_mib']:>10.2f} MiB",
-        "",
-        "Memory (peak RSS of this process)",
-        f"  {'before the build (KB generated)':52}{mem['peak_rss_before_build_mib']:>10.1f} MiB",
-        f"  {'after the build':52}{mem['peak_rss_after_build_mib']:>10.1f} MiB",
-        f"  {'after all queries':52}{mem['peak_rss_after_queries_mib']:>10.1f} MiB",
-    ]
-    if mem.get("rss_now_mib") is not None:
-        lines.append(f"  {'current RSS at the end':52}{mem['rss_now_mib']:>10.1f} MiB")
-    lines += ["", f"Latency (ms){'':42}{'n':>6}{'median':>10}{'p95':>10}{'max':>10}{'mean':>10}"]
-
-    def row(label: str, s: dict[str, float]) -> str:
-        return (
-            f"  {label:52}{s['n']:>6}{s['median_ms']:>10.1f}{s['p95_ms']:>10.1f}{s['max_ms']:>10.1f}"
-            f"{s['mean_ms']:>10.1f}"
-        )
-
-    sug = r["suggest"]
-    for key, label in (("eval_cases", "eval cases"), ("long_cases", "long cases")):
-        block = sug[key]
-        words = f"{block['cases']} {label}, median {block['words_median']:.0f} words"
-        lines.append(row(f"suggest — {words}", block["kb_assist"]))
-        lines.append(row(f"BM25 baseline — {words}", block["bm25_baseline"]))
-        ratio = block["kb_assist"]["median_ms"] / max(block["bm25_baseline"]["median_ms"], 1e-9)
-        lines.append(f"  {'':52}suggest / baseline (median): {ratio:.1f}x")
-    typed = r["typed"]
-    lines.append(row(f"search — {typed['queries']} short queries", typed["search"]))
-    lines.append(
-        row(f"did_you_mean — same with a typo ({typed['did_you_mean_corrected']} fixed)", typed["did_you_mean"])
-    )
+def format_size(figures: Sequence[Figure], labels: dict[str, str], heading: str) -> str:
+    compared = [f for f in figures if f.metric in METRICS]
+    lines = [f"KB Assist search benchmark — {heading}", "", "Engines (ratio to tantivy in brackets)"]
+    lines.append(comparison_table(compared, labels))
+    details = [f for f in figures if f.metric in DETAILS]
+    if details:
+        lines += ["", "KB Assist in detail"]
+        lines += [
+            f"  {DETAILS[f.metric][0]:60}{f.value:>12,.{0 if f.unit in COUNTS else 3}f} {f.unit}" for f in details
+        ]
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r} (e.g. 2000,10000)") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("every size must be at least 1 article")
+    return sizes
+
+
+def parse_engines(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in ENGINES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown engine(s) {unknown}; choose from {','.join(ENGINES)}")
+    return list(dict.fromkeys(names))
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=10_000, help="articles in the synthetic KB (default 10000)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    parser.add_argument(
+        "--articles",
+        type=parse_sizes,
+        default=[10_000],
+        help="articles in the synthetic KB, several sizes comma-separated (default 10000)",
+    )
+    parser.add_argument(
+        "--engines",
+        type=parse_engines,
+        default=["kbassist"],
+        help=f"engines to compare, comma-separated from {','.join(ENGINES)} (default kbassist)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON line per figure instead of the tables")
     parser.add_argument("--seed", type=int, default=1234, help="seed for the synthetic KB (default 1234)")
     parser.add_argument("--rounds", type=int, default=1, help="times each case is timed (default 1)")
     parser.add_argument("--cases", type=int, default=None, help="time only the first N eval cases (default all)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and print where it is")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip Whoosh's plain BM25 OR query on KB Assist's index (slow at 10,000 articles)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders and print where they are")
     args = parser.parse_args(argv)
-    if args.articles < 1:
-        parser.error("--articles must be at least 1")
+    args.rounds = max(args.rounds, 1)
+    return args
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments(argv)
     started = time.perf_counter()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
-    work = Path(tempfile.mkdtemp(prefix="kbassist-bench-"))
-    try:
-        if args.keep:
-            log(f"working folder: {work}")
-        results = run(args.articles, args.seed, max(args.rounds, 1), args.cases, work, log)
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(results, indent=2) if args.json else format_table(results))
+    for name in list(args.engines):
+        reason = missing(name)
+        if reason:
+            log(reason)
+            args.engines.remove(name)
+    if not args.engines:
+        log("no engine left to measure")
+        return 2
+    if not args.json:
+        print(f"Python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs")
+    for n_articles in args.articles:
+        work = Path(tempfile.mkdtemp(prefix="kbassist-bench-"))
+        try:
+            if args.keep:
+                log(f"working folder: {work}")
+            figures, labels, heading = run(n_articles, args.seed, work, log, args)
+        finally:
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        print(
+            "\n".join(f.json() for f in figures) if args.json else f"\n{format_size(figures, labels, heading)}",
+            flush=True,
+        )
     return 0
 
 

@@ -1,7 +1,10 @@
-"""The flat-OR table scorer must agree with Whoosh's own union, on the real bundled index."""
+"""The flat-OR scorer must agree with Whoosh's own union, through the scoring table and through Whoosh's matchers,
+on the real bundled index, fresh and after edits (segments with deleted documents)."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,12 +12,19 @@ import whoosh
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from conftest import article
+from conftest import BUNDLED_KB, article
+from kbassist.evaluation.sets import DEFAULT_CASES
+from kbassist.evaluation.tickets import load_cases
+from kbassist.search import table_files
 from kbassist.search.case import analyse_case
 from kbassist.search.case_query import build_case_query, key_terms
 from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
-from kbassist.search.whoosh_postings import FAST_PATH, FastPath
+from kbassist.search.queries import flat_or, term_query
+from kbassist.search.scoring_table import read_segment
+from kbassist.search.table_store import SCORED_FIELDS
+from kbassist.search.typed import collect_words, search_word_queries
+from kbassist.search.whoosh_postings import FAST_PATH, SEGMENT_FAST_PATH, FastPath
 
 CASES = [
     "My payout po_1NvXq2LkdIwHu7ixq8pVbR4s bounced, the bank account was closed last month. What now?",
@@ -141,3 +151,141 @@ def test_the_fast_path_is_only_taken_where_it_was_checked(
         assert not checked.allows(leaf)  # another release: its internals were never read
         monkeypatch.setattr(whoosh, "__version__", (2, 7, 5))
         assert not checked.allows(leaf)  # decided once
+
+
+# ----------------------------------------------------------------------------- the scoring table
+TYPED = ["refund late", "payout failed", "webhook signature", "card declined", "bank account", "chargeback fee"]
+
+
+@pytest.fixture(scope="module")
+def edited_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
+    """The bundled KB indexed, then edited: a big segment with deleted documents and small new segments."""
+    kb = tmp_path_factory.mktemp("edited-kb") / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    engine = SearchEngine(kb, index_root=tmp_path_factory.mktemp("edited-index"), embedder=False)
+    engine.update()
+    for path in sorted(kb.rglob("*.md"))[::60]:  # changed: the old version stays in the big segment, deleted
+        path.write_text(path.read_text("utf-8") + "\nA payout to the bank account was late again.\n", "utf-8")
+        engine.update()
+    (sorted((kb / "articles" / "payouts").glob("*.md"))[0]).unlink()
+    article(kb, "payouts", "late-again", "Payout late again", "The payout to the bank account is late. Refund?")
+    engine.update()
+    yield engine
+    engine.close()
+
+
+def _queries(engine: SearchEngine, searcher: Searcher) -> list[Query]:
+    queries = [q for text in CASES if (q := _case_query(engine, searcher, text)) is not None]
+    for text in TYPED:
+        queries.extend(option for word in search_word_queries(text, engine.synonyms) for option in word)
+    return queries
+
+
+def test_the_edited_index_has_segments_with_deletions(edited_engine: SearchEngine) -> None:
+    with edited_engine.index.searcher() as searcher:
+        readers = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
+        assert len(readers) > 2
+        assert any(r.has_deletions() for r in readers)
+        assert edited_engine.index.scoring().table is not None
+
+
+def test_the_table_scores_like_whoosh_across_segments_with_deletions(edited_engine: SearchEngine) -> None:
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring()
+        assert table.table is not None
+        for query in _queries(edited_engine, searcher):
+            ours = collect(searcher, query, 40, table)
+            theirs = searcher.search(query, limit=40, optimize=False)
+            assert [h["id"] for h in ours] == [h["id"] for h in theirs]
+            assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+            deleted = {d for d in range(searcher.doc_count_all()) if searcher.reader().is_deleted(d)}
+            assert not deleted & {h.docnum for h in ours}
+
+
+def test_the_table_and_the_matchers_give_the_same_floats_and_terms(edited_engine: SearchEngine) -> None:
+    """Not only close: the same bits, so no ranking or "why" changes with the path a query takes."""
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring()
+        matchers = scoring_cache(searcher)
+        for query in _queries(edited_engine, searcher):
+            ours = [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 60, table)]
+            assert ours == [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 60, matchers)]
+
+
+def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engine: SearchEngine) -> None:
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring()
+        for text in TYPED:
+            words = search_word_queries(text, edited_engine.synonyms)
+            ours = [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, table)]
+            assert ours
+            assert ours == [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, None)]
+
+
+def test_deleted_documents_are_skipped_in_the_fast_loop_as_in_the_public_protocol(
+    edited_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    query = Or([Term("body", "payout", boost=1.7), Term("title", "late"), Term("body", "bank"), Term("tags", "refund")])
+    with edited_engine.index.searcher() as searcher:
+        fast = _scored(searcher, query, True)
+        monkeypatch.setattr(FAST_PATH, "usable", False)
+        assert _scored(searcher, query, True) == fast
+        assert fast == [
+            (h["id"], h.score, h.terms) for h in collect(searcher, query, 60, edited_engine.index.scoring())
+        ]
+
+
+def test_a_segment_reads_alike_from_its_blocks_and_through_the_public_protocol(
+    edited_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with edited_engine.index.searcher() as searcher:
+        for sub, _offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            fast = read_segment(reader, SCORED_FIELDS)
+            monkeypatch.setattr(SEGMENT_FAST_PATH, "usable", False)
+            public = read_segment(reader, SCORED_FIELDS)
+            monkeypatch.setattr(SEGMENT_FAST_PATH, "usable", True)
+            deleted = set(reader.segment().deleted_docs())
+            for name, postings in fast.fields.items():
+                other = public.fields[name]
+                assert postings.terms == other.terms
+                assert postings.doc_freqs.tolist() == other.doc_freqs.tolist()
+                kept = [i for i, d in enumerate(postings.docs.tolist()) if d not in deleted]  # Whoosh hides these
+                assert postings.docs[kept].tolist() == other.docs.tolist()
+                assert postings.weights[kept].tolist() == other.weights.tolist()
+            assert {k: v.tolist() for k, v in fast.lengths.items()} == {
+                k: v.tolist() for k, v in public.lengths.items()
+            }
+
+
+def test_a_table_kept_on_disk_is_the_table_read_from_whoosh(edited_engine: SearchEngine, tmp_path: Path) -> None:
+    with edited_engine.index.searcher() as searcher:
+        reader = searcher.leaf_searchers()[0][0].reader()
+        table = read_segment(reader, SCORED_FIELDS)
+    assert table_files.save(table, tmp_path) is not None
+    loaded = table_files.load(tmp_path, table.key, table.doc_count)
+    assert loaded is not None and loaded.totals == table.totals
+    for name, postings in table.fields.items():
+        other = loaded.fields[name]
+        assert other.terms == postings.terms
+        for array in ("doc_freqs", "starts", "docs", "weights"):
+            assert getattr(other, array).tolist() == getattr(postings, array).tolist()
+    assert table_files.load(tmp_path, table.key, table.doc_count + 1) is None  # not this segment's table
+    path = table_files.table_path(tmp_path, table.key)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert table_files.load(tmp_path, table.key, table.doc_count) is None  # damaged: read from Whoosh again
+
+
+def test_a_flat_or_is_whooshs_normalized_or(bundled_engine: SearchEngine) -> None:
+    cases = [c.text for c in load_cases(DEFAULT_CASES)][:60]
+    with bundled_engine.index.searcher() as searcher:
+        for text in cases:
+            case = analyse_case(text, bundled_engine.synonyms)
+            keys = key_terms(searcher, case.terms, bundled_engine.synonyms, bundled_engine.index.speller())
+            clauses = [term_query(k.phrase, k.weight) for k in keys]
+            clauses += [
+                term_query(alt, 0.25 * k.weight) for k in keys for alt in bundled_engine.synonyms.expand(k.phrase)
+            ]
+            clauses += [Term("codes", c, boost=4.0) for c in case.entities.codes]
+            if clauses:
+                assert flat_or(clauses) == Or(clauses).normalize()

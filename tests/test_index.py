@@ -3,12 +3,23 @@
 import json
 import multiprocessing
 import os
+import shutil
+from collections import Counter
 from pathlib import Path
 
-from conftest import article, write
+import pytest
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.reading import MultiReader, SegmentReader
+
+from conftest import BUNDLED_KB, article, write
+from kbassist.content.loader import iter_kb_files
+from kbassist.content.parser import parse_file
+from kbassist.search import parallel_build
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import KbIndex
 from kbassist.search.schema import SCHEMA_VERSION
+from kbassist.search.spelling import Speller, spell_words
+from kbassist.search.text import ANALYZER
 
 
 def ids(engine: SearchEngine, query: str) -> list[str]:
@@ -264,3 +275,168 @@ def test_damage_in_the_middle_of_a_segment_is_rebuilt_when_a_read_hits_it(tmp_pa
     said += engine.index.messages
     assert any("damaged" in m and "rebuil" in m for m in said)
     engine.close()
+
+
+# ----------------------------------------------------------------------------- updates from what changed
+def test_an_update_of_the_paths_a_watcher_reported_reads_only_those(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    folder = mini_kb / "articles/refunds"
+    timeline = folder / "refund-timeline.md"
+    timeline.write_text(timeline.read_text().replace("5-10 business days", "ten working days, ask for the ARN"))
+    (folder / "refund-failed.md").unlink()
+    article(mini_kb, "refunds", "refund-fee", "Refund fee", "Stripe keeps the processing fee of a refunded charge.")
+    fee = mini_kb / "articles/disputes/dispute-fee.md"
+    fee.write_text(fee.read_text().replace("$15", "$20"))  # changed too, but nobody reported it
+    report = engine.update(changed=[timeline, folder])
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 3)
+    assert ids(engine, "ARN") == ["refunds-refund-timeline"]
+    assert ids(engine, "processing fee refunded")[0] == "refunds-refund-fee"
+    assert engine.get("refunds-refund-failed") is None
+    assert "$15" in engine.get("disputes-dispute-fee").body  # not reported: not looked at
+    assert engine.update().changed == 1  # a full update finds it
+    # A translation is read with its macro, never indexed on its own, whoever reports it.
+    spanish = write(mini_kb / "macros/refunds/refund-delay.es.md", "---\ntitle: Reembolso\n---\nHola.\n")
+    report = engine.update(changed=[spanish, spanish.parent])
+    assert (report.added, report.changed, report.problems) == (0, 0, [])
+    engine.close()
+
+
+def test_a_reported_folder_that_is_gone_removes_its_files_and_the_kb_root_means_every_file(mini_kb: Path) -> None:
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    folder = mini_kb / "articles/disputes"
+    for path in folder.iterdir():
+        path.unlink()
+    folder.rmdir()
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+    assert engine.update(changed=[folder, mini_kb / "outside.txt", "/elsewhere/x.md"]).removed == 1
+    assert engine.get("tax-vat") is None
+    assert engine.update(changed=[mini_kb]).added == 1  # the KB folder itself: everything is looked at
+    assert ids(engine, "reverse charge")[0] == "tax-vat"
+    engine.close()
+
+
+def test_an_update_never_reads_the_stored_markdown(mini_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the index holds of each file comes from its records, kept in a column without the Markdown."""
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    article(mini_kb, "tax", "vat", "VAT on invoices", "Reverse charge.")
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("stored fields read")
+
+    for reader in (SegmentReader, MultiReader):
+        monkeypatch.setattr(reader, "stored_fields", refuse)
+        monkeypatch.setattr(reader, "all_stored_fields", refuse)
+    report = engine.update()
+    assert (report.added, report.unchanged) == (1, 5)
+    items = engine.index.all_items()
+    assert {i.id for i in items} >= {"tax-vat", "refunds-refund-timeline"} and len(items) == 6
+    assert all(i.body == "" and i.signature for i in items)  # records: everything but the Markdown
+    timeline = next(i for i in items if i.id == "refunds-refund-timeline")
+    assert timeline.tags == ("refund", "timeline") and timeline.reviewed is not None
+    engine.close()
+
+
+def test_did_you_mean_counts_each_segments_words_as_one_list_would(mini_kb: Path) -> None:
+    """A word's frequency is the number of documents that hold it (an edited file's old version too, as Whoosh
+    counts a term's documents), summed over the segments; corrections and completions follow from it."""
+    engine = SearchEngine(mini_kb, embedder=False)
+    engine.update()
+    texts = [f"{i.title}\n{' '.join(i.tags)}\n{parse_file(i.path, mini_kb).plain_text}" for i in engine.items()]
+    for n in range(3):
+        path = article(mini_kb, "payouts", f"late-{n}", f"Payout late {n}", "The payout to the bank account is late.")
+        engine.update()
+        texts.append(f"Payout late {n}\n\n{parse_file(path, mini_kb).plain_text}")
+    path.write_text(path.read_text().replace("late.", "late, again."))
+    engine.update()
+    texts.append(f"Payout late 2\n\n{parse_file(path, mini_kb).plain_text}")
+    whole = Speller(Counter(word for text in texts for word in spell_words(text)).items())
+    parts = engine.index.speller()
+    assert len(parts.parts) > 3
+    for typo in ("payot", "acount", "refnd", "chargbak", "statment", "disputed", "zzzzzz", "bnk", "agan"):
+        assert parts.correct(typo) == whole.correct(typo)
+        assert (typo in parts) == (typo in whole)
+    assert parts.frequency("payout") == whole.frequency("payout") == 4
+    assert parts.frequency("again") == 1
+    for prefix in ("pay", "re", "ch", "dis", "b", "a"):
+        assert parts.completions(prefix, 3) == whole.completions(prefix, 3)
+    assert parts.completions("pay", 3)[0] == "payout"
+    engine.close()
+
+
+# ----------------------------------------------------------------------------- a large update on both cores
+def _scores(engine: SearchEngine, query: str) -> dict[str, float]:
+    return {h.id: h.score for h in engine.search(query, limit=500)}
+
+
+def test_a_large_update_written_by_the_builder_process_indexes_what_the_serial_one_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    write(kb / "articles/refunds/broken.md", "---\nid: [nope\n---\n")
+    queries = ["refund late", "payout failed", "webhook signature", "dispute evidence", "card declined"]
+    serial = SearchEngine(kb, index_root=tmp_path / "serial", embedder=False)
+    serial_report = serial.update()
+    monkeypatch.setattr(parallel_build, "PARALLEL_FROM", 50)
+    monkeypatch.setattr(parallel_build, "FIRST_COMMIT", 40)
+    seen: list[int] = []
+    builder = SearchEngine(kb, index_root=tmp_path / "builder", embedder=False)
+    report = builder.update(lambda done, _total, _rel: seen.append(done))
+    assert (report.added, [p.rel_path for p in report.problems]) == (
+        serial_report.added,
+        [p.rel_path for p in serial_report.problems],
+    )
+    assert seen and seen[-1] == report.added + len(report.problems)
+    with builder.index.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) > 2  # several batches, two writers each
+    assert builder.index.scoring().table is not None
+    active = json.loads((tmp_path / "builder/state.json").read_text())["active"]
+    assert list((tmp_path / "builder" / active / "scoring").glob("*.table"))  # decoded by the builder
+    assert builder.doc_count() == serial.doc_count()
+    for query in queries:
+        # The same documents, scores within a fraction of a percent: the serial update merges its segments at
+        # the end, and Whoosh sums a merged segment's field lengths from their one-byte approximations.
+        ours, theirs = _scores(builder, query), _scores(serial, query)
+        assert ours.keys() == theirs.keys()
+        assert all(ours[i] == pytest.approx(theirs[i], rel=0.01) for i in ours)
+    assert {i.id for i in builder.items()} == {i.id for i in serial.items()}
+    for engine in (serial, builder):
+        engine.close()
+
+
+def test_a_builder_told_to_stop_keeps_what_it_committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    monkeypatch.setattr(parallel_build, "PARALLEL_FROM", 50)
+    monkeypatch.setattr(parallel_build, "FIRST_COMMIT", 40)
+    index = KbIndex(kb, tmp_path / "ix")
+
+    def stop_soon(done: int, _total: int, _rel: str) -> None:
+        if done >= 100:
+            index.stop()
+
+    report = index.update(stop_soon)
+    assert report.stopped and 0 < index.doc_count() < len(list(kb.rglob("*.md")))
+    index.close()
+    again = KbIndex(kb, tmp_path / "ix")
+    assert not again.update().stopped
+    assert again.doc_count() == len(list(iter_kb_files(kb)))  # translations are read with their macro
+    again.close()
+
+
+def test_the_index_analyzer_cuts_text_as_whooshs_stemming_analyzer(mini_kb: Path) -> None:
+    reference = StemmingAnalyzer(minsize=2, cachesize=50000)
+    texts = [p.read_text("utf-8") for p in sorted(BUNDLED_KB.rglob("*.md"))]
+    texts += ["the the a refund", "A I of", "x", "", "Ünïcødé façade naïve", "LUNACANDLES* LUNA", "e.g. U.S.A. v1.2.3"]
+    for text in texts:
+        for options in (
+            {},
+            {"positions": True},
+            {"positions": True, "start_pos": 5},
+            {"chars": True, "positions": True},
+        ):
+            ours = [(t.text, getattr(t, "pos", None), t.boost) for t in ANALYZER(text, **options)]
+            assert ours == [(t.text, getattr(t, "pos", None), t.boost) for t in reference(text, **options)]

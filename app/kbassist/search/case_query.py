@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from whoosh.query import Or, Query, Term
+from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 
 from kbassist.search.case import WeightedTerm
-from kbassist.search.queries import CODE_BOOST, term_query
+from kbassist.search.queries import CODE_BOOST, flat_or, term_query
 from kbassist.search.spelling import Speller
 from kbassist.search.synonyms import Synonyms
 from kbassist.search.text import INDEX_STOP_WORDS, common_words, stem
@@ -101,8 +101,8 @@ def build_case_query(keys: list[KeyTerm], codes: list[str], prefixes: list[str],
             clauses.extend(term_query(alt, boost * SYNONYM_FACTOR) for alt in synonyms.expand(key.phrase))
     clauses.extend(Term("codes", code, boost=CODE_BOOST) for code in codes)
     clauses.extend(Term("codes", prefix, boost=PREFIX_BOOST) for prefix in prefixes)
-    # Flattened into one Or of terms: Whoosh then scores it with one array union instead of a deep tree.
-    return Or(clauses).normalize() if clauses else None
+    # Flattened into one Or of terms and phrases, each scored on its own (collect.py).
+    return flat_or(clauses)
 
 
 def matched_surfaces(hit_terms: set[tuple[str, bytes]], keys: list[KeyTerm], synonyms: Synonyms) -> list[str]:

@@ -2,22 +2,31 @@
 
 A case query is a union of a few hundred leaves (key terms × fields × synonyms). Whoosh evaluates a union
 as a binary tree of matchers and, when matched terms are wanted, walks that tree for every candidate
-document, so the cost grows with documents × leaves. Summing each leaf's postings into a table instead
+document, so the cost grows with documents × leaves. Summing each leaf's postings into an array instead
 costs one pass over the postings, and gives the same BM25F sums Whoosh's union would (a union's score is
-the sum of its children's), with the matched terms for free. Each leaf's postings come from
-``whoosh_postings.py``, the one place that reads Whoosh's matcher internals.
+the sum of its children's), with the matched terms for free.
+
+Each leaf's postings come from the commit's scoring table (``scoring_table.py``: numpy arrays over every
+segment, a few array operations a leaf) or, while that table is still being read after a full build, from
+Whoosh's matchers (``whoosh_postings.py``, the one place that reads Whoosh's internals). Both give the same
+floats, added in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import SearchContext, Searcher
 
+from kbassist.search.phrase_docs import PhraseDocs
+from kbassist.search.scoring_table import ScoringTable
 from kbassist.search.whoosh_postings import scored_postings
+
+Terms = list[tuple[str, bytes]]
 
 
 @dataclass(slots=True)
@@ -41,7 +50,7 @@ def leaves(query: Query) -> list[Query]:
     return [query]
 
 
-def _leaf_terms(query: Query) -> list[tuple[str, bytes]]:
+def _leaf_terms(query: Query) -> Terms:
     if isinstance(query, Term):
         return [(query.fieldname, _as_bytes(query.text))]
     if isinstance(query, Phrase):
@@ -57,7 +66,7 @@ def field_lengths(searcher: Searcher) -> dict[str, list[int]]:
     """Each scored field's length per document, as BM25F sees it (Whoosh stores it as one lossy byte).
 
     Looking a length up through Whoosh costs about a third of a case query on a large KB; the table is
-    built once per index commit (`KbIndex.derived`).
+    built once per index commit (`KbIndex.derived`). Only the matcher path (no scoring table yet) uses it.
     """
     count = searcher.doc_count_all()
     reader = searcher.reader()
@@ -72,7 +81,10 @@ def field_lengths(searcher: Searcher) -> dict[str, list[int]]:
 class ScoringCache:
     """What scoring reuses between queries until the next commit (`KbIndex.derived` builds one per commit)."""
 
-    lengths: dict[str, list[int]]
+    lengths: dict[str, list[int]] | None = None  # for the matcher path; built on its first use
+    table: ScoringTable | None = None  # the commit's scoring table, when every segment's arrays are at hand
+    phrase_docs: PhraseDocs | None = None  # documents each phrase matches, per segment (kept across commits)
+    records: list[dict[str, Any] | None] | None = None  # each document's record (records.py): what a hit shows
     # (field, words, slop) -> [(docnum, score at boost 1)]: phrases come from the synonym list, so the same few
     # hundred recur in every case, and matching one costs Whoosh a positions check in every document.
     phrases: dict[tuple[str, tuple[str, ...], int], list[tuple[int, float]]] = field(default_factory=dict)
@@ -81,27 +93,81 @@ class ScoringCache:
 
 
 def scoring_cache(searcher: Searcher) -> ScoringCache:
+    """A cache for the matcher path alone (no scoring table): what tests compare the table with."""
     return ScoringCache(field_lengths(searcher))
 
 
-def score_table(searcher: Searcher, query: Query, cache: ScoringCache | None = None) -> dict[int, CaseHit]:
-    """Every document `query` matches, with its summed score and the terms it matched."""
+@dataclass(slots=True)
+class Scored:
+    """A query's score for every document of the index, which documents it matched, and by which leaves."""
+
+    total: np.ndarray  # float64 per document number
+    matched: np.ndarray  # bool per document number; deleted documents never count as matched
+    by_leaf: list[tuple[Query, np.ndarray]]  # each leaf and the documents it matched
+
+    def terms_of(self, docnums: Sequence[int]) -> dict[int, set[tuple[str, bytes]]]:
+        """The terms each of ``docnums`` matched (only these: recording them for every document costs more
+        than the scoring)."""
+        wanted = np.zeros(len(self.total), dtype=bool)
+        wanted[list(docnums)] = True
+        out: dict[int, set[tuple[str, bytes]]] = {d: set() for d in docnums}
+        for leaf, docs in self.by_leaf:
+            found = docs[wanted[docs]]
+            if len(found):
+                terms = _leaf_terms(leaf)
+                for doc in found.tolist():
+                    out[doc].update(terms)
+        return out
+
+
+def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = None) -> Scored:
+    """Every document ``query`` matches, with its summed score (leaf by leaf, in the query's order)."""
+    table = cache.table if cache is not None else None
+    count = table.doc_count_all if table is not None else searcher.doc_count_all()
+    total = np.zeros(count, dtype=np.float64)
+    matched = np.zeros(count, dtype=bool)
+    by_leaf: list[tuple[Query, np.ndarray]] = []
     context = searcher.context(needs_current=False)
-    table: dict[int, CaseHit] = {}
     for leaf in leaves(query):
-        terms = _leaf_terms(leaf)
-        for docnum, score in _leaf_postings(searcher, leaf, context, cache):
-            hit = table.get(docnum)
-            if hit is None:
-                hit = table[docnum] = CaseHit(docnum)
-            hit.score += score
-            hit.terms.update(terms)
-    return table
+        if table is not None and type(leaf) in (Term, Phrase):
+            docs, scores = _table_leaf(searcher, table, leaf, cache)
+        else:
+            docs, scores = _arrays(_leaf_postings(searcher, leaf, context, cache))
+        if len(docs):
+            total[docs] += scores
+            matched[docs] = True
+            by_leaf.append((leaf, docs))
+    if table is not None:
+        matched &= table.live
+    return Scored(total, matched, by_leaf)
+
+
+def _table_leaf(
+    searcher: Searcher, table: ScoringTable, leaf: Query, cache: ScoringCache | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if type(leaf) is Term:
+        return table.term(leaf.fieldname, _as_bytes(leaf.text), leaf.boost)
+    words = [_as_bytes(w) for w in leaf.words]
+    phrase_docs = cache.phrase_docs if cache is not None and cache.phrase_docs is not None else PhraseDocs()
+    return table.phrase(
+        leaf.fieldname,
+        words,
+        leaf.slop,
+        lambda: phrase_docs.docs(searcher, table, leaf.fieldname, words, leaf.slop),
+        leaf.boost,
+    )
+
+
+def _arrays(postings: Iterator[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    pairs = list(postings)
+    docs = np.fromiter((d for d, _s in pairs), dtype=np.int64, count=len(pairs))
+    return docs, np.fromiter((s for _d, s in pairs), dtype=np.float64, count=len(pairs))
 
 
 def _leaf_postings(
     searcher: Searcher, leaf: Query, context: SearchContext, cache: ScoringCache | None
 ) -> Iterator[tuple[int, float]]:
+    """A leaf's (document, score) through Whoosh's matchers, segment by segment."""
     if cache is not None and type(leaf) is Phrase:
         key = (leaf.fieldname, tuple(leaf.words), leaf.slop)
         base = cache.phrases.get(key)
@@ -118,20 +184,41 @@ def _leaf_postings(
         for docnum, score in base:
             yield docnum, score * leaf.boost
         return
-    field_length = cache.lengths.get(leaf.fieldname) if cache and isinstance(leaf, Term) else None
+    if cache is not None and cache.lengths is None:
+        cache.lengths = field_lengths(searcher)
+    field_length = cache.lengths.get(leaf.fieldname) if cache and cache.lengths and isinstance(leaf, Term) else None
     for sub, offset in searcher.leaf_searchers():
         for local, score in scored_postings(leaf.matcher(sub, context), field_length, offset):
             yield local + offset, score
 
 
-def best_hits(searcher: Searcher, hits: Iterable[CaseHit], limit: int) -> list[CaseHit]:
-    """The ``limit`` best hits, best first (ties by document order, as Whoosh does), with their stored fields."""
-    best = sorted(hits, key=lambda h: (-h.score, h.docnum))[:limit]
-    for hit in best:
-        hit.fields = searcher.stored_fields(hit.docnum)
+def best_docs(total: np.ndarray, matched: np.ndarray, limit: int) -> list[int]:
+    """The ``limit`` best matched documents, best first, ties by document number (as Whoosh orders them)."""
+    candidates = np.flatnonzero(matched)
+    scores = total[candidates]
+    if len(candidates) > 4 * limit > 0:  # keep the top scores and their ties, then sort only those
+        cut = -np.partition(-scores, limit - 1)[limit - 1]
+        keep = scores >= cut
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:limit]
+    best: list[int] = candidates[order].tolist()
     return best
+
+
+def hits_for(
+    searcher: Searcher, scored: Scored, docnums: list[int], cache: ScoringCache | None = None
+) -> list[CaseHit]:
+    """``docnums`` as hits with their score, the terms they matched and their fields: the document's record
+    when the cache has the commit's records (a stored document is read whole, Markdown included)."""
+    terms = scored.terms_of(docnums)
+    records = cache.records if cache is not None else None
+    return [
+        CaseHit(d, float(scored.total[d]), terms[d], (records[d] if records else None) or searcher.stored_fields(d))
+        for d in docnums
+    ]
 
 
 def collect(searcher: Searcher, query: Query, limit: int, cache: ScoringCache | None = None) -> list[CaseHit]:
     """The `limit` best documents for `query`, best first (ties by document order, as Whoosh does)."""
-    return best_hits(searcher, score_table(searcher, query, cache).values(), limit)
+    scored = score_query(searcher, query, cache)
+    return hits_for(searcher, scored, best_docs(scored.total, scored.matched, limit), cache)

@@ -154,9 +154,13 @@ class DenseTable:
     products: tuple[str, ...]
     titles: tuple[str, ...]
     vectors: np.ndarray  # (n, DIMENSIONS) float32, unit rows
+    signatures: tuple[str, ...] = ()  # each row's file signature: what the next commit's table reuses
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         return self.vectors @ query if len(self.ids) else np.zeros(0, dtype=np.float32)
+
+    def by_signature(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.signatures, self.vectors, strict=True)) if self.signatures else {}
 
 
 MAX_CACHED_VECTORS = 20_000  # rows kept in the shared cache (30 MB): every KB of a desktop and its recent edits
@@ -167,9 +171,14 @@ def cache_file(version: str) -> Path:
     return paths.cache_dir() / "vectors" / f"{version}.npz"
 
 
-def missing_count(stored: Sequence[dict[str, Any]], embedder: Embedder) -> int:
+def missing_count(stored: Sequence[dict[str, Any]], embedder: Embedder, previous: DenseTable | None = None) -> int:
+    """How many of ``stored`` have no vector yet (in ``previous``, the last commit's table, or the cache)."""
+    known = previous.by_signature() if previous is not None else {}
+    unknown = [f for f in stored if f.get("signature") not in known]
+    if not unknown:
+        return 0
     cached = _read_cache(cache_file(embedder.version), embedder.version)
-    return sum(f.get("signature") not in cached for f in stored)
+    return sum(f.get("signature") not in cached for f in unknown)
 
 
 def build_table(
@@ -177,21 +186,27 @@ def build_table(
     embedder: Embedder,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Callable[[int, int], None] | None = None,
+    previous: DenseTable | None = None,
+    whole: Callable[[dict[str, Any]], dict[str, Any]] = lambda fields: fields,
 ) -> DenseTable:
-    """Vectors for the stored documents, reusing those cached under the same file signature."""
+    """Vectors for the stored documents (stored fields or records), reusing those of ``previous`` (the last
+    commit's table) and those cached under the same file signature; ``whole`` gives a document's stored
+    fields, Markdown included, for the few that must be embedded."""
+    known = previous.by_signature() if previous is not None else {}
     path = cache_file(embedder.version)
-    cached = _read_cache(path, embedder.version)
+    cached = {} if all(f.get("signature") in known for f in stored) else _read_cache(path, embedder.version)
     rows: dict[str, np.ndarray] = {}
-    missing = [f for f in stored if f.get("signature") not in cached]
     for fields in stored:
-        if (vector := cached.get(fields.get("signature", ""))) is not None:
+        signature = fields.get("signature", "")
+        if (vector := known.get(signature, cached.get(signature))) is not None:
             rows[fields["id"]] = vector
+    missing = [f for f in stored if f["id"] not in rows]
     done = 0
     for start in range(0, len(missing), BATCH):
         if should_stop():
             break
         chunk = missing[start : start + BATCH]
-        vectors = embedder.embed([document_text(f) for f in chunk], DOC_TOKENS)
+        vectors = embedder.embed([document_text(whole(f)) for f in chunk], DOC_TOKENS)
         for fields, vector in zip(chunk, vectors, strict=True):
             rows[fields["id"]] = vector
             cached[fields.get("signature", "")] = vector
@@ -211,6 +226,7 @@ def build_table(
         tuple(f["product"] for f in present),
         tuple(f["title"] for f in present),
         matrix.astype(np.float32),
+        tuple(f.get("signature", "") for f in present),
     )
 
 

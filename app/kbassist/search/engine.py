@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -18,7 +18,6 @@ from kbassist.content.model import BASE_LANGUAGE, ItemKind, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
-from kbassist.search.collect import scoring_cache
 from kbassist.search.confidence import decide
 from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
 from kbassist.search.index import KbIndex, Progress, UpdateReport
@@ -27,7 +26,7 @@ from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, 
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
 from kbassist.search.text import tokenize
-from kbassist.search.typed import FEW_HITS, collect_words, completions, search_word_queries, sure_correction
+from kbassist.search.typed import COMPLETIONS, FEW_HITS, collect_words, search_word_queries, sure_correction
 
 __all__ = ["SearchEngine", "SearchHit", "Suggestion", "Suggestions", "TypedResults"]  # what the faces import here
 
@@ -75,8 +74,10 @@ class SearchEngine:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def update(self, progress: Progress | None = None) -> UpdateReport:
-        return self.index.update(progress)
+    def update(self, progress: Progress | None = None, changed: Iterable[str | Path] | None = None) -> UpdateReport:
+        """Bring the index in line with the KB folder; ``changed``: the files and folders a watcher saw change
+        (None: look at every file)."""
+        return self.index.update(progress, changed)
 
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
         return self.index.rebuild(progress)
@@ -123,49 +124,60 @@ class SearchEngine:
     def dense_table(self, wait: bool = False, progress: Progress | None = None) -> DenseTable | None:
         """The KB's vectors for the current commit, embedding only documents not seen before.
 
-        Built outside the search lock, once per commit. A suggestion does not wait for more than
-        ``INLINE_EMBED_LIMIT`` documents to be embedded (a first run on a large KB takes minutes): it ranks
-        lexically meanwhile, and ``prepare_dense()`` (run after indexing by the window and `kbassist index`)
-        fills the cache. None when the model cannot be used.
+        Built outside the search lock, once per commit, from the last commit's table: an edit looks up or
+        embeds only its own files. A suggestion does not wait for more than ``INLINE_EMBED_LIMIT`` documents
+        to be embedded (a first run on a large KB takes minutes): it ranks lexically meanwhile, and
+        ``prepare_dense()`` (run after indexing by the window and `kbassist index`) fills the cache. None
+        when the model cannot be used.
         """
         embedder = self.embedder
         if embedder is None:
             return None
-        stored = self.index.derived("stored_fields", lambda s: list(s.all_stored_fields()))
-        cached = self._dense_for(stored)
+        records = self.index.derived("live_records", lambda s: [r for _d, r in self.index.records.live(s)])
+        cached = self._dense_for(records)
         if cached is not None:
             return cached
         # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
         if not self._dense_lock.acquire(blocking=wait):
             return None
         try:
-            cached = self._dense_for(stored)
-            return cached if cached is not None else self._embed_kb(stored, embedder, wait, progress)
+            cached = self._dense_for(records)
+            return cached if cached is not None else self._embed_kb(records, embedder, wait, progress)
         finally:
             self._dense_lock.release()
 
-    def _dense_for(self, stored: object) -> DenseTable | None:
-        """The vectors already built for this commit's stored documents, if any."""
+    def _dense_for(self, records: object) -> DenseTable | None:
+        """The vectors already built for this commit's records, if any."""
         current = self._dense
-        return current[1] if current is not None and current[0] is stored else None
+        return current[1] if current is not None and current[0] is records else None
 
     def _embed_kb(
-        self, stored: list[dict[str, Any]], embedder: Embedder, wait: bool, progress: Progress | None
+        self, records: list[dict[str, Any]], embedder: Embedder, wait: bool, progress: Progress | None
     ) -> DenseTable | None:
-        """Embed what the cache lacks (under the dense lock); None when that is too much to wait for, or the
-        model cannot run (then ranking stays lexical for good, and the associate is told)."""
+        """Embed what the last commit's table and the cache lack (under the dense lock); None when that is too
+        much to wait for, or the model cannot run (then ranking stays lexical for good, and the associate is
+        told)."""
+        previous = self._dense[1] if self._dense is not None else None
         try:
-            if not wait and missing_count(stored, embedder) > INLINE_EMBED_LIMIT:
+            if not wait and missing_count(records, embedder, previous) > INLINE_EMBED_LIMIT:
                 return None
-            table = build_table(stored, embedder, self.index.stopping, _as_counter(progress))
+            table = build_table(
+                records, embedder, self.index.stopping, _as_counter(progress), previous, self._whole_document
+            )
         except DenseUnavailableError as exc:
             log.warning("%s; suggestions use keyword matching only", exc)
             self.index.messages.append(f"{exc}; suggestions use keyword matching only.")
             self.embedder = None
             return None
-        if len(table.ids) == len(stored):  # an embedding stopped early (quitting) is not kept
-            self._dense = (stored, table)
+        if len(table.ids) == len(records):  # an embedding stopped early (quitting) is not kept
+            self._dense = (records, table)
         return table
+
+    def _whole_document(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A document's stored fields, Markdown included (what it is embedded from), by its record."""
+        with self.index.searcher() as searcher:
+            fields = searcher.document(path=record["path"])
+        return dict(fields) if fields else record
 
     def prepare_dense(self, progress: Progress | None = None) -> bool:
         """Embed whatever the KB's vectors lack (run off the UI thread); False when the model is unavailable."""
@@ -200,8 +212,10 @@ class SearchEngine:
             )
 
         with self.index.searcher() as searcher:
-            reliance = self.index.derived("macro_reliance", macro_reliance)
-            cache = self.index.derived("scoring", scoring_cache)
+            reliance = self.index.derived(
+                "macro_reliance", lambda s: macro_reliance(r for _d, r in self.index.records.live(s))
+            )
+            cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(
                 context, case, similarities if dense is not None else None, article_limit, macro_limit
@@ -301,11 +315,12 @@ class SearchEngine:
     def _search(self, text: str, product: str | None, kind: str | None, limit: int) -> list[SearchHit]:
         filters = [Term(name, value) for name, value in (("product", product), ("kind", kind)) if value]
         with self.index.searcher() as searcher:
-            words = search_word_queries(text, self.synonyms, lambda prefix: completions(searcher, prefix))
+            speller = self.index.speller()
+            words = search_word_queries(text, self.synonyms, lambda prefix: speller.completions(prefix, COMPLETIONS))
             if not words:
                 return []
             allowed = set(searcher.docs_for_query(And(filters))) if filters else None
-            cache = self.index.derived("scoring", scoring_cache)
+            cache = self.index.scoring()
             hits = collect_words(searcher, words, limit, cache, allowed)
             return [SearchHit(h["id"], ItemKind(h["kind"]), h["title"], h["product"], h.score) for h in hits]
 
@@ -339,8 +354,6 @@ class SearchEngine:
             return None
         speller = self.index.speller()
         out = [(speller.correct(w) if len(w) >= 4 and w.isalpha() else None) or w for w in words]
-        if out[-1] != words[-1]:
-            with self.index.searcher() as searcher:
-                if completions(searcher, words[-1], 1):
-                    out[-1] = words[-1]
+        if out[-1] != words[-1] and speller.completions(words[-1], 1):
+            out[-1] = words[-1]
         return " ".join(out) if out != words else None

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,14 +22,18 @@ from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
 
 from kbassist import paths
-from kbassist.content.loader import iter_kb_files, misplaced
 from kbassist.content.model import KbItem, Problem
-from kbassist.content.parser import parse_file
+from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
-from kbassist.search.index_check import read_everything
-from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored, to_document
-from kbassist.search.spelling import Speller
-from kbassist.search.sync import COMMIT_EVERY, Batch, FileState, IdClaims, Todo, UpdateReport, plan_sync
+from kbassist.search.index_check import check_searcher
+from kbassist.search.parallel_build import BuildFailedError
+from kbassist.search.records import Records, live_values
+from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
+from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
+from kbassist.search.spelling import Speller, WordIndex
+from kbassist.search.sync import FileState, Hooks, UpdateReport
+from kbassist.search.table_store import TableStore
+from kbassist.search.updating import sync_files
 
 __all__ = ["IndexUnavailableError", "KbIndex", "Progress", "UpdateReport"]  # what the faces import from here
 
@@ -58,6 +62,12 @@ class KbIndex:
         self._generation: str | None = None  # the generation folder open now; None: a stand-in in memory
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
+        self.tables = TableStore()
+        self.records = Records()
+        self._words: SegmentCache[WordIndex] = SegmentCache(lambda reader: WordIndex(self.tables.word_counts(reader)))
+        self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
+            lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
+        )
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -132,6 +142,7 @@ class KbIndex:
             self._ix, self._searcher = ix, ix.searcher()
             self._generation = generation
             self._derived.clear()
+            self._forget_merged(self._searcher)
             if old_searcher is not None:
                 old_searcher.close()
             if old_ix is not None:
@@ -168,6 +179,7 @@ class KbIndex:
             self._searcher.close()
             self._searcher = fresh
             self._derived.clear()
+            self._forget_merged(fresh)
 
     def derived(self, name: str, build: Callable[[Searcher], T]) -> T:
         """A value computed from the index (word list, macro links), built once per commit, on first use."""
@@ -179,9 +191,39 @@ class KbIndex:
             value: T = self._derived[name]
             return value
 
+    def scoring(self) -> ScoringCache:
+        """The commit's scoring table (None in it while ``update`` still decodes a new large segment)."""
+        return self.derived("scoring", self._scoring)
+
+    def _scoring(self, searcher: Searcher) -> ScoringCache:
+        table = self.tables.view(searcher, self._folder())
+        return ScoringCache(table=table, phrase_docs=self.tables.phrase_docs, records=self.records.by_docnum(searcher))
+
+    def _folder(self) -> Path | None:
+        return self.root / self._generation if self._generation else None
+
+    def _prepare_tables(self) -> None:
+        """Decode the scoring tables a write left to do (a full build's or a merge's segment), on this
+        thread and with its own searcher, while queries go on through Whoosh's matchers."""
+        with self._search_lock:
+            ix, folder = self._ix, self._folder()
+        if ix is None:
+            return
+        with ix.searcher() as searcher:
+            complete = self.tables.prepare(searcher, folder, self.stopping)
+        with self._search_lock:
+            cache = self._derived.get("scoring")
+            if complete and cache is not None and cache.table is None:
+                del self._derived["scoring"]
+
+    def _forget_merged(self, searcher: Searcher) -> None:
+        keys = [segment_id(r) for r in segment_readers(searcher)]
+        for cache in (self.records.segments, self._words, self._items):
+            cache.retain(keys)
+
     def speller(self) -> Speller:
-        """Spelling suggestions from the KB's own words; rebuilt lazily after each commit."""
-        return self.derived("speller", _build_speller)
+        """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
+        return self.derived("speller", lambda s: Speller(parts=[self._words.get(r) for r in segment_readers(s)]))
 
     def doc_count(self) -> int:
         with self.searcher() as s:
@@ -193,25 +235,19 @@ class KbIndex:
         return from_stored(fields, self.kb_root) if fields else None
 
     def all_items(self) -> list[KbItem]:
-        with self.searcher() as s:
-            stored = list(s.all_stored_fields())
-        return sorted((from_stored(f, self.kb_root) for f in stored), key=lambda i: (i.kind, i.product, i.title))
+        """Every article and macro without its Markdown body (``get`` reads one whole), sorted by kind,
+        product and title: from the records, built per segment and kept across commits."""
+        return list(self.derived("items", self._sorted_items))
+
+    def _sorted_items(self, searcher: Searcher) -> list[KbItem]:
+        items = (item for _d, item in live_values(searcher, self._items))
+        return sorted(items, key=lambda i: (i.kind, i.product, i.title))
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
-        it reads, else what failed. Opening reads only a segment's table of contents, so damage in the
-        middle of a segment stays hidden until a search happens to touch it; ``kbassist index`` runs this
-        to find it before associates do (0.9 s for the bundled KB of 270 files)."""
-        with warnings.catch_warnings(), self.searcher() as s:
-            warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                for reader, _base in s.reader().leaf_readers():
-                    read_everything(reader)
-            except (KeyboardInterrupt, MemoryError):
-                raise
-            except Exception as exc:  # Whoosh reports damage as anything from struct.error to a bare Exception
-                return f"{type(exc).__name__}: {str(exc)[:80]}"
-        return None
+        it reads, else what failed (``index_check.py``)."""
+        with self.searcher() as s:
+            return check_searcher(s)
 
     # ----------------------------------------------------------------- updating
     def stop(self) -> None:
@@ -226,9 +262,10 @@ class KbIndex:
         """True once ``stop()`` was called: long work on the index's behalf ends at its next step."""
         return self._stop.is_set()
 
-    def update(self, progress: Progress | None = None) -> UpdateReport:
-        """Re-index only files that were added, changed or removed since the last update."""
-        return self._locked_write(progress, rebuild=False)
+    def update(self, progress: Progress | None = None, changed: Iterable[str | Path] | None = None) -> UpdateReport:
+        """Re-index only files that were added, changed or removed since the last update; ``changed``: the
+        files and folders a watcher saw change (None: look at every file)."""
+        return self._locked_write(progress, rebuild=False, changed=changed)
 
     def rebuild(self, progress: Progress | None = None) -> UpdateReport:
         return self._locked_write(progress, rebuild=True)
@@ -245,24 +282,32 @@ class KbIndex:
             report.messages = list(self.messages)
             return report
 
-    def _locked_write(self, progress: Progress | None, *, rebuild: bool) -> UpdateReport:
+    def _locked_write(
+        self, progress: Progress | None, *, rebuild: bool, changed: Iterable[str | Path] | None = None
+    ) -> UpdateReport:
         with self._write_lock:
             started = time.perf_counter()
             self.messages = []
             if self.read_only:
                 self._note("The search index folder is read-only: the index is used as it is and updates are off.")
+                self._prepare_tables()
                 return UpdateReport(messages=list(self.messages))
-            report = self._under_build_lock(progress, (lambda: self._rebuild(progress)) if rebuild else None)
+            work = (
+                (lambda: self._rebuild(progress)) if rebuild else (lambda: self._update_or_rebuild(progress, changed))
+            )
+            report = self._under_build_lock(progress, work)
+            if not report.stopped:
+                self._prepare_tables()
             report.messages = list(self.messages)
             report.seconds = time.perf_counter() - started
             self.problems = report.problems
             return report
 
     def _under_build_lock(
-        self, progress: Progress | None, work: Callable[[], UpdateReport] | None, follow_only: bool = False
+        self, progress: Progress | None, work: Callable[[], UpdateReport], follow_only: bool = False
     ) -> UpdateReport:
         """Take the build lock (waiting for another process's build), move to the generation that build
-        left, then run ``work`` (default: an incremental update)."""
+        left, then run ``work``."""
         lock = self._gens.lock()
         try:
             held = self._gens.acquire(lock, progress, self.stopping)
@@ -272,7 +317,7 @@ class KbIndex:
         if not held:
             return UpdateReport(stopped=True)
         try:
-            return self._follow_then(progress, work or (lambda: self._update_or_rebuild(progress)), follow_only)
+            return self._follow_then(progress, work, follow_only)
         finally:
             lock.release()
 
@@ -290,9 +335,10 @@ class KbIndex:
             return UpdateReport()  # another process rebuilt meanwhile: its generation is the repair
         return work()
 
-    def _update_or_rebuild(self, progress: Progress | None) -> UpdateReport:
+    def _update_or_rebuild(self, progress: Progress | None, changed: Iterable[str | Path] | None) -> UpdateReport:
         try:
-            return self._update(progress)
+            assert self._ix is not None
+            return self._sync(self._ix, progress, live=True, changed=changed)
         except LockError:
             self._note("Search index was locked by another run that did not finish; rebuilding a fresh copy.")
             return self._rebuild(progress)
@@ -314,80 +360,23 @@ class KbIndex:
         report.rebuilt = True
         return report
 
-    def _update(self, progress: Progress | None) -> UpdateReport:
-        assert self._ix is not None
-        return self._sync(self._ix, progress, live=True)
-
     def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
+        """What the index holds of each file, from its records (never its stored Markdown)."""
         with ix.searcher() as s:
             return {
-                f["path"]: FileState(f["signature"], f["mtime_ns"], f["size"], f["id"]) for f in s.all_stored_fields()
+                r["path"]: FileState(r["signature"], r["mtime_ns"], r["size"], r["id"])
+                for _d, r in self.records.live(s)
             }
 
-    def _sync(self, ix: FileIndex, progress: Progress | None, *, live: bool) -> UpdateReport:
-        """Apply ``plan_sync``'s plan: delete what left, parse and write what is new or changed, oldest first."""
-        on_disk = {p.relative_to(self.kb_root).as_posix(): p for p in iter_kb_files(self.kb_root)}
-        indexed = self._indexed_files(ix)
-        plan = plan_sync(indexed, on_disk)
-        report = UpdateReport(unchanged=plan.unchanged, problems=list(plan.problems))
-        if not self.kb_root.is_dir():
-            report.problems.append(Problem(".", f"KB folder does not exist: {self.kb_root}"))
-        batch = Batch(ix, self._refresh if live else None)
+    def _sync(
+        self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
+    ) -> UpdateReport:
+        hooks = Hooks(progress, self.stopping, self._refresh if live else None)
         try:
-            for rel in plan.removed:
-                batch.delete(rel)
-                report.removed += 1
-            for done, todo in enumerate(plan.todo, len(plan.removed) + 1):
-                if self._stop.is_set():
-                    report.stopped = True
-                    break
-                if progress:
-                    progress(done, plan.total, todo.rel)
-                self._apply(batch, todo, indexed.get(todo.rel), plan.claims, report)
-            batch.finish(stopped=report.stopped, optimize=plan.total > COMMIT_EVERY)
-        except BaseException:
-            batch.cancel()
-            raise
+            report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, changed=changed)
+        except BuildFailedError as exc:  # no builder process here: the same work in this process, on one core
+            log.warning("%s; indexing in this process", exc)
+            report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, parallel=False)
         if live:
             self._refresh()
-        if progress and plan.total == 0:
-            progress(0, 0, "")
-        report.problems.sort(key=lambda p: p.rel_path)
         return report
-
-    def _apply(self, batch: Batch, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport) -> None:
-        """Parse one new or changed file and write it, unless it is broken or another file holds its id."""
-        result = misplaced(todo.rel) or parse_file(todo.path, self.kb_root)
-        if isinstance(result, Problem):
-            report.problems.append(result)
-            if known:
-                batch.delete(todo.rel)
-                report.removed += 1
-            return
-        same = known is not None and known.signature == result.signature
-        if same:
-            report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
-        holder = claims.holders.get(result.id)
-        accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
-        if not accepted:
-            report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
-            if known:
-                batch.delete(todo.rel)
-            return
-        if displaced is not None:  # this file held the id first: the newer holder gives it up
-            batch.delete(displaced)
-            report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
-        batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size))
-        if not same:
-            if known:
-                report.changed += 1
-            else:
-                report.added += 1
-
-
-def _build_speller(searcher: Searcher) -> Speller:
-    words = (
-        (w.decode() if isinstance(w, bytes) else w, info.doc_frequency())
-        for w, info in searcher.reader().iter_field("spell")
-    )
-    return Speller(words)

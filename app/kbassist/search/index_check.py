@@ -7,7 +7,27 @@ column finds it at once (about 1 s for the bundled KB of 270 files).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+from whoosh.searching import Searcher
+
+
+def check_searcher(searcher: Searcher) -> str | None:
+    """Read every stored field, posting, field length and column of the index; None when all of it reads,
+    else what failed. Opening reads only a segment's table of contents, so damage in the middle of a segment
+    stays hidden until a search happens to touch it; ``kbassist index`` runs this to find it before
+    associates do (0.9 s for the bundled KB of 270 files)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            for reader, _base in searcher.reader().leaf_readers():
+                read_everything(reader)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:  # Whoosh reports damage as anything from struct.error to a bare Exception
+            return f"{type(exc).__name__}: {str(exc)[:80]}"
+    return None
 
 
 def read_everything(reader: Any) -> None:

@@ -8,8 +8,9 @@ own text and by the articles they rely on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from whoosh.searching import Searcher
 
@@ -166,7 +167,9 @@ def _rank_macros(
     if dense is not None:
         fuse(macros, dense.ranked(ItemKind.MACRO), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.
-    reliance = macro_reliance(context.searcher) if context.reliance is None else context.reliance
+    reliance = context.reliance
+    if reliance is None:
+        reliance = macro_reliance(context.searcher.documents(kind=ItemKind.MACRO.value))
     for art in articles:  # best first: a macro borrows from the best article it relies on
         for ref in reliance.get(art.id, ()):
             macro = macros.get(ref.id) or Ranked(ref.id, ItemKind.MACRO, ref.title, ref.product, 0.0)
@@ -192,14 +195,16 @@ class MacroRef:
     product: str
 
 
-def macro_reliance(searcher: Searcher) -> dict[str, list[MacroRef]]:
-    """For each article id, the macros that rely on it.
+def macro_reliance(documents: Iterable[Mapping[str, Any]]) -> dict[str, list[MacroRef]]:
+    """For each article id, the macros (among ``documents``: stored fields or records) that rely on it.
 
-    Reading every macro's stored fields costs about as much as the search itself on a large KB, so the
-    engine builds this once per index commit (`KbIndex.derived`) rather than per case.
+    The engine builds this once per index commit (`KbIndex.derived`), from the records (records.py), which
+    read without the Markdown, rather than per case.
     """
     relying: dict[str, list[MacroRef]] = {}
-    for fields in searcher.documents(kind=ItemKind.MACRO.value):
+    for fields in documents:
+        if fields["kind"] != ItemKind.MACRO:
+            continue
         ref = MacroRef(fields["id"], fields["title"], fields["product"])
         for article_id in fields["meta"].get("articles", ()):
             relying.setdefault(article_id, []).append(ref)

@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from whoosh.analysis import SimpleAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.columns import PickleColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
 from kbassist.content.model import Article, ItemKind, KbItem, Macro
+from kbassist.search.records import RECORD, WORDS, record_of
+from kbassist.search.spelling import spell_words
 from kbassist.search.text import ANALYZER
 
-SCHEMA_VERSION = 7  # 7: an article's public url, a macro's greeting and closing flags
+# 7: an article's public url, a macro's greeting and closing flags; 8: the record column; 9: "did you mean"'s
+# words in a column instead of an indexed field
+SCHEMA_VERSION = 9
 
 # Field weights for case suggestions and search: a word in the title says more than one in the body.
 # Kept mild: strong title boosts let one shared word in a title outrank an article whose body describes
@@ -35,13 +39,18 @@ def build_schema() -> Schema:
         symptoms=TEXT(analyzer=ANALYZER),
         tags=TEXT(stored=True, analyzer=ANALYZER),
         codes=KEYWORD(stored=True, lowercase=True, commas=True, scorable=True),
-        # Unstemmed words for "did you mean": a corrector must suggest real words, not stems.
-        spell=TEXT(analyzer=SimpleAnalyzer(), spelling=True),
         markdown=STORED(),
         meta=STORED(),  # the rest of the record, to rebuild it without re-reading the file
-        signature=ID(stored=True),
-        mtime_ns=NUMERIC(stored=True, bits=64),
-        size=NUMERIC(stored=True, bits=64),
+        # What the file was when indexed: stored only, nothing searches by them (the records carry them too).
+        signature=STORED(),
+        mtime_ns=STORED(),
+        size=STORED(),
+        # The stored fields but the Markdown, in a column that reads without it (records.py).
+        record=COLUMN(PickleColumn(VarBytesColumn())),
+        # Unstemmed words for "did you mean" and completions (a corrector must suggest real words, not stems):
+        # each document's distinct words in a column, counted per segment. As an indexed field they took a
+        # quarter of an index build, for postings and positions nothing searched.
+        words=COLUMN(VarBytesColumn()),
     )
 
 
@@ -65,7 +74,7 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
             "greeting": item.greeting,
             "closing": item.closing,
         }
-    return {
+    document: dict[str, Any] = {
         "id": item.id,
         "kind": item.kind.value,  # the plain string: Whoosh pickles stored values
         "product": item.product,
@@ -76,13 +85,16 @@ def to_document(item: KbItem, mtime_ns: int, size: int) -> dict[str, Any]:
         "symptoms": item.symptoms,
         "tags": " , ".join(item.tags),
         "codes": ",".join(item.codes),
-        "spell": f"{item.title}\n{' '.join(item.tags)}\n{item.plain_text}",
         "markdown": item.body,
         "meta": meta,
         "signature": item.signature,
         "mtime_ns": mtime_ns,
         "size": size,
     }
+    document[RECORD] = record_of(document)
+    spelled = spell_words(f"{item.title}\n{' '.join(item.tags)}\n{item.plain_text}")
+    document[WORDS] = " ".join(sorted(spelled)).encode("utf-8")
+    return document
 
 
 def from_stored(fields: dict[str, Any], kb_root: Any) -> KbItem:

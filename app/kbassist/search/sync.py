@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
-from kbassist.content.model import Problem
+from kbassist.content.loader import CONTENT_DIRS, misplaced
+from kbassist.content.model import KbItem, Problem
+from kbassist.content.parser import parse_file
+from kbassist.content.translations import translation_of
+from kbassist.search.schema import to_document
 
 COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
 COMMIT_INTERVAL = 2.0  # ... and at most one intermediate commit per this many seconds (each costs a segment)
@@ -42,6 +46,15 @@ class UpdateReport:
     @property
     def touched(self) -> int:
         return self.added + self.changed + self.removed
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What an update tells its caller and asks it: how far it is, whether to stop, that a commit is ready."""
+
+    progress: Callable[[int, int, str], None] | None = None  # done, total, current file
+    stopping: Callable[[], bool] = lambda: False
+    on_commit: Callable[[], None] | None = None  # after an intermediate commit of a live index
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +109,19 @@ class IdClaims:
 
 
 def plan_sync(
-    indexed: Mapping[str, FileState], on_disk: Mapping[str, Path], stat: Callable[[Path], os.stat_result] = os.stat
+    indexed: Mapping[str, FileState],
+    on_disk: Mapping[str, Path],
+    stat: Callable[[Path], os.stat_result] = os.stat,
+    scope: Callable[[str], bool] | None = None,
 ) -> SyncPlan:
-    """Compare what the index holds with the files on disk (``rel path -> path``)."""
-    plan = SyncPlan(removed=[rel for rel in indexed if rel not in on_disk])
+    """Compare what the index holds with the files on disk (``rel path -> path``).
+
+    ``scope`` says which paths ``on_disk`` covers (default: all of them); an indexed file outside it is not
+    looked at and counts as unchanged (an update of the few paths a file watcher reported).
+    """
+    inside = scope or (lambda _rel: True)
+    plan = SyncPlan(removed=[rel for rel in indexed if inside(rel) and rel not in on_disk])
+    plan.unchanged = sum(not inside(rel) for rel in indexed) if scope else 0
     for rel, path in on_disk.items():
         try:
             st = stat(path)
@@ -113,7 +135,7 @@ def plan_sync(
         plan.todo.append(Todo(rel, path, st))
     plan.todo.sort(key=lambda t: (t.stat.st_mtime_ns, t.rel))
     changing = {t.rel for t in plan.todo}
-    staying = {rel: s for rel, s in indexed.items() if rel in on_disk and rel not in changing}
+    staying = {rel: s for rel, s in indexed.items() if (rel in on_disk or not inside(rel)) and rel not in changing}
     plan.claims = IdClaims(
         holders={s.item_id: rel for rel, s in staying.items()},
         since={rel: (s.mtime_ns, rel) for rel, s in staying.items()},
@@ -121,7 +143,68 @@ def plan_sync(
     return plan
 
 
-class Batch:
+def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Callable[[str], bool]] | None:
+    """The KB files at or under the ``changed`` paths (files, folders, or what was either and is gone), and
+    which relative paths that covers; None when the change is the KB folder itself (every file is looked
+    at). Paths outside the content folders are not content and are left out."""
+    folders: list[str] = []
+    files: set[str] = set()
+    for raw in changed:
+        path = Path(raw)
+        try:
+            rel = path.relative_to(kb_root).as_posix()
+        except ValueError:
+            continue  # not in the KB
+        if rel == ".":
+            return None
+        parts = rel.split("/")
+        if parts[0] not in CONTENT_DIRS or any(part.startswith(".") for part in parts[1:]):
+            continue  # not content, or hidden (content/loader.py)
+        if path.suffix == ".md" and not path.is_dir():
+            files.add(rel)
+        else:
+            folders.append(rel)
+    on_disk: dict[str, Path] = {}
+    for folder in folders:
+        base = kb_root / folder
+        for path in base.rglob("*.md") if base.is_dir() else ():
+            if not any(part.startswith(".") for part in path.relative_to(base).parts) and path.is_file():
+                on_disk[path.relative_to(kb_root).as_posix()] = path
+    on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
+    # A translation (``<slug>.<lang>.md``) is read with its macro, never indexed on its own (content/loader.py).
+    on_disk = {rel: path for rel, path in on_disk.items() if translation_of(rel) is None}
+    prefixes = tuple(f"{folder}/" for folder in folders)
+    return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
+
+
+class Writes(Protocol):
+    """What an update writes through: ``Batch`` in this process, ``parallel_build.ParallelBatch`` in a builder."""
+
+    def delete(self, rel: str) -> None: ...
+
+    def write(self, document: dict[str, Any], *, replace: bool = True) -> None: ...
+
+
+class WriterBatch:
+    """A Whoosh writer and the documents written through it since its last commit (``Batch`` here,
+    ``parallel_build.ParallelBatch`` in a builder process): deletes by path, adds or replaces."""
+
+    writer: Any
+    pending: int
+
+    def delete(self, rel: str) -> None:
+        self.writer.delete_by_term("path", rel)
+        self.pending += 1
+
+    def add(self, document: dict[str, Any], *, replace: bool) -> None:
+        if replace:
+            self.writer.update_document(**document)
+        else:
+            self.writer.add_document(**document)
+        self.pending += 1
+
+
+class Batch(WriterBatch):
     """The writer of one update: a commit every ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds
     (search works on what is ready), merging only at the end."""
 
@@ -135,13 +218,8 @@ class Batch:
     def _writer(self) -> Any:
         return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
 
-    def delete(self, rel: str) -> None:
-        self.writer.delete_by_term("path", rel)
-        self.pending += 1
-
-    def write(self, document: dict[str, Any]) -> None:
-        self.writer.update_document(**document)
-        self.pending += 1
+    def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
+        self.add(document, replace=replace)
         if self.pending >= COMMIT_EVERY and time.perf_counter() - self.last_commit >= COMMIT_INTERVAL:
             # No merging mid-build (merging every batch made a 10k build quadratic); the last commit merges.
             self.writer.commit(mergetype=NO_MERGE)
@@ -162,3 +240,48 @@ class Batch:
     def cancel(self) -> None:
         if not self.writer.is_closed:
             self.writer.cancel()
+
+
+def parse_todo(todo: Todo, kb_root: Path) -> KbItem | Problem:
+    """The record of one new or changed file, or why it cannot be indexed."""
+    return misplaced(todo.rel) or parse_file(todo.path, kb_root)
+
+
+def apply_todo(
+    batch: Writes, todo: Todo, known: FileState | None, claims: IdClaims, report: UpdateReport, kb_root: Path
+) -> None:
+    """Parse one new or changed file and write it, unless it is broken or another file holds its id."""
+    apply_parsed(batch, todo, parse_todo(todo, kb_root), known, claims, report)
+
+
+def apply_parsed(
+    batch: Writes, todo: Todo, result: KbItem | Problem, known: FileState | None, claims: IdClaims, report: UpdateReport
+) -> None:
+    """Write one parsed file, unless it is broken or another file holds its id."""
+    if isinstance(result, Problem):
+        report.problems.append(result)
+        if known:
+            batch.delete(todo.rel)
+            report.removed += 1
+        return
+    same = known is not None and known.signature == result.signature
+    if same:
+        report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
+    holder = claims.holders.get(result.id)
+    accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
+    if not accepted:
+        report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
+        if known:
+            batch.delete(todo.rel)
+        return
+    if displaced is not None:  # this file held the id first: the newer holder gives it up
+        batch.delete(displaced)
+        report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
+    # A file the index does not hold is added: no document has its path, and one with its id is on its way
+    # out (its file is changing or gone, or it was displaced just above). Replacing would search for both.
+    batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size), replace=known is not None)
+    if not same:
+        if known:
+            report.changed += 1
+        else:
+            report.added += 1

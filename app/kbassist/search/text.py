@@ -3,10 +3,12 @@ themselves, their stems and the support stop list are ``kbassist.content.words``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import Analyzer, StemmingAnalyzer, Token
 from whoosh.analysis.filters import STOP_WORDS
 
 from kbassist.content.words import SUPPORT_STOP, WORD, is_stop, stem, tokenize
@@ -14,7 +16,70 @@ from kbassist.content.words import SUPPORT_STOP, WORD, is_stop, stem, tokenize
 __all__ = ["ANALYZER", "INDEX_STOP_WORDS", "SUPPORT_STOP", "WORD", "common_words", "is_stop", "stem", "tokenize"]
 
 INDEX_STOP_WORDS = STOP_WORDS
-ANALYZER = StemmingAnalyzer(minsize=2, cachesize=50000)  # Whoosh's English stop list, Porter stems
+MIN_WORD = 2  # shorter tokens are not indexed (StemmingAnalyzer's minsize)
+
+
+class KbAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
+    """Whoosh's ``StemmingAnalyzer(minsize=2)`` (its tokens, lowercase, English stop list, Porter stems) in one
+    loop instead of four chained generators: the same tokens, positions and boosts, in about half the time
+    (a fifth of an index build went to the chain). Anything but plain tokenizing (character offsets, kept
+    stop words, a whole value as one token) goes through the chain itself."""
+
+    is_morph = True
+
+    def __init__(self) -> None:
+        self.chain = StemmingAnalyzer(minsize=MIN_WORD, cachesize=50000)
+        tokenizer, _lower, stops, _stem = self.chain.items
+        self.expression, self.stops = tokenizer.expression, stops.stops  # whoosh-reloaded's pattern keeps '*'
+
+    def __call__(  # noqa: PLR0913 - Whoosh's analyzer protocol
+        self,
+        value: str,
+        *,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        if chars or keeporiginal or not removestops or not tokenize:
+            yield from self.chain(
+                value,
+                positions=positions,
+                chars=chars,
+                keeporiginal=keeporiginal,
+                removestops=removestops,
+                start_pos=start_pos,
+                start_char=start_char,
+                tokenize=tokenize,
+                mode=mode,
+                **kwargs,
+            )
+            return
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = None
+        stops = self.stops
+        for number, match in enumerate(self.expression.finditer(value)):
+            text = match.group(0).lower()
+            if len(text) < MIN_WORD or text in stops:
+                continue
+            if positions:  # StopFilter's renumbering: the first kept token keeps its place, the rest follow it
+                pos = start_pos + number if pos is None else pos + 1
+                token.pos = pos
+            token.text = stem(text)
+            token.boost = 1.0
+            token.stopped = False
+            yield token
+
+    def has_morph(self) -> bool:
+        return True
+
+
+ANALYZER = KbAnalyzer()  # Whoosh's English stop list, Porter stems
 
 
 COMMON_WORDS_FILE = Path(__file__).with_name("common_words.txt")

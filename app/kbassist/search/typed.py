@@ -1,18 +1,19 @@
 """Typed search: what an associate types into the search box, a few words, the last perhaps half-typed.
 
 Each word is a set of alternatives (the word, its synonyms, its completions, a code, an id), each scored like a
-case's terms (``collect.score_table``); a word scores its best alternative, and documents that match every
-word come first.
+case's terms (``collect.score_query``: numpy over every document); a word scores its best alternative, and
+documents that match every word come first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Collection, Sequence
 
+import numpy as np
 from whoosh.query import Query, Term
 from whoosh.searching import Searcher
 
-from kbassist.search.collect import CaseHit, ScoringCache, best_hits, score_table
+from kbassist.search.collect import CaseHit, Scored, ScoringCache, best_docs, hits_for, score_query
 from kbassist.search.queries import CODE_BOOST, term_query
 from kbassist.search.spelling import distance
 from kbassist.search.synonyms import Synonyms
@@ -65,23 +66,12 @@ def search_word_queries(
     return clauses
 
 
-def completions(searcher: Searcher, prefix: str, limit: int = COMPLETIONS) -> list[str]:
-    """The KB's most common words that start with `prefix` (the word itself excluded)."""
-    reader = searcher.reader()
-    found = [
-        (reader.doc_frequency("spell", word), word)
-        for raw in reader.expand_prefix("spell", prefix)
-        if (word := raw.decode("utf-8") if isinstance(raw, bytes) else raw) != prefix
-    ]
-    return [word for _df, word in sorted(found, key=lambda f: (-f[0], f[1]))[:limit]]
-
-
 def collect_words(
     searcher: Searcher,
     words: Sequence[TypedWord],
     limit: int,
     cache: ScoringCache | None = None,
-    allowed: Container[int] | None = None,
+    allowed: Collection[int] | None = None,
 ) -> list[CaseHit]:
     """The best documents for a typed query of one set of alternatives per word.
 
@@ -91,28 +81,43 @@ def collect_words(
     for "pending", "stuck", "on hold" and "in transit", and an article that uses all four is not four
     times as much about it (summed, "refund not arrived" put the article on late refunds out of the top ten).
     """
-    combined: dict[int, CaseHit] = {}
-    matched: dict[int, int] = {}
-    for word in words:
-        for docnum, hit in _best_alternative(searcher, word, cache).items():
-            if allowed is not None and docnum not in allowed:
-                continue
-            total = combined.setdefault(docnum, CaseHit(docnum))
-            total.score += hit.score
-            total.terms |= hit.terms
-            matched[docnum] = matched.get(docnum, 0) + 1
+    per_word = [_best_alternative(searcher, word, cache) for word in words]
+    if not per_word:
+        return []
+    count = len(per_word[0].total)
+    permitted = np.ones(count, dtype=bool)
+    if allowed is not None:
+        permitted[:] = False
+        permitted[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
+    total = np.zeros(count, dtype=np.float64)
+    matched = np.zeros(count, dtype=np.int64)
+    for scored in per_word:
+        hit = scored.matched & permitted
+        total[hit] += scored.total[hit]
+        matched += hit
     n = len(words)
-    for docnum, hit in combined.items():
-        share = matched[docnum] / n
-        hit.score *= share * (ALL_WORDS_FACTOR if matched[docnum] == n and n > 1 else 1.0)
-    return best_hits(searcher, combined.values(), limit)
+    lift = np.where(matched == n, ALL_WORDS_FACTOR, 1.0) if n > 1 else np.ones(count)
+    total = total * ((matched / n) * lift)
+    combined = Scored(total, matched > 0, [leaf for scored in per_word for leaf in scored.by_leaf])
+    return hits_for(searcher, combined, best_docs(combined.total, combined.matched, limit), cache)
 
 
-def _best_alternative(searcher: Searcher, word: TypedWord, cache: ScoringCache | None) -> dict[int, CaseHit]:
-    """Each document's best-scoring alternative of one typed word."""
-    best: dict[int, CaseHit] = {}
-    for option in word:
-        for docnum, hit in score_table(searcher, option, cache).items():
-            if docnum not in best or hit.score > best[docnum].score:
-                best[docnum] = hit
-    return best
+def _best_alternative(searcher: Searcher, word: TypedWord, cache: ScoringCache | None) -> Scored:
+    """Each document's best-scoring alternative of one typed word (the first among equals), with the leaves of
+    that alternative only: a hit's matched terms are those of the alternatives that won it."""
+    options = [score_query(searcher, option, cache) for option in word]
+    best = np.zeros(len(options[0].total), dtype=np.float64)
+    found = np.zeros(len(best), dtype=bool)
+    winner = np.full(len(best), -1, dtype=np.int64)
+    for i, scored in enumerate(options):
+        better = scored.matched & (~found | (scored.total > best))
+        best[better] = scored.total[better]
+        winner[better] = i
+        found |= scored.matched
+    by_leaf = [
+        (leaf, kept)
+        for i, scored in enumerate(options)
+        for leaf, docs in scored.by_leaf
+        if len(kept := docs[winner[docs] == i])
+    ]
+    return Scored(best, found, by_leaf)

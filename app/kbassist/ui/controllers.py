@@ -105,19 +105,24 @@ class IndexController(QObject):
         self.watcher = QFileSystemWatcher(self)
         self.watcher.directoryChanged.connect(self._changed)
         self.watcher.fileChanged.connect(self._changed)
-        self._debounce = debouncer(self, WATCH_DEBOUNCE_MS, self.update)
-        self._watch()
+        self._reported: set[str] | None = set()  # paths the watcher reported since; None: look at every file
+        self._debounce = debouncer(self, WATCH_DEBOUNCE_MS, self._start)
+        # The KB's files are listed and watched after the first update (``_done``), not here: a window on a
+        # KB of 15,000 files opens first.
 
-    def _watch(self) -> None:
-        """Watch the KB's folders (new, removed, renamed files) and each file (edits in place), as the core
-        lists them; the KB folder itself too, for an articles/ or macros/ folder that appears."""
-        wanted = [self.engine.kb_root, *self.engine.kb_folders(), *self.engine.kb_files()]
+    def _watch(self, files: bool) -> None:
+        """Watch the KB's folders (new, removed, renamed files) and, when ``files``, each file (edits in
+        place), as the core lists them; the KB folder itself too, for an articles/ or macros/ folder that
+        appears."""
+        wanted = [self.engine.kb_root, *self.engine.kb_folders(), *(self.engine.kb_files() if files else ())]
         current = set(self.watcher.directories()) | set(self.watcher.files())
-        new = [str(p) for p in wanted if p.exists() and str(p) not in current]
+        new = [str(p) for p in wanted if str(p) not in current and p.exists()]
         if new:
             self.watcher.addPaths(new)
 
-    def _changed(self, _path: str) -> None:
+    def _changed(self, path: str) -> None:
+        if self._reported is not None:
+            self._reported.add(path)  # the update reads only these
         self._debounce.start()
 
     def stop(self) -> None:
@@ -127,34 +132,42 @@ class IndexController(QObject):
         self.engine.stop_updates()
 
     def update(self) -> None:
+        """Bring the index in line with every file of the KB (at start, and when asked)."""
+        self._reported = None
+        self._start()
+
+    def _start(self) -> None:
         if self.running:
             self._again = True  # one more pass when this one ends, to pick up what changed meanwhile
             return
         self.running = True
         self.stateChanged.emit("Indexing…")
+        changed, self._reported = self._reported, set()
 
         def progress(done: int, total: int, _rel: str) -> None:
             self.progress.emit(done, total)  # emitted from the worker; delivered queued to the UI thread
 
         def work() -> UpdateReport:
-            report = self.engine.update(progress)
+            report = self.engine.update(progress, changed)
             self.engine.prepare_dense(progress)  # vectors of new or changed files; until then, lexical only
             return report
 
         self.runner.submit(work, self._done, self._failed)
 
     def _done(self, report: UpdateReport) -> None:
+        first = self.last_report is None
         self.running = False
         self.last_report = report
-        self._watch()
+        self._watch(files=first or bool(report.added) or report.rebuilt)
         self.updated.emit(report)
         self.stateChanged.emit(self._describe(report))
         if self._again:
             self._again = False
-            self.update()
+            self._start()
 
     def _failed(self, exc: Exception) -> None:
         self.running = False
+        self._reported = None  # what was reported is not indexed: the next update looks at every file
         self.stateChanged.emit(f"Indexing failed: {exc}")
 
     @staticmethod

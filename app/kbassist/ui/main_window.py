@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
@@ -69,7 +69,9 @@ class MainWindow(QMainWindow):
         splitters = [(self.splitter, [430, 560, 450]), (self.left_splitter, [300, 500])]
         self.window_state = WindowState(services.config_dir, self, splitters)
         self.window_state.restore()
-        self.index.update()
+        # The index is checked once the event loop runs: the window shows and takes input first (its search
+        # and suggestions work on the index as it is meanwhile).
+        QTimer.singleShot(0, self.index, self.index.update)  # dropped if the window goes before the loop runs
 
     # ================================================================== building
     def _build_widgets(self) -> None:
