@@ -17,7 +17,6 @@ import logging
 import re
 import sys
 from dataclasses import dataclass
-from functools import partial
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
@@ -176,9 +175,24 @@ class InstanceServer(QObject):
         self._server.close()
 
     def _accept(self) -> None:
+        # The slots find their socket through sender(): a Python closure holding the socket's wrapper let go of
+        # it after Qt had deleted the socket, and the second delete crashed the process (seen in about half of
+        # the test runs under gdb: ~QLocalSocket from a deferred delete).
         while (socket := self._server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(partial(self._read, socket))
-            socket.disconnected.connect(socket.deleteLater)
+            socket.readyRead.connect(self._ready)
+            socket.disconnected.connect(self._gone)
+            if socket.canReadLine():  # the line came with the connection, before readyRead was connected
+                self._read(socket)
+
+    def _ready(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+
+    def _gone(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            socket.deleteLater()
 
     def _read(self, socket: QLocalSocket) -> None:
         if not socket.canReadLine():
