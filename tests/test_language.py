@@ -66,3 +66,31 @@ def test_the_glossary_adds_english_terms_only_to_other_languages() -> None:
     english = analyse_case("Our payout was declined and the account is blocked, please help.")
     assert english.language.is_english
     assert "auszahlung" not in {t.stem for t in english.terms}
+
+
+def test_unpacked_model_in_the_cache_gives_the_same_answers_and_survives_damage() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from kbassist import paths
+    from kbassist.search.langid_model import load_identifier
+    from kbassist.search.language import LANGUAGES
+
+    packed = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    packed.set_languages(list(LANGUAGES))
+    texts = [
+        "Hallo, meine Auszahlung ist seit Montag nicht angekommen.",
+        "Bonjour, le remboursement n'est toujours pas arrivé.",
+        "My payout has not arrived since Monday, what is going on?",
+        "返金処理をしたのに、お客様のカードにまだ反映されていません。",
+    ]
+    first = load_identifier(LANGUAGES)  # unpacks py3langid's model and writes it to the cache
+    written = list((paths.cache_dir() / "langid").glob("*.npz"))
+    assert len(written) == 1
+    cached = load_identifier(LANGUAGES)
+    for text in texts:
+        assert first.rank(text) == cached.rank(text) == packed.rank(text)
+
+    written[0].write_bytes(written[0].read_bytes()[:1000])  # a crash left half of it
+    repaired = load_identifier(LANGUAGES)
+    assert [repaired.classify(t) for t in texts] == [packed.classify(t) for t in texts]
+    assert written[0].stat().st_size > 1_000_000

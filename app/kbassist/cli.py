@@ -7,7 +7,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kbassist import __version__, paths
 from kbassist.content.lint import lint_folder
@@ -20,7 +20,9 @@ from kbassist.search.index import IndexUnavailableError
 from kbassist.settings import load_settings
 from kbassist.team_command import add_team_parser, team_stats
 from kbassist.terminal import CliError, Parser, emit, kb_root, open_engine, read_case
-from kbassist.usage import Stats, UsageStore, UsageStoreError, compute_stats, write_macros_csv, write_text
+
+if TYPE_CHECKING:
+    from kbassist.usage import Stats
 
 
 # ---------------------------------------------------------------------------- commands
@@ -209,6 +211,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     engine.close()
     if args.product and args.product not in PRODUCTS and all(i.product != args.product for i in items):
         raise CliError(f"unknown product {args.product!r}; one of: {', '.join(PRODUCTS)}")
+    from kbassist.usage import write_macros_csv, write_text  # only `stats` reads usage: 70 ms off the others
+
     stale_after_days = load_settings().stale_after_days
     stats = team_stats(args, items, stale_after_days) if args.team else _local_stats(args, items, stale_after_days)
     if args.csv:
@@ -219,6 +223,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _local_stats(args: argparse.Namespace, items: list[KbItem], stale_after_days: int) -> Stats:
+    from kbassist.usage import UsageStore, UsageStoreError, compute_stats
+
     db = paths.usage_db()
     try:  # no file yet (nothing recorded, or recording off): report on nothing rather than create one
         with UsageStore(db, read_only=True) if db.is_file() else UsageStore(":memory:") as store:

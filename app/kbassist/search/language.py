@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import LanguageIdentifier
 
 from kbassist.content.stripe import ID_PATTERN, SECRET_PATTERN
+from kbassist.search.langid_model import load_identifier
 
 # The languages associates receive cases in. Restricting the model to them keeps a short English case
 # from being called Luxembourgish or Latin.
@@ -63,9 +64,7 @@ class Language:
 
 @cache
 def _identifier() -> LanguageIdentifier:
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
+    return load_identifier(LANGUAGES)
 
 
 def prose(text: str) -> str:
