@@ -1,10 +1,9 @@
 """What an administrator does to a team database: bring its schema up to date, add associates and editors.
 
-``init_schema`` applies each missing step of ``migrations.MIGRATIONS`` in a transaction of its own that first
-takes one advisory lock and then reads the version: two ``team init`` at once (or one racing an upgrade)
-serialise, and the second finds the step done. A step either commits whole or leaves nothing behind. The
-session also holds the lock from the first step to the last, so a second ``team init`` waits for the whole
-migration and reports the version it found as the one the first left, never a step in between.
+``init_schema`` holds one advisory lock from reading the version to the last step, and applies each missing
+step of ``migrations.MIGRATIONS`` in a transaction of its own: two ``team init`` at once (or one racing an
+upgrade) serialise, the second waits for the whole migration and finds it done (never a step in between),
+and a step either commits whole or leaves nothing behind.
 
 ``add_member`` creates a login role in one of the two groups (or puts an existing role in it). A password is
 turned into its SCRAM verifier here, by libpq, before anything is sent: the server, its statement log and a
@@ -13,6 +12,7 @@ network capture never see the password itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -63,29 +63,22 @@ def init_schema(conn: psycopg.Connection[Any]) -> InitReport:
     """Create or migrate the schema; raises ``TeamSchemaError`` when the database is newer than this app."""
     conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
-        return _apply_missing_steps(conn)
+        before = schema_version(conn)
+        if before > SCHEMA_VERSION:
+            raise TeamSchemaError(
+                f"the team database's schema is v{before}, newer than this app knows (v{SCHEMA_VERSION}): "
+                "upgrade KB Assist before running team init"
+            )
+        for version in range(before, SCHEMA_VERSION):
+            with conn.transaction():
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                conn.execute("INSERT INTO kbassist.schema_version (version) VALUES (%s)", (version + 1,))
+            log.info("team database schema migrated to v%d", version + 1)
+        return InitReport(before, SCHEMA_VERSION)
     finally:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
-
-
-def _apply_missing_steps(conn: psycopg.Connection[Any]) -> InitReport:
-    before: int | None = None
-    while True:
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            version = schema_version(conn)
-            before = version if before is None else before
-            if version > SCHEMA_VERSION:
-                raise TeamSchemaError(
-                    f"the team database's schema is v{version}, newer than this app knows (v{SCHEMA_VERSION}): "
-                    "upgrade KB Assist before running team init"
-                )
-            if version == SCHEMA_VERSION:
-                return InitReport(before, version)
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
-            conn.execute("INSERT INTO kbassist.schema_version (version) VALUES (%s)", (version + 1,))
-        log.info("team database schema migrated to v%d", version + 1)
+        with contextlib.suppress(psycopg.Error):  # a lost connection has let go of the lock with its session
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
 
 # Role names this command accepts: what a login name looks like. PostgreSQL would take anything quoted, but
