@@ -4,6 +4,7 @@ picked by the case's language when a reply is written."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,27 @@ def test_the_index_holds_base_macros_and_reads_translations_as_they_are_now(kb: 
         translation(kb, "refund-issued", "de", GERMAN.replace("erstattet", "zurückerstattet"))
         macro = engine.get(MACRO_ID)  # edited while the app runs: no re-index needed
         assert isinstance(macro, Macro) and "zurückerstattet" in macro.text("de").body
+
+
+def test_translations_added_or_removed_while_the_app_runs_are_seen(kb: Path, tmp_path: Path) -> None:
+    """The folder's listing is kept between replies; adding or removing a file changes the folder, so the
+    next reply sees it (the folder is dated back so the kept listing is the one trusted)."""
+    folder = kb / "macros" / "refunds"
+    with SearchEngine(kb, index_root=tmp_path / "ix", embedder=False) as engine:
+        engine.update()
+        os.utime(folder, ns=(folder.stat().st_atime_ns, folder.stat().st_mtime_ns - 10**10))
+        macro = engine.get(MACRO_ID)
+        assert isinstance(macro, Macro) and macro.languages == ("en", "de", "fr")
+        assert engine.get(MACRO_ID) == macro  # the kept listing
+        spanish = translation(kb, "refund-issued", "es", GERMAN.replace("Hallo", "Hola"), title="Reembolso")
+        macro = engine.get(MACRO_ID)
+        assert isinstance(macro, Macro) and macro.languages == ("en", "de", "es", "fr")
+        os.utime(folder, ns=(folder.stat().st_atime_ns, folder.stat().st_mtime_ns - 10**10))
+        assert engine.get(MACRO_ID).languages == ("en", "de", "es", "fr")  # type: ignore[union-attr]
+        spanish.unlink()
+        (folder / "refund-issued.fr.md").unlink()
+        macro = engine.get(MACRO_ID)
+        assert isinstance(macro, Macro) and macro.languages == ("en", "de")
 
 
 def test_the_case_language_picks_the_variant_and_the_associate_can_switch(kb: Path, tmp_path: Path) -> None:

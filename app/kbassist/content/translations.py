@@ -9,9 +9,9 @@ is written (``TranslationReader``), so one edited while the app runs is used at 
 from __future__ import annotations
 
 import dataclasses
-import glob
 import re
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -82,6 +82,9 @@ def usable(base: Macro, texts: Iterable[MacroText | Problem]) -> dict[str, Macro
     }
 
 
+RACY_LISTING_NS = 2_000_000_000
+
+
 class TranslationReader:
     """A macro's translations, read from disk when asked; a file is parsed again only when it changed."""
 
@@ -89,13 +92,43 @@ class TranslationReader:
         self.kb_root = Path(kb_root).resolve()
         self._lock = threading.Lock()
         self._cache: dict[Path, tuple[tuple[int, int], MacroText | Problem]] = {}
+        self._folders: dict[Path, tuple[int, dict[str, list[Path]]]] = {}
 
     def with_translations(self, macro: Macro) -> Macro:
         """``macro`` with its usable translations attached (itself when it has none)."""
         stem = macro.path.name.removesuffix(".md")
-        texts = [self._read(path) for path in sorted(macro.path.parent.glob(f"{glob.escape(stem)}.??.md"))]
+        texts = [self._read(path) for path in self._translation_files(macro.path.parent).get(stem, [])]
         found = usable(macro, texts)
         return dataclasses.replace(macro, translations=found) if found else macro
+
+    def _translation_files(self, folder: Path) -> dict[str, list[Path]]:
+        """Base file stem -> its ``<stem>.<xx>.md`` files, sorted. The listing is kept while the folder's
+        mtime stays (adding, removing or renaming a file changes it): a glob per macro read a folder of 5,000
+        macros each time, 6 ms of every suggestion at 10,000 articles. A listing taken within
+        ``RACY_LISTING_NS`` of the folder's change is not trusted (timestamps are coarse: a file added in the
+        same tick would leave the same mtime)."""
+        try:
+            changed = folder.stat().st_mtime_ns
+        except OSError:
+            return {}
+        with self._lock:
+            kept = self._folders.get(folder)
+        if kept is not None and kept[0] == changed:
+            return kept[1]
+        listed_at = time.time_ns()
+        found: dict[str, list[Path]] = {}
+        try:
+            paths = sorted(folder.iterdir())
+        except OSError:
+            return {}
+        for path in paths:
+            match = TRANSLATION_NAME.match(path.name)
+            if match:
+                found.setdefault(match["slug"], []).append(path)
+        if listed_at - changed > RACY_LISTING_NS:
+            with self._lock:
+                self._folders[folder] = (changed, found)
+        return found
 
     def _read(self, path: Path) -> MacroText | Problem:
         try:
