@@ -63,6 +63,9 @@ class SearchEngine:
         self.embedder: Embedder | None = None if embedder is False else (embedder or Embedder())
         self._dense_lock = threading.Lock()
         self._dense: tuple[object, DenseTable] | None = None  # (the commit's stored documents, their vectors)
+        # The commit's stored documents when too many of them lacked vectors to embed inline: counting them
+        # again took 14 ms of every suggestion at 10,000 articles until ``prepare_dense`` ran.
+        self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
 
     def close(self) -> None:
@@ -87,8 +90,9 @@ class SearchEngine:
         self.index.stop()
 
     def get(self, item_id: str) -> KbItem | None:
-        """The article or macro with this id; a macro with the translations beside its file."""
-        item = self.index.get(item_id)
+        """The article or macro with this id; a macro with the translations beside its file. Its Markdown
+        is read from the index's stored fields, which may be where damage is first met."""
+        item = self._reading(lambda: self.index.get(item_id))
         return self.translations.with_translations(item) if isinstance(item, Macro) else item
 
     # ------------------------------------------------------------------ the KB as indexed, and its files
@@ -135,7 +139,7 @@ class SearchEngine:
             return None
         records = self.index.derived("live_records", lambda s: [r for _d, r in self.index.records.live(s)])
         cached = self._dense_for(records)
-        if cached is not None:
+        if cached is not None or (not wait and records is self._too_many_missing):
             return cached
         # A suggestion never waits for an embedding under way in another thread: it ranks by words meanwhile.
         if not self._dense_lock.acquire(blocking=wait):
@@ -160,6 +164,7 @@ class SearchEngine:
         previous = self._dense[1] if self._dense is not None else None
         try:
             if not wait and missing_count(records, embedder, previous) > INLINE_EMBED_LIMIT:
+                self._too_many_missing = records
                 return None
             table = build_table(
                 records, embedder, self.index.stopping, _as_counter(progress), previous, self._whole_document
