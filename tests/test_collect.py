@@ -17,12 +17,13 @@ from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.evaluation.tickets import load_cases
 from kbassist.search import table_files
 from kbassist.search.case import analyse_case
-from kbassist.search.case_query import build_case_query, key_terms
+from kbassist.search.case_query import RARITY_FIELDS, build_case_query, key_terms
 from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
+from kbassist.search.phrase_docs import match_synonym_phrases, near, synonym_phrase_keys
 from kbassist.search.queries import flat_or, term_query
 from kbassist.search.scoring_table import read_segment
-from kbassist.search.table_store import SCORED_FIELDS
+from kbassist.search.table_store import SCORED_FIELDS, decode_segment
 from kbassist.search.typed import collect_words, search_word_queries
 from kbassist.search.whoosh_postings import FAST_PATH, SEGMENT_FAST_PATH, FastPath
 
@@ -222,6 +223,19 @@ def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engi
             assert ours == [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, None)]
 
 
+def test_the_table_counts_documents_and_term_frequencies_as_whoosh(edited_engine: SearchEngine) -> None:
+    """Key terms are chosen by the table's counts: every term of the rarity fields, deleted documents and all."""
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring().table
+        assert table is not None
+        assert table.doc_count() == searcher.doc_count() < searcher.doc_count_all()
+        reader = searcher.reader()
+        terms = [(f, t.decode("utf-8")) for f in RARITY_FIELDS for t in reader.lexicon(f)]
+        assert len(terms) > 1000
+        for fieldname, text in [*terms, ("body", "zzzunknown"), ("title", "payout")]:
+            assert table.doc_frequency(fieldname, text) == searcher.doc_frequency(fieldname, text), (fieldname, text)
+
+
 def test_deleted_documents_are_skipped_in_the_fast_loop_as_in_the_public_protocol(
     edited_engine: SearchEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -258,13 +272,39 @@ def test_a_segment_reads_alike_from_its_blocks_and_through_the_public_protocol(
             }
 
 
+def test_synonym_phrases_match_the_documents_whooshs_phrase_matcher_finds(edited_engine: SearchEngine) -> None:
+    """Every synonym phrase in every field of every segment (deletions among them): the same documents."""
+    keys = synonym_phrase_keys(edited_engine.synonyms)
+    assert len(keys) > 100
+    matched = 0
+    with edited_engine.index.searcher() as searcher:
+        for sub, _offset in searcher.leaf_searchers():
+            ours = match_synonym_phrases(sub.reader(), read_segment(sub.reader(), SCORED_FIELDS))
+            assert list(ours) == keys
+            for key, docs in ours.items():
+                fieldname, words, slop = key
+                whoosh_docs = Phrase(fieldname, [w.decode() for w in words], slop=slop).matcher(sub, sub.context())
+                assert docs.tolist() == list(whoosh_docs.all_ids()), key
+                matched += len(docs)
+    assert matched > 50
+
+
+def test_near_is_whooshs_ordered_span_rule() -> None:
+    assert near([[3], [4]], 2) and near([[3], [5]], 2) and not near([[3], [6]], 2)
+    assert not near([[4], [3]], 2) and not near([[3], [3]], 2)  # in order, never the same place
+    assert near([[1, 9], [2, 30], [4]], 2)  # the span grows to each word found: 1-2, then 4 within 2 of 2
+    assert not near([[1], [3], [6]], 2)
+
+
 def test_a_table_kept_on_disk_is_the_table_read_from_whoosh(edited_engine: SearchEngine, tmp_path: Path) -> None:
     with edited_engine.index.searcher() as searcher:
         reader = searcher.leaf_searchers()[0][0].reader()
-        table = read_segment(reader, SCORED_FIELDS)
+        table = decode_segment(reader)
     assert table_files.save(table, tmp_path) is not None
     loaded = table_files.load(tmp_path, table.key, table.doc_count)
     assert loaded is not None and loaded.totals == table.totals
+    assert any(len(docs) for docs in table.phrases.values())
+    assert {k: v.tolist() for k, v in loaded.phrases.items()} == {k: v.tolist() for k, v in table.phrases.items()}
     for name, postings in table.fields.items():
         other = loaded.fields[name]
         assert other.terms == postings.terms

@@ -8,6 +8,7 @@ from whoosh.query import Or, Phrase, Query, Term
 from kbassist.search.schema import FIELD_BOOSTS
 
 CODE_BOOST = 4.0
+PHRASE_SLOP = 2  # a phrase's words may stand two apart ("refund was late" matches "refund late")
 
 
 def term_query(phrase: tuple[str, ...], boost: float) -> Query:
@@ -17,7 +18,7 @@ def term_query(phrase: tuple[str, ...], boost: float) -> Query:
         if len(phrase) == 1:
             per_field.append(Term(fieldname, phrase[0], boost=boost * field_boost))
         else:
-            per_field.append(Phrase(fieldname, list(phrase), slop=2, boost=boost * field_boost))
+            per_field.append(Phrase(fieldname, list(phrase), slop=PHRASE_SLOP, boost=boost * field_boost))
     return Or(per_field)
 
 

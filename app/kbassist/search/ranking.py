@@ -17,7 +17,7 @@ from whoosh.searching import Searcher
 from kbassist.content.model import ItemKind
 from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
 from kbassist.search.case import CaseAnalysis
-from kbassist.search.case_query import KeyTerm, build_case_query, key_terms, matched_surfaces
+from kbassist.search.case_query import KeySurfaces, KeyTerm, build_case_query, key_terms
 from kbassist.search.collect import CaseHit, ScoringCache, collect
 from kbassist.search.dense import DenseHit, DenseScores
 from kbassist.search.evidence import CodesMatched, Evidence, MatchedTerms, ProductNamed, ReliesOn, explain
@@ -79,6 +79,7 @@ class _CaseFacts:
     id_products: dict[str, str]  # product -> the ID prefix that names it
     code_products: dict[str, str]  # product -> the (specific) code that names it
     weight_of: dict[str, float]  # key term surface -> weight
+    surfaces: KeySurfaces  # which key terms a document matched
 
     def named_by(self, product: str) -> str | None:
         return self.id_products.get(product) or self.code_products.get(product)
@@ -102,7 +103,7 @@ def rank_case(
         return [], [], facts.keys
     hits = collect(context.searcher, query, 2 * CANDIDATES, context.cache) if query is not None else []
     scores = dense() if callable(dense) else dense
-    articles = _rank_articles(hits, facts, context.synonyms, scores)
+    articles = _rank_articles(hits, facts, scores)
     macros = _rank_macros(hits, articles, facts, context, scores)
     return articles[:article_limit], macros[:macro_limit], facts.keys
 
@@ -110,7 +111,8 @@ def rank_case(
 def _case_facts(context: RankingContext, case: CaseAnalysis) -> _CaseFacts:
     # The speller knows the KB's English: on a German or Spanish case it would turn "nicht" into "night".
     speller = context.speller if case.language.is_english else None
-    keys = key_terms(context.searcher, case.terms, context.synonyms, speller)
+    table = context.cache.table if context.cache is not None else None
+    keys = key_terms(table if table is not None else context.searcher, case.terms, context.synonyms, speller)
     codes = list(case.entities.codes)
     return _CaseFacts(
         keys=keys,
@@ -120,26 +122,25 @@ def _case_facts(context: RankingContext, case: CaseAnalysis) -> _CaseFacts:
         id_products={f.product: f.prefix for f in case.entities.ids},
         code_products={ALL_CODES[c]: c for c in codes if c in ALL_CODES and c not in GENERIC_CODES},
         weight_of={k.surface: k.weight for k in keys},
+        surfaces=KeySurfaces(keys, context.synonyms),
     )
 
 
-def _candidate(hit: CaseHit, facts: _CaseFacts, synonyms: Synonyms) -> Ranked:
+def _candidate(hit: CaseHit, facts: _CaseFacts) -> Ranked:
     ranked = Ranked(hit["id"], ItemKind(hit["kind"]), hit["title"], hit["product"], hit.score)
-    matched = matched_surfaces(hit.matched_terms(), facts.keys, synonyms)
+    matched = facts.surfaces.matched(hit.matched_terms())
     if matched:
         ranked.evidence.append(MatchedTerms(tuple(matched)))
     return ranked
 
 
-def _rank_articles(
-    hits: list[CaseHit], facts: _CaseFacts, synonyms: Synonyms, dense: DenseScores | None
-) -> list[Ranked]:
+def _rank_articles(hits: list[CaseHit], facts: _CaseFacts, dense: DenseScores | None) -> list[Ranked]:
     """Articles by their words and meaning, lifted when the case names their product and by the product vote."""
     articles: dict[str, Ranked] = {}
     for hit in hits:
         if hit["kind"] != ItemKind.ARTICLE:
             continue
-        ranked = _candidate(hit, facts, synonyms)
+        ranked = _candidate(hit, facts)
         ranked.coverage = facts.coverage(ranked.matched)
         code_hits = tuple(c for c in facts.codes if ("codes", c.encode()) in hit.matched_terms())
         if code_hits:
@@ -163,7 +164,7 @@ def _rank_macros(
     dense: DenseScores | None,
 ) -> list[Ranked]:
     """Macros by their own words and meaning, and by the best ranked article each relies on."""
-    macros = {hit["id"]: _candidate(hit, facts, context.synonyms) for hit in hits if hit["kind"] == ItemKind.MACRO}
+    macros = {hit["id"]: _candidate(hit, facts) for hit in hits if hit["kind"] == ItemKind.MACRO}
     if dense is not None:
         fuse(macros, dense.ranked(ItemKind.MACRO), _from_dense)
     # Macros that rely on a strong article are good replies even when their own words differ.

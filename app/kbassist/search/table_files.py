@@ -6,7 +6,8 @@ per segment, named by Whoosh's segment id, in a ``scoring`` folder of the genera
 so neither does the file. It is a cache: one that cannot be read is decoded again.
 
 Layout: ``KBTABLE1``, the header's length (8 bytes, little-endian), a JSON header (segment id, document
-count, field totals, and each array's name, dtype, length and offset), then the arrays, each 64-byte aligned.
+count, field totals, the phrases matched, and each array's name, dtype, length and offset), then the arrays,
+each 64-byte aligned. Version 3 added the documents each synonym phrase matches (``phrase_docs.py``).
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from kbassist.search.scoring_table import SegmentTable
+from kbassist.search.scoring_table import PhraseKey, SegmentTable
 from kbassist.search.whoosh_postings import FieldPostings
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"KBTABLE1"
-VERSION = 2
+VERSION = 3
 ALIGN = 64
 FOLDER = "scoring"
 SUFFIX = ".table"
@@ -57,12 +58,18 @@ def save(table: SegmentTable, folder: Path) -> Path | None:
         "words.ends": np.cumsum([len(w) for w in words], dtype=np.int64),
         "words.counts": np.array([n for _w, n in table.words], dtype=np.int64),
     }
+    phrases = list(table.phrases.items())
+    arrays |= {
+        "phrases.docs": np.concatenate([docs for _key, docs in phrases] or [np.zeros(0)]).astype(np.int32),
+        "phrases.ends": np.cumsum([len(docs) for _key, docs in phrases], dtype=np.int64),
+    }
     header: dict[str, Any] = {
         "version": VERSION,
         "key": table.key,
         "doc_count": table.doc_count,
         "totals": table.totals,
         "fields": sorted(table.fields),  # "words" is "did you mean"'s, not a field of postings
+        "phrases": [[f, [w.decode("utf-8") for w in words], slop] for (f, words, slop), _docs in phrases],
         "arrays": [],
     }
     offset = 0
@@ -125,7 +132,17 @@ def _from_mapping(mapped: mmap.mmap, key: str, doc_count: int) -> SegmentTable |
     lengths = {name[: -len(".lengths")]: a for name, a in arrays.items() if name.endswith(".lengths")}
     totals = {name: int(v) for name, v in header["totals"].items()}
     words = list(zip(_strings(arrays, "words"), arrays["words.counts"].tolist(), strict=True))
-    return SegmentTable(key, doc_count, fields, lengths, totals, words)
+    return SegmentTable(key, doc_count, fields, lengths, totals, words, _phrases(arrays, header["phrases"]))
+
+
+def _phrases(arrays: dict[str, np.ndarray], keys: list[list[Any]]) -> dict[PhraseKey, np.ndarray]:
+    docs, ends = arrays["phrases.docs"].astype(np.int64), arrays["phrases.ends"].tolist()
+    if len(ends) != len(keys):
+        raise ValueError("phrases and their documents disagree")
+    return {
+        (f, tuple(w.encode("utf-8") for w in words), int(slop)): docs[a:b]
+        for (f, words, slop), a, b in zip(keys, [0, *ends[:-1]], ends, strict=True)
+    }
 
 
 def _field(arrays: dict[str, np.ndarray], name: str) -> FieldPostings:

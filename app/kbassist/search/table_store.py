@@ -19,7 +19,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kbassist.search import table_files
-from kbassist.search.phrase_docs import PhraseDocs
+from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
 from kbassist.search.records import count_words
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
@@ -95,13 +95,20 @@ class TableStore:
         count = reader.doc_count_all()
         table = table_files.load(folder, key, count) if folder is not None else None
         if table is None and decode:
-            table = read_segment(reader, SCORED_FIELDS)
+            table = decode_segment(reader)
             if folder is not None and table_files.save(table, folder) is not None:
                 table = table_files.load(folder, key, count) or table  # mapped: the page cache holds it
         if table is not None:
             with self._lock:
                 self._segments[key] = table
         return table
+
+
+def decode_segment(reader: Any) -> SegmentTable:
+    """A segment's table read from Whoosh, with the documents each synonym phrase matches in it."""
+    table = read_segment(reader, SCORED_FIELDS)
+    table.phrases = match_synonym_phrases(reader, table)
+    return table
 
 
 def _segment_readers(searcher: Searcher) -> list[Any] | None:
