@@ -4,6 +4,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -15,9 +16,11 @@ from conftest import BUNDLED_KB, article, write
 from kbassist.content.loader import iter_kb_files
 from kbassist.content.parser import parse_file
 from kbassist.search import parallel_build
+from kbassist.search.edit_merge import EDIT_SEGMENT_DOCS, MERGE_EDITS_AT
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import KbIndex
 from kbassist.search.schema import SCHEMA_VERSION
+from kbassist.search.segment_cache import segment_readers
 from kbassist.search.spelling import Speller, spell_words
 from kbassist.search.text import ANALYZER
 
@@ -440,3 +443,35 @@ def test_the_index_analyzer_cuts_text_as_whooshs_stemming_analyzer(mini_kb: Path
         ):
             ours = [(t.text, getattr(t, "pos", None), t.boost) for t in ANALYZER(text, **options)]
             assert ours == [(t.text, getattr(t, "pos", None), t.boost) for t in reference(text, **options)]
+
+
+def _segments(engine: SearchEngine) -> list[tuple[str, int]]:
+    with engine.index.searcher() as searcher:
+        return [(r.segment().segment_id(), r.doc_count_all()) for r in segment_readers(searcher)]
+
+
+def test_edits_are_searchable_at_once_and_merged_apart_from_the_build_once_quiet(tmp_path: Path) -> None:
+    """An edit's commit never merges (Whoosh's default pulled a build's segments in: seconds at 10,000
+    articles); once there are enough edits' segments and no update for a while, they become one."""
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with SearchEngine(kb, index_root=tmp_path / "index", embedder=False) as engine:
+        engine.update()
+        built = _segments(engine)
+        assert all(count > EDIT_SEGMENT_DOCS for _id, count in built)
+        engine.index._merge.quiet = 0.3
+        files = sorted((kb / "articles").rglob("*.md"))[:MERGE_EDITS_AT]
+        for number, path in enumerate(files):
+            path.write_text(path.read_text("utf-8") + f"\nzqedit{number} saved.\n", "utf-8")
+            engine.update(changed=[path])
+            assert ids(engine, f"zqedit{number}"), number  # searchable before any merge
+            assert len(_segments(engine)) == len(built) + number + 1  # one segment more per edit
+        deadline = time.monotonic() + 60
+        while len(_segments(engine)) > len(built) + 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        after = _segments(engine)
+        assert after[: len(built)] == built  # the build's segments untouched
+        assert len(after) == len(built) + 1 and after[-1][1] == MERGE_EDITS_AT
+        for number in range(MERGE_EDITS_AT):
+            assert ids(engine, f"zqedit{number}"), number
+        assert engine.doc_count() == len(list(iter_kb_files(kb)))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kbassist.search.sync import FileState, IdClaims, plan_sync
+from kbassist.search.records import FileState
+from kbassist.search.sync import IdClaims, plan_sync
 
 
 class _Stats:

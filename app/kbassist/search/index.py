@@ -7,6 +7,7 @@ planned in ``sync.py`` and applied here; the full read of ``check()`` is ``index
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import threading
@@ -24,14 +25,15 @@ from whoosh.searching import Searcher
 from kbassist import paths
 from kbassist.content.model import KbItem, Problem
 from kbassist.search.collect import ScoringCache
+from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
 from kbassist.search.parallel_build import BuildFailedError
-from kbassist.search.records import Records, live_values
+from kbassist.search.records import FileState, Records, live_values
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller, WordIndex
-from kbassist.search.sync import FileState, Hooks, UpdateReport
+from kbassist.search.sync import Hooks, UpdateReport
 from kbassist.search.table_store import TableStore
 from kbassist.search.updating import sync_files
 
@@ -68,6 +70,7 @@ class KbIndex:
         self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
             lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
         )
+        self._merge = BackgroundMerge(self._merge_edits)
         self._open()
 
     # ----------------------------------------------------------------- state and generations
@@ -149,6 +152,7 @@ class KbIndex:
                 old_ix.close()
 
     def close(self) -> None:
+        self._merge.close()
         with self._search_lock:
             if self._searcher is not None:
                 self._searcher.close()
@@ -204,9 +208,13 @@ class KbIndex:
 
     def _prepare_tables(self) -> None:
         """Decode the scoring tables a write left to do (a full build's or a merge's segment), on this
-        thread and with its own searcher, while queries go on through Whoosh's matchers."""
+        thread and with its own searcher, while queries go on through Whoosh's matchers; none is opened when
+        every segment of the latest commit has its table (an edit's is decoded when first asked)."""
         with self._search_lock:
-            ix, folder = self._ix, self._folder()
+            ix, folder, live = self._ix, self._folder(), self._searcher
+            if live is not None and live.up_to_date() and self.scoring().table is not None:  # 40 ms of an edit
+                self.tables.retain({segment_id(r) for r in segment_readers(live)}, folder)
+                return
         if ix is None:
             return
         with ix.searcher() as searcher:
@@ -218,7 +226,7 @@ class KbIndex:
 
     def _forget_merged(self, searcher: Searcher) -> None:
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        for cache in (self.records.segments, self._words, self._items):
+        for cache in (self.records.segments, self.records.files, self._words, self._items):
             cache.retain(keys)
 
     def speller(self) -> Speller:
@@ -292,16 +300,24 @@ class KbIndex:
                 self._note("The search index folder is read-only: the index is used as it is and updates are off.")
                 self._prepare_tables()
                 return UpdateReport(messages=list(self.messages))
-            work = (
-                (lambda: self._rebuild(progress)) if rebuild else (lambda: self._update_or_rebuild(progress, changed))
-            )
-            report = self._under_build_lock(progress, work)
+            write = self._rebuild if rebuild else functools.partial(self._update_or_rebuild, changed=changed)
+            report = self._under_build_lock(progress, lambda: write(progress))
             if not report.stopped:
                 self._prepare_tables()
             report.messages = list(self.messages)
             report.seconds = time.perf_counter() - started
             self.problems = report.problems
-            return report
+        if not rebuild and not report.stopped and self.derived("edit_segments", edit_segments) >= MERGE_EDITS_AT:
+            self._merge.request()
+        return report
+
+    def _merge_edits(self) -> None:
+        """The edits' small segments merged into one (``edit_merge.py``), on the merge thread."""
+        with self._write_lock:
+            if not (self.stopping() or self.read_only or self._ix is None):
+                self._under_build_lock(None, lambda: merge_edits(self._ix))  # the generation it follows to
+                self._refresh()
+                self._prepare_tables()
 
     def _under_build_lock(
         self, progress: Progress | None, work: Callable[[], UpdateReport], follow_only: bool = False
@@ -361,12 +377,14 @@ class KbIndex:
         return report
 
     def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
-        """What the index holds of each file, from its records (never its stored Markdown)."""
+        """What the index holds of each file, from its records (never its stored Markdown); through the kept
+        searcher when it reads this index's latest commit (opening another cost an edit about 35 ms)."""
+        with self._search_lock:
+            live = self._searcher
+            if ix is self._ix and live is not None and live.up_to_date():
+                return self.derived("indexed_files", self.records.indexed_files)
         with ix.searcher() as s:
-            return {
-                r["path"]: FileState(r["signature"], r["mtime_ns"], r["size"], r["id"])
-                for _d, r in self.records.live(s)
-            }
+            return self.records.indexed_files(s)
 
     def _sync(
         self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None

@@ -29,8 +29,9 @@ from whoosh import index as whoosh_index
 from whoosh.writing import NO_MERGE
 
 from kbassist.search import table_files, table_store
+from kbassist.search.records import FileState
 from kbassist.search.segment_cache import segment_id
-from kbassist.search.sync import WRITER_TIMEOUT, FileState, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
+from kbassist.search.sync import WRITER_TIMEOUT, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
 
 log = logging.getLogger(__name__)
 

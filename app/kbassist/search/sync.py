@@ -21,6 +21,7 @@ from kbassist.content.loader import CONTENT_DIRS, misplaced
 from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.content.translations import translation_of
+from kbassist.search.records import FileState
 from kbassist.search.schema import to_document
 
 COMMIT_EVERY = 64  # at least this many documents per intermediate commit: search works on what is ready
@@ -55,16 +56,6 @@ class Hooks:
     progress: Callable[[int, int, str], None] | None = None  # done, total, current file
     stopping: Callable[[], bool] = lambda: False
     on_commit: Callable[[], None] | None = None  # after an intermediate commit of a live index
-
-
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """What the index stored about a file when it was last indexed."""
-
-    signature: str
-    mtime_ns: int
-    size: int
-    item_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,8 +223,12 @@ class Batch(WriterBatch):
     def finish(self, *, stopped: bool, optimize: bool) -> None:
         if self.pending and stopped:
             self.writer.commit(mergetype=NO_MERGE)  # quick: merging can wait for the next start
+        elif self.pending and optimize:
+            self.writer.commit(optimize=True)  # after a bulk load, fewer segments: faster searches
         elif self.pending:
-            self.writer.commit(optimize=optimize)  # after a bulk load, fewer segments: faster searches
+            # An edit is searchable at once; the edits' small segments are merged later, in the background
+            # (edit_merge.py): Whoosh's default policy merged in this commit, up to seconds at 10,000 articles.
+            self.writer.commit(mergetype=NO_MERGE)
         else:
             self.writer.cancel()
 

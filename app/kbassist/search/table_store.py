@@ -71,13 +71,16 @@ class TableStore:
             if stopping():
                 return False
             self._get(reader, folder, decode=True)
-        keys = {r.segment().segment_id() for r in readers}
+        self.retain({r.segment().segment_id() for r in readers}, folder)
+        return True
+
+    def retain(self, keys: set[str], folder: Path | None) -> None:
+        """Forget the tables (in memory and in ``folder``) of segments other than ``keys``: a merge removed them."""
         with self._lock:
             for gone in [k for k in self._segments if k not in keys]:
                 del self._segments[gone]
         if folder is not None:
             table_files.remove_others(folder, keys)
-        return True
 
     def word_counts(self, reader: Any) -> list[tuple[str, int]]:
         """One segment's words for "did you mean" with their frequencies: from its table when it has one,

@@ -15,10 +15,10 @@ from whoosh.index import FileIndex
 from kbassist.content.loader import iter_kb_files
 from kbassist.content.model import Problem
 from kbassist.search.parallel_build import sync_in_builder, worth_it
+from kbassist.search.records import FileState
 from kbassist.search.sync import (
     COMMIT_EVERY,
     Batch,
-    FileState,
     Hooks,
     SyncPlan,
     UpdateReport,
