@@ -71,6 +71,10 @@ class SearchEngine:
     def close(self) -> None:
         self.index.close()
 
+    @property
+    def closed(self) -> bool:
+        return self.index.closed
+
     def __enter__(self) -> SearchEngine:
         return self
 

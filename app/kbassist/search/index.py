@@ -146,19 +146,23 @@ class KbIndex:
             self._generation = generation
             self._derived.clear()
             self._forget_merged(self._searcher)
-            if old_searcher is not None:
-                old_searcher.close()
-            if old_ix is not None:
-                old_ix.close()
+            for old in (old_searcher, old_ix):
+                if old is not None:
+                    old.close()
 
     def close(self) -> None:
+        """A read or update still under way on another thread ends (its failure is not taken for damage)."""
+        self._stop.set()
         self._merge.close()
         with self._search_lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            if self._ix is not None:
-                self._ix.close()
+            for opened in (self._searcher, self._ix):
+                if opened is not None:
+                    opened.close()
             self._searcher = self._ix = None
+
+    @property
+    def closed(self) -> bool:
+        return self._searcher is None
 
     # ----------------------------------------------------------------- searching
     @contextlib.contextmanager
@@ -170,12 +174,9 @@ class KbIndex:
             yield self._searcher
 
     def _refresh(self) -> None:
-        """Point the kept searcher at the newest commit.
-
-        Whoosh's ``Searcher.refresh()`` reuses segment readers whose segment id is unchanged, so a
-        commit that only deletes documents stays invisible to it; opening a new searcher after a
-        commit (never per query) is the reliable equivalent.
-        """
+        """Point the kept searcher at the newest commit. Whoosh's ``Searcher.refresh()`` reuses segment readers
+        whose segment id is unchanged, so a commit that only deletes documents stays invisible to it; opening a
+        new searcher after a commit (never per query) is the reliable equivalent."""
         with self._search_lock:
             if self._searcher is None or self._ix is None or self._searcher.up_to_date():
                 return
@@ -380,8 +381,7 @@ class KbIndex:
         """What the index holds of each file, from its records (never its stored Markdown); through the kept
         searcher when it reads this index's latest commit (opening another cost an edit about 35 ms)."""
         with self._search_lock:
-            live = self._searcher
-            if ix is self._ix and live is not None and live.up_to_date():
+            if ix is self._ix and self._searcher is not None and self._searcher.up_to_date():
                 return self.derived("indexed_files", self.records.indexed_files)
         with ix.searcher() as s:
             return self.records.indexed_files(s)

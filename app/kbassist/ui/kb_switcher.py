@@ -62,6 +62,8 @@ class KbSwitcher(QObject):
         self.index.updated.connect(self._updated)
 
     def _updated(self, report: UpdateReport) -> None:
+        if self.engine.closed:  # the report of an update that ended as the window closed
+            return
         self.items = self.engine.items()
         self._ids_by_path = {i.rel_path: i.id for i in self.items}
         self.updated.emit(report)
