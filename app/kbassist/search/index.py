@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 
 from kbassist import paths
 from kbassist.content.model import KbItem, Problem
+from kbassist.search import word_index
 from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
@@ -30,10 +31,11 @@ from kbassist.search.parallel_build import BuildFailedError
 from kbassist.search.records import Records, live_values
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
-from kbassist.search.spelling import Speller, WordIndex
+from kbassist.search.spelling import Speller
 from kbassist.search.sync import FileState, Hooks, UpdateReport
 from kbassist.search.table_store import TableStore
 from kbassist.search.updating import sync_files
+from kbassist.search.word_index import WordIndex
 
 __all__ = ["IndexUnavailableError", "KbIndex", "Progress", "UpdateReport"]  # what the faces import from here
 
@@ -64,7 +66,7 @@ class KbIndex:
         self._gens = Generations(self.root, self.kb_root)
         self.tables = TableStore()
         self.records = Records()
-        self._words: SegmentCache[WordIndex] = SegmentCache(lambda reader: WordIndex(self.tables.word_counts(reader)))
+        self._words: SegmentCache[WordIndex] = SegmentCache(self._word_index)
         self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
             lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
         )
@@ -220,6 +222,17 @@ class KbIndex:
         keys = [segment_id(r) for r in segment_readers(searcher)]
         for cache in (self.records.segments, self._words, self._items):
             cache.retain(keys)
+
+    def _word_index(self, reader: Any) -> WordIndex:
+        """One segment's words for "did you mean": mapped from the file kept beside the generation, else built
+        from its words (and kept, for the next start)."""
+        folder, key, count = self._folder(), segment_id(reader), reader.doc_count_all()
+        found = word_index.load(folder, key, count) if folder is not None else None
+        if found is None:
+            found = WordIndex(self.tables.word_counts(reader, folder))
+            if folder is not None:
+                word_index.save(found, folder, key, count)
+        return found
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words: a word index per segment, built once each."""

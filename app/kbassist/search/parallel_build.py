@@ -28,11 +28,10 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import NO_MERGE
 
-from kbassist.search import table_files
 from kbassist.search.scoring_table import read_segment
 from kbassist.search.segment_cache import segment_id
 from kbassist.search.sync import WRITER_TIMEOUT, FileState, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
-from kbassist.search.table_store import SCORED_FIELDS
+from kbassist.search.table_store import SCORED_FIELDS, keep
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +169,7 @@ def _decode_table(index_dir: str, key: str) -> None:
     with whoosh_index.open_dir(index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             if segment_id(segment) == key:
-                table_files.save(read_segment(segment, SCORED_FIELDS), Path(index_dir))
+                keep(read_segment(segment, SCORED_FIELDS), Path(index_dir))
 
 
 class ParallelBatch(WriterBatch):

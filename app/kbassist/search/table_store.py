@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from kbassist.search import table_files
+from kbassist.search import table_files, word_index
 from kbassist.search.phrase_docs import PhraseDocs
 from kbassist.search.records import count_words
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
 from kbassist.search.whoosh_postings import bm25f_parameters
+from kbassist.search.word_index import WordIndex
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,13 @@ class TableStore:
             for gone in [k for k in self._segments if k not in keys]:
                 del self._segments[gone]
         if folder is not None:
-            table_files.remove_others(folder, keys)
+            forget_others(folder, keys)
         return True
 
-    def word_counts(self, reader: Any) -> list[tuple[str, int]]:
-        """One segment's words for "did you mean" with their frequencies: from its table when it has one,
-        else counted from the index's column."""
-        with self._lock:
-            table = self._segments.get(reader.segment().segment_id())
+    def word_counts(self, reader: Any, folder: Path | None) -> list[tuple[str, int]]:
+        """One segment's words for "did you mean" with their frequencies: from its table when it has one (in
+        memory or kept in ``folder``), else counted from the index's column."""
+        table = self._get(reader, folder, decode=False)
         return table.words if table is not None else count_words(reader)
 
     def _get(self, reader: Any, folder: Path | None, *, decode: bool) -> SegmentTable | None:
@@ -96,12 +96,27 @@ class TableStore:
         table = table_files.load(folder, key, count) if folder is not None else None
         if table is None and decode:
             table = read_segment(reader, SCORED_FIELDS)
-            if folder is not None and table_files.save(table, folder) is not None:
+            if folder is not None and keep(table, folder):
                 table = table_files.load(folder, key, count) or table  # mapped: the page cache holds it
         if table is not None:
             with self._lock:
                 self._segments[key] = table
         return table
+
+
+def keep(table: SegmentTable, folder: Path) -> bool:
+    """Write what a decoded segment keeps beside the index generation ``folder``: its scoring table and its
+    words for "did you mean" (``word_index.py``); False when the folder cannot be written."""
+    if table_files.save(table, folder) is None:
+        return False
+    word_index.save(WordIndex(table.words), folder, table.key, table.doc_count)
+    return True
+
+
+def forget_others(folder: Path, keys: set[str]) -> None:
+    """Delete the files ``keep`` wrote for segments other than ``keys`` (those a merge removed)."""
+    table_files.remove_others(folder, keys)
+    word_index.remove_others(folder, keys)
 
 
 def _segment_readers(searcher: Searcher) -> list[Any] | None:
