@@ -25,6 +25,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ALIGN = 64
+FOLDER = "scoring"  # in an index generation: every file kept per segment (named by the segment's id)
 ARRAYS = "arrays"  # the header's key for the arrays' layout
 
 
@@ -33,8 +34,7 @@ class DamagedFileError(ValueError):
 
 
 def write(path: Path, magic: bytes, header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Path | None:
-    """Write ``arrays`` with ``header`` to ``path`` atomically; None when the folder cannot be written (a
-    read-only or full cache: what was computed still serves this process)."""
+    """Write ``arrays`` with ``header`` to ``path`` atomically (``write_atomic``)."""
     layout = []
     offset = 0
     for name, array in arrays.items():
@@ -42,15 +42,23 @@ def write(path: Path, magic: bytes, header: Mapping[str, Any], arrays: Mapping[s
         offset += _aligned(array.nbytes)
     encoded = json.dumps({**header, ARRAYS: layout}).encode("utf-8")
     start = _aligned(len(magic) + 8 + len(encoded))
+    parts = [magic + len(encoded).to_bytes(8, "little") + encoded, b"\0" * (start - len(magic) - 8 - len(encoded))]
+    for array in arrays.values():
+        data = np.ascontiguousarray(array).tobytes()
+        parts += [data, b"\0" * (_aligned(len(data)) - len(data))]
+    return write_atomic(path, *parts)
+
+
+def write_atomic(path: Path, *parts: bytes) -> Path | None:
+    """Write ``parts`` to ``path`` through a temporary file renamed over it, so a reader sees a whole file or
+    none; None when the folder cannot be written (a read-only or full cache: what was computed still serves
+    this process)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as out:
-            out.write(magic + len(encoded).to_bytes(8, "little") + encoded)
-            out.write(b"\0" * (start - out.tell()))
-            for array in arrays.values():
-                data = np.ascontiguousarray(array).tobytes()
-                out.write(data + b"\0" * (_aligned(len(data)) - len(data)))
+            for part in parts:
+                out.write(part)
             out.flush()
             os.fsync(out.fileno())
         tmp.replace(path)

@@ -28,7 +28,7 @@ from kbassist.search.collect import ScoringCache
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
 from kbassist.search.parallel_build import BuildFailedError
-from kbassist.search.records import Records, live_values
+from kbassist.search.records import Records, live_values, read_records
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller
@@ -65,10 +65,10 @@ class KbIndex:
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
         self.tables = TableStore()
-        self.records = Records()
+        self.records = Records(self._folder)
         self._words: SegmentCache[WordIndex] = SegmentCache(self._word_index)
         self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
-            lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
+            lambda reader: [from_stored(r, self.kb_root) if r else None for r in read_records(reader)]
         )
         self._open()
 
@@ -220,7 +220,7 @@ class KbIndex:
 
     def _forget_merged(self, searcher: Searcher) -> None:
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        for cache in (self.records.segments, self._words, self._items):
+        for cache in (self.records.briefs, self._words, self._items):
             cache.retain(keys)
 
     def _word_index(self, reader: Any) -> WordIndex:
@@ -374,11 +374,11 @@ class KbIndex:
         return report
 
     def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
-        """What the index holds of each file, from its records (never its stored Markdown)."""
+        """What the index holds of each file, from its briefs (never its stored Markdown)."""
         with ix.searcher() as s:
             return {
                 r["path"]: FileState(r["signature"], r["mtime_ns"], r["size"], r["id"])
-                for _d, r in self.records.live(s)
+                for _d, r in self.records.live_briefs(s)
             }
 
     def _sync(

@@ -169,7 +169,7 @@ def _decode_table(index_dir: str, key: str) -> None:
     with whoosh_index.open_dir(index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             if segment_id(segment) == key:
-                keep(read_segment(segment, SCORED_FIELDS), Path(index_dir))
+                keep(read_segment(segment, SCORED_FIELDS), Path(index_dir), segment)
 
 
 class ParallelBatch(WriterBatch):

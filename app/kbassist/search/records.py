@@ -4,21 +4,25 @@ Whoosh keeps a document's stored fields as one compressed pickle, Markdown inclu
 the index holds meant decompressing the whole KB: 700-830 ms on every update of a KB of 15,000 files, and
 as much again for each list built from it (all items, the macros' articles). Each document also carries
 its record (path, mtime, size, SHA-1 of the file, id and the item's fields but its body) in a Whoosh
-column, which reads without the Markdown. A segment's records never change, so they are read once per
-segment and kept by segment id across commits; an update reads only the segments its commit added, and the
-record of a deleted document is skipped. Being part of the index, the manifest is committed, merged and
-rebuilt with it: it can never disagree with what the index holds.
+column, which reads without the Markdown; what an update, a hit, a macro's links and the vectors need of it
+is its brief (``briefs.py``), kept beside the index per segment and by segment id across commits, so an
+update reads only the segments its commit added, and the brief of a deleted document is skipped. Being made
+from the index, the manifest is committed, merged and rebuilt with it: it can never disagree with what the
+index holds.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh.searching import Searcher
 
-from kbassist.search.segment_cache import SegmentCache, segment_readers
+from kbassist.search import briefs
+from kbassist.search.briefs import Brief, brief_of
+from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 
 T = TypeVar("T")
 
@@ -33,23 +37,39 @@ def record_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class Records:
-    """Each document's record, read once per segment."""
+    """Each document's brief (``briefs.py``), read once per segment and kept by segment id; ``folder``: the
+    index generation open now, where the briefs are kept (None: an index in memory). The records themselves
+    are read only to make a segment's briefs or its items, and not kept: 87 MiB for 15,000 documents."""
 
-    def __init__(self) -> None:
-        self.segments: SegmentCache[list[dict[str, Any] | None]] = SegmentCache(
-            lambda reader: list(reader.column_reader(RECORD))
-        )
+    def __init__(self, folder: Callable[[], Path | None] = lambda: None) -> None:
+        self.briefs: SegmentCache[list[Brief | None]] = SegmentCache(lambda reader: self._briefs(reader, folder()))
 
-    def live(self, searcher: Searcher) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(document number, record) of every document not deleted, in document order."""
-        return live_values(searcher, self.segments)
+    def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
+        """(document number, brief) of every document not deleted, in document order."""
+        return live_values(searcher, self.briefs)
 
-    def by_docnum(self, searcher: Searcher) -> list[dict[str, Any] | None]:
-        """Every document's record by document number, deleted ones included (a hit's fields)."""
-        out: list[dict[str, Any] | None] = []
+    def by_docnum(self, searcher: Searcher) -> list[Brief | None]:
+        """Every document's brief by document number, deleted ones included (a hit's fields)."""
+        out: list[Brief | None] = []
         for reader in segment_readers(searcher):
-            out.extend(self.segments.get(reader))
+            out.extend(self.briefs.get(reader))
         return out
+
+    @staticmethod
+    def _briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
+        """A segment's briefs: kept beside the generation, else made from its records (and kept)."""
+        key, count = segment_id(reader), reader.doc_count_all()
+        found = briefs.load(folder, key, count) if folder is not None else None
+        if found is None:
+            found = [brief_of(r) for r in read_records(reader)]
+            if folder is not None:
+                briefs.save(folder, key, found)
+        return found
+
+
+def read_records(reader: Any) -> list[dict[str, Any] | None]:
+    """One segment's records, deleted documents included, by document number."""
+    return list(reader.column_reader(RECORD))
 
 
 def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Iterator[tuple[int, T]]:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"KBTABLE1"
 VERSION = 2
-FOLDER = "scoring"
+FOLDER = array_file.FOLDER
 SUFFIX = ".table"
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kbassist.search import array_file, table_files
+from kbassist.search import array_file
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +163,7 @@ def _build(words: Iterable[tuple[str, int]]) -> dict[str, np.ndarray]:
 
 
 def words_path(folder: Path, key: str) -> Path:
-    return folder / table_files.FOLDER / f"{key}{SUFFIX}"
+    return folder / array_file.FOLDER / f"{key}{SUFFIX}"
 
 
 def save(index: WordIndex, folder: Path, key: str, doc_count: int) -> Path | None:
@@ -190,4 +190,4 @@ def load(folder: Path, key: str, doc_count: int) -> WordIndex | None:
 
 def remove_others(folder: Path, keep: set[str]) -> None:
     """Delete the word indexes of segments a merge removed."""
-    array_file.remove_others(folder / table_files.FOLDER, SUFFIX, keep)
+    array_file.remove_others(folder / array_file.FOLDER, SUFFIX, keep)

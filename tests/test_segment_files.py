@@ -1,6 +1,7 @@
-""" "Did you mean"'s words per segment as arrays: kept beside the index, mapped at the next start, answering as
-the words they were built from."""
+"""What is kept per segment beside the index (``scoring/``): "did you mean"'s words as arrays and the
+documents' briefs, read at the next start and answering as what they were made from."""
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import BUNDLED_KB
-from kbassist.search import table_store, word_index
+from kbassist.evaluation.sets import DEFAULT_CASES
+from kbassist.evaluation.tickets import load_cases
+from kbassist.search import records, table_store, word_index
 from kbassist.search.engine import SearchEngine
 from kbassist.search.spelling import Speller, spell_words
 from kbassist.search.word_index import WordIndex
@@ -88,3 +91,55 @@ def test_a_second_start_maps_the_words_instead_of_counting_them(
     with SearchEngine(kb, embedder=False) as engine:
         assert _answers(engine.index.speller()) == first
         assert engine.did_you_mean("refnd statment") == "refund statement"
+
+
+def test_a_case_pasted_before_the_first_build_finds_nothing_and_rebuilds_nothing(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with SearchEngine(kb, embedder=False) as engine:
+        assert engine.suggest("My refund is late, the customer is asking where it is").articles == []
+        assert engine.search("refund late") == [] and engine.messages == []
+        assert engine.update().added > 200 and engine.search("refund late")
+
+
+def test_a_second_start_answers_from_the_briefs_without_reading_the_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The briefs kept beside the index give the same suggestions and hits as the records they are made of,
+    and a later start answers without unpickling a record."""
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    cases = [c.text for c in load_cases(DEFAULT_CASES)[:12]]
+
+    def answers(engine: SearchEngine) -> list[object]:
+        out: list[object] = []
+        for text in cases:
+            found = engine.suggest(text)
+            out.append([(s.id, s.kind, s.title, s.product, s.score, s.why) for s in [*found.articles, *found.macros]])
+        return [*out, [(h.id, h.title, h.product, h.score) for h in engine.search("refund late")]]
+
+    with SearchEngine(kb, embedder=False) as engine:
+        engine.update()
+        folder = engine.index.root / str(engine.index._generation) / "scoring"
+        kept = sorted(folder.glob("*.briefs.json"))
+        assert kept, "each segment's briefs are kept beside its table"
+        with engine.index.searcher() as searcher:
+            briefed = {r["id"] for _d, r in engine.index.records.live_briefs(searcher)}
+        assert briefed == {i.id for i in engine.items()}
+        first = answers(engine)
+        assert not engine.messages
+
+    def refuse(_reader: object) -> None:
+        raise AssertionError("records read to answer a case")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(records, "read_records", refuse)
+        with SearchEngine(kb, embedder=False) as engine:
+            assert answers(engine) == first
+            assert not engine.messages
+    for path in kept:  # damaged briefs: made again from the records
+        path.write_text("{not json")
+    with SearchEngine(kb, embedder=False) as engine:
+        assert answers(engine) == first
+        assert not engine.messages
+    assert all(json.loads(p.read_text())["briefs"] for p in kept)
