@@ -29,7 +29,13 @@ METRICS: dict[str, tuple[str, str]] = {
     "build_docs_per_s": ("full build", "docs/s"),
     "build_peak_rss": ("peak RSS of the build process", "MiB"),
     "fresh_peak_rss": ("peak RSS of the fresh process (open + one case)", "MiB"),
+    "gui_interactive": ("window start -> its event loop running (offscreen)", "ms"),
+    "gui_first_case": ("window start -> a pasted case answered on screen", "ms"),
+    "gui_rss": ("RSS of the window after start and {gui} cases", "MiB"),
+    "gui_peak_rss": ("peak RSS of the window (start and {gui} cases)", "MiB"),
 }
+GUI_METRICS = {"interactive_ms": "gui_interactive", "first_case_ms": "gui_first_case", "rss_mib": "gui_rss"}
+GUI_METRICS |= {"peak_rss_mib": "gui_peak_rss"}  # what the window child reports -> the metric
 WHOOSH = "whoosh-or"  # Whoosh's plain BM25 OR query on KB Assist's own index (kbassist.evaluation.baselines)
 
 
@@ -97,8 +103,9 @@ class Comparison:
     def add(self, metric: str, engine: str, value: float) -> None:
         self.figures.append(Figure(metric, self.n_articles, engine, round(value, 3), METRICS[metric][1]))
 
-    def build(self, names: Sequence[str], first_case: str) -> None:
-        """Each engine built in a process of its own, then a fresh process answers the first case."""
+    def build(self, names: Sequence[str], first_case: str, gui_cases: Sequence[str] = ()) -> None:
+        """Each engine built in a process of its own, then a fresh process answers the first case; KB Assist's
+        window is started in another and answers ``gui_cases``, pasted one after another."""
         for name in names:
             folder = self.work / f"index-{name}"
             self.log(f"{name}: full build in a process of its own ...")
@@ -110,7 +117,19 @@ class Comparison:
             seconds, rss = eng.first_case_in_child(name, self.kb_root, folder, first_case)
             self.add("fresh_first_case", name, seconds * 1000)
             self.add("fresh_peak_rss", name, rss)
+            if name == "kbassist" and gui_cases:
+                self.window(folder, gui_cases)
             self.open[name] = eng.open_engine(name, self.kb_root, folder)
+
+    def window(self, folder: Path, cases: Sequence[str]) -> None:
+        """KB Assist's window started offscreen in a process of its own (``engines.gui_in_child``)."""
+        self.log(f"kbassist: the window started offscreen, {len(cases)} cases pasted ...")
+        report = eng.gui_in_child(self.kb_root, folder, list(cases))
+        if "first_case_ms" not in report:
+            self.log(f"  the window answered no case: {report}")
+        for key, metric in GUI_METRICS.items():
+            if key in report:
+                self.add(metric, "kbassist", report[key])
 
     def time_queries(self, work: Workload, extra: dict[str, Callable[[str], Any]]) -> None:
         """Cases, long cases and typed queries, the engines interleaved; ``extra``: more case answerers."""

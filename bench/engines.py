@@ -8,7 +8,8 @@ run-time dependency; an engine whose library is missing is skipped with that lin
 
 Each engine builds in a process of its own (``python bench/engines.py build ENGINE KB INDEX``) so that its
 peak RSS is its own (measured inside it), not whatever this process touched before; ``first`` is a fresh process
-that opens the persisted index and answers one case read from stdin.
+that opens the persisted index and answers one case read from stdin; ``gui`` (KB Assist only) starts the window
+offscreen on that index and pastes the cases read from stdin (a JSON list), one after another.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ MARKER = "zqxvedited"  # a word no document holds, written into the edited one
 # tantivy's writer: one thread and 50 MB of heap keep it to one core of this 2-core machine, as the app's
 # builder gets; its default (one thread per core, 128 MB) would build faster by taking the machine.
 TANTIVY_HEAP = 50_000_000
+GUI_TIMEOUT_MS = 300_000  # the window child gives up (and reports what it has) after five minutes
 WORD = re.compile(r"[a-z0-9]+")
 READ_SECONDS: list[float] = []  # time spent in documents(): reading and parsing the KB
 
@@ -238,11 +240,13 @@ def own_peak_rss_mib() -> float:
     return round(peak_kib / 1024, 1)
 
 
-def run_child(args: list[str], stdin: str = "") -> ChildRun:
+def run_child(args: list[str], stdin: str = "", spawned: float | None = None) -> ChildRun:
     """This file run in a fresh interpreter. Its peak RSS is measured inside it: ``ru_maxrss`` from ``wait4``
-    would start at this (larger) process's RSS at the fork."""
+    would start at this (larger) process's RSS at the fork. ``spawned``: the wall clock (``time.time()``) at
+    the start, handed to the child so that it can say how long after its start something happened."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, *args], input=stdin, capture_output=True, text=True)
+    extra = [repr(spawned)] if spawned is not None else []
+    done = subprocess.run([sys.executable, __file__, *args, *extra], input=stdin, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(f"{' '.join(args[:2])} failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -263,8 +267,77 @@ def first_case_in_child(name: str, kb_root: Path, folder: Path, text: str) -> tu
     return child.seconds, child.report["peak_rss_mib"]
 
 
+def gui_in_child(kb_root: Path, folder: Path, cases: list[str]) -> dict[str, float]:
+    """KB Assist's real window started offscreen in a fresh process on the built index, the first case pasted
+    as soon as its event loop runs, then the others one after another: (ms from starting the process to the
+    window running, to the first case's suggestions on screen; the window's RSS after the cases, its peak)."""
+    spawned = time.time()
+    child = run_child(["gui", "kbassist", str(kb_root), str(folder)], stdin=json.dumps(cases), spawned=spawned)
+    return child.report
+
+
+def _gui_main(kb_root: Path, folder: Path, cases: list[str], spawned: float) -> dict[str, Any]:
+    """The window as ``kbassist`` opens it (``ui.app.open_window``), its index the one built here (linked where
+    the window looks for it); each case pasted (``Summon.paste``: a new case, searched at once) when the last
+    one's suggestions are on screen."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kbassist import paths
+
+    where = paths.index_dir(kb_root.resolve())
+    if not where.exists():
+        where.parent.mkdir(parents=True, exist_ok=True)
+        where.symlink_to(folder.resolve(), target_is_directory=True)
+    from PySide6.QtCore import QTimer
+
+    from kbassist.ui.app import make_application, open_window
+
+    app = make_application()
+    window = open_window(kb_root)
+    marks: dict[str, Any] = {}
+    waiting = list(cases)
+
+    def since_start() -> float:
+        return round((time.time() - spawned) * 1000, 1)
+
+    def paste_next() -> None:
+        if not waiting:
+            marks["rss_mib"] = _status_mib("VmRSS")
+            marks["peak_rss_mib"] = _status_mib("VmHWM")
+            window.close()
+            app.quit()
+            return
+        window.summon.paste(waiting.pop(0))
+
+    def running() -> None:
+        marks["interactive_ms"] = since_start()
+        paste_next()
+
+    def answered(_result: object, _text: str) -> None:
+        marks.setdefault("first_case_ms", since_start())
+        QTimer.singleShot(0, paste_next)  # after the window has shown them
+
+    window.kb.suggestionsReady.connect(answered)
+    QTimer.singleShot(0, running)
+    QTimer.singleShot(GUI_TIMEOUT_MS, app.quit)
+    app.exec()
+    window.engine.close()
+    return marks
+
+
+def _status_mib(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{key}:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def _child_main(argv: list[str]) -> int:
     command, name, kb_root, folder = argv[0], argv[1], Path(argv[2]), Path(argv[3])
+    if command == "gui":
+        print(json.dumps(_gui_main(kb_root, folder, json.loads(sys.stdin.read()), float(argv[4]))))
+        return 0
     if command == "build":
         folder.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()

@@ -19,7 +19,15 @@ from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
 from kbassist.search.confidence import decide
-from kbassist.search.dense import DenseScores, DenseTable, DenseUnavailableError, Embedder, build_table, missing_count
+from kbassist.search.dense import (
+    DenseScores,
+    DenseTable,
+    DenseUnavailableError,
+    Embedder,
+    build_table,
+    cache_file,
+    missing_count,
+)
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.ranking import Ranked, RankingContext, macro_reliance, rank_case
 from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
@@ -141,7 +149,9 @@ class SearchEngine:
         embedder = self.embedder
         if embedder is None:
             return None
-        records = self.index.derived("live_records", lambda s: [r for _d, r in self.index.records.live(s)])
+        if not wait and self._dense is None and self._too_much_to_embed(embedder):
+            return None
+        records = self.index.derived("live_briefs", lambda s: [r for _d, r in self.index.records.live_briefs(s)])
         cached = self._dense_for(records)
         if cached is not None or (not wait and records is self._too_many_missing):
             return cached
@@ -153,6 +163,11 @@ class SearchEngine:
             return cached if cached is not None else self._embed_kb(records, embedder, wait, progress)
         finally:
             self._dense_lock.release()
+
+    def _too_much_to_embed(self, embedder: Embedder) -> bool:
+        """No vectors yet, none cached and more documents than a suggestion embeds itself: what ``_embed_kb``
+        would find after reading every document's brief, known from the document count alone."""
+        return not cache_file(embedder.version).exists() and self.index.doc_count() > INLINE_EMBED_LIMIT
 
     def _dense_for(self, records: object) -> DenseTable | None:
         """The vectors already built for this commit's records, if any."""
@@ -222,7 +237,7 @@ class SearchEngine:
 
         with self.index.searcher() as searcher:
             reliance = self.index.derived(
-                "macro_reliance", lambda s: macro_reliance(r for _d, r in self.index.records.live(s))
+                "macro_reliance", lambda s: macro_reliance(r for _d, r in self.index.records.live_briefs(s))
             )
             cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)

@@ -18,13 +18,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from kbassist import paths
 from kbassist.search.schema import SCHEMA_VERSION, build_schema
+
+if TYPE_CHECKING:  # filelock is imported when a lock is first taken: opening an index to read takes none
+    from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,8 @@ class Generations:
         dead one and built a third copy. The kernel drops this lock when its holder dies, so a held lock
         always means a live holder, worth waiting for.
         """
+        from filelock import FileLock
+
         return FileLock(str(self.root / "build.lock"), timeout=-1, thread_local=False)
 
     def acquire(
@@ -96,6 +101,8 @@ class Generations:
     ) -> bool:
         """Take ``lock``; while another process holds it, report progress and wait (unless ``wait`` is
         false), ending early once ``stopping()``. Returns whether the lock is held."""
+        from filelock import Timeout
+
         told = False
         while True:
             try:

@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
@@ -24,18 +24,20 @@ from whoosh.searching import Searcher
 
 from kbassist import paths
 from kbassist.content.model import KbItem, Problem
+from kbassist.search import word_index
 from kbassist.search.collect import ScoringCache
 from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
 from kbassist.search.parallel_build import BuildFailedError
-from kbassist.search.records import FileState, Records, live_values
+from kbassist.search.records import FileState, Records, live_values, read_records
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
-from kbassist.search.spelling import Speller, WordIndex
+from kbassist.search.spelling import Speller
 from kbassist.search.sync import Hooks, UpdateReport
 from kbassist.search.table_store import TableStore
 from kbassist.search.updating import sync_files
+from kbassist.search.word_index import WordIndex
 
 __all__ = ["IndexUnavailableError", "KbIndex", "Progress", "UpdateReport"]  # what the faces import from here
 
@@ -65,10 +67,12 @@ class KbIndex:
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
         self.tables = TableStore()
-        self.records = Records()
-        self._words: SegmentCache[WordIndex] = SegmentCache(lambda reader: WordIndex(self.tables.word_counts(reader)))
+        self.records = Records(self._folder)
+        self._words: SegmentCache[WordIndex] = SegmentCache(
+            lambda reader: word_index.of_segment(reader, self._folder(), self.tables.word_counts)
+        )
         self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
-            lambda reader: [from_stored(r, self.kb_root) if r else None for r in self.records.segments.get(reader)]
+            lambda reader: [from_stored(r, self.kb_root) if r else None for r in read_records(reader)]
         )
         self._merge = BackgroundMerge(self._merge_edits)
         self._open()
@@ -193,8 +197,7 @@ class KbIndex:
                 raise RuntimeError("index is closed")
             if name not in self._derived:
                 self._derived[name] = build(self._searcher)
-            value: T = self._derived[name]
-            return value
+            return cast(T, self._derived[name])
 
     def scoring(self) -> ScoringCache:
         """The commit's scoring table (None in it while ``update`` still decodes a new large segment)."""
@@ -227,7 +230,7 @@ class KbIndex:
 
     def _forget_merged(self, searcher: Searcher) -> None:
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        for cache in (self.records.segments, self.records.files, self._words, self._items):
+        for cache in (self.records.briefs, self.records.files, self._words, self._items):
             cache.retain(keys)
 
     def speller(self) -> Speller:
@@ -249,8 +252,7 @@ class KbIndex:
         return list(self.derived("items", self._sorted_items))
 
     def _sorted_items(self, searcher: Searcher) -> list[KbItem]:
-        items = (item for _d, item in live_values(searcher, self._items))
-        return sorted(items, key=lambda i: (i.kind, i.product, i.title))
+        return sorted((i for _d, i in live_values(searcher, self._items)), key=lambda i: (i.kind, i.product, i.title))
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
@@ -260,11 +262,9 @@ class KbIndex:
 
     # ----------------------------------------------------------------- updating
     def stop(self) -> None:
-        """End a running update soon, keeping what it indexed, and skip any later one (for shutdown).
-
-        A first build of a large KB takes minutes; quitting must not wait for it. The files not reached
-        keep their old (or no) index state, so the next start carries on where this one stopped.
-        """
+        """End a running update soon, keeping what it indexed, and skip any later one (for shutdown): a first
+        build of a large KB takes minutes; quitting must not wait for it. The files not reached keep their old
+        (or no) index state, so the next start carries on where this one stopped."""
         self._stop.set()
 
     def stopping(self) -> bool:
@@ -378,7 +378,7 @@ class KbIndex:
         return report
 
     def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
-        """What the index holds of each file, from its records (never its stored Markdown); through the kept
+        """What the index holds of each file, from its briefs (never its stored Markdown); through the kept
         searcher when it reads this index's latest commit (opening another cost an edit about 35 ms)."""
         with self._search_lock:
             if ix is self._ix and self._searcher is not None and self._searcher.up_to_date():

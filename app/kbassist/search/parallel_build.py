@@ -28,10 +28,10 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import NO_MERGE
 
-from kbassist.search import table_files, table_store
 from kbassist.search.records import FileState
 from kbassist.search.segment_cache import segment_id
 from kbassist.search.sync import WRITER_TIMEOUT, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
+from kbassist.search.table_store import decode_segment, keep
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _decode_table(index_dir: str, key: str) -> None:
     with whoosh_index.open_dir(index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             if segment_id(segment) == key:
-                table_files.save(table_store.decode_segment(segment), Path(index_dir))
+                keep(decode_segment(segment), Path(index_dir), segment)
 
 
 class ParallelBatch(WriterBatch):

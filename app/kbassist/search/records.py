@@ -4,22 +4,26 @@ Whoosh keeps a document's stored fields as one compressed pickle, Markdown inclu
 the index holds meant decompressing the whole KB: 700-830 ms on every update of a KB of 15,000 files, and
 as much again for each list built from it (all items, the macros' articles). Each document also carries
 its record (path, mtime, size, SHA-1 of the file, id and the item's fields but its body) in a Whoosh
-column, which reads without the Markdown. A segment's records never change, so they are read once per
-segment and kept by segment id across commits; an update reads only the segments its commit added, and the
-record of a deleted document is skipped. Being part of the index, the manifest is committed, merged and
-rebuilt with it: it can never disagree with what the index holds.
+column, which reads without the Markdown; what an update, a hit, a macro's links and the vectors need of it
+is its brief (``briefs.py``), kept beside the index per segment and by segment id across commits, so an
+update reads only the segments its commit added, and the brief of a deleted document is skipped. Being made
+from the index, the manifest is committed, merged and rebuilt with it: it can never disagree with what the
+index holds.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh.searching import Searcher
 
-from kbassist.search.segment_cache import SegmentCache, segment_readers
+from kbassist.search import briefs
+from kbassist.search.briefs import Brief, brief_of
+from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 
 T = TypeVar("T")
 
@@ -44,36 +48,52 @@ def record_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class Records:
-    """Each document's record, read once per segment."""
+    """Each document's brief (``briefs.py``), read once per segment and kept by segment id; ``folder``: the
+    index generation open now, where the briefs are kept (None: an index in memory). The records themselves
+    are read only to make a segment's briefs or its items, and not kept: 87 MiB for 15,000 documents."""
 
-    def __init__(self) -> None:
-        self.segments: SegmentCache[list[dict[str, Any] | None]] = SegmentCache(
-            lambda reader: list(reader.column_reader(RECORD))
-        )
-        # What each file was when indexed, per segment: built from the records at every update, it was a
-        # third of an edit's 150-250 ms at 10,000 articles.
+    def __init__(self, folder: Callable[[], Path | None] = lambda: None) -> None:
+        self.briefs: SegmentCache[list[Brief | None]] = SegmentCache(lambda reader: self._briefs(reader, folder()))
+        # What each file was when indexed, per segment: made from the briefs at every update, it was a third of
+        # an edit's 150-250 ms at 10,000 articles.
         self.files: SegmentCache[list[tuple[str, FileState] | None]] = SegmentCache(
-            lambda reader: [_file_state(r) if r else None for r in self.segments.get(reader)]
+            lambda reader: [_file_state(b) if b else None for b in self.briefs.get(reader)]
         )
 
     def indexed_files(self, searcher: Searcher) -> dict[str, FileState]:
         """Relative path -> what the index holds of that file, for every document not deleted."""
         return dict(state for _d, state in live_values(searcher, self.files))
 
-    def live(self, searcher: Searcher) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(document number, record) of every document not deleted, in document order."""
-        return live_values(searcher, self.segments)
+    def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
+        """(document number, brief) of every document not deleted, in document order."""
+        return live_values(searcher, self.briefs)
 
-    def by_docnum(self, searcher: Searcher) -> list[dict[str, Any] | None]:
-        """Every document's record by document number, deleted ones included (a hit's fields)."""
-        out: list[dict[str, Any] | None] = []
+    def by_docnum(self, searcher: Searcher) -> list[Brief | None]:
+        """Every document's brief by document number, deleted ones included (a hit's fields)."""
+        out: list[Brief | None] = []
         for reader in segment_readers(searcher):
-            out.extend(self.segments.get(reader))
+            out.extend(self.briefs.get(reader))
         return out
 
+    @staticmethod
+    def _briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
+        """A segment's briefs: kept beside the generation, else made from its records (and kept)."""
+        key, count = segment_id(reader), reader.doc_count_all()
+        found = briefs.load(folder, key, count) if folder is not None else None
+        if found is None:
+            found = [brief_of(r) for r in read_records(reader)]
+            if folder is not None:
+                briefs.save(folder, key, found)
+        return found
 
-def _file_state(record: dict[str, Any]) -> tuple[str, FileState]:
-    return record["path"], FileState(record["signature"], record["mtime_ns"], record["size"], record["id"])
+
+def read_records(reader: Any) -> list[dict[str, Any] | None]:
+    """One segment's records, deleted documents included, by document number."""
+    return list(reader.column_reader(RECORD))
+
+
+def _file_state(brief: Brief) -> tuple[str, FileState]:
+    return brief["path"], FileState(brief["signature"], brief["mtime_ns"], brief["size"], brief["id"])
 
 
 def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Iterator[tuple[int, T]]:

@@ -2,17 +2,18 @@
 
 Whoosh's corrector compares the word with every term of a multi-segment index (about 70 ms a word on
 the bundled KB, seconds on a large one). Here every KB word is stored under each of its one-letter
-deletions, once per index segment (``WordIndex``), so a lookup touches only the few words that share a
-deletion, and an edit's commit builds the index of its own small segment only.
+deletions, once per index segment (``WordIndex``, sorted arrays kept beside the index: ``word_index.py``), so
+a lookup touches only the few words that share a deletion, and an edit's commit builds the index of its own
+small segment only.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from whoosh.analysis import SimpleAnalyzer
+
+from kbassist.search.word_index import WordIndex, deletes, text_hashes
 
 # The words a document is known by: Whoosh's SimpleAnalyzer tokens, lowercased (whoosh-reloaded's pattern
 # keeps '*'). Counted per segment from the index's ``words`` column (records.py).
@@ -22,10 +23,6 @@ _TOKENS = SimpleAnalyzer().items[0].expression
 def spell_words(text: str) -> set[str]:
     """The distinct words of ``text`` that "did you mean" and completions know."""
     return {match.group(0).lower() for match in _TOKENS.finditer(text)}
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def distance(a: str, b: str) -> int:
@@ -45,33 +42,6 @@ def distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-class WordIndex:
-    """Words with their document frequencies; those worth correcting to also stored under their one-letter
-    deletions."""
-
-    def __init__(self, words: Iterable[tuple[str, int]]) -> None:
-        """``words``: (word, document frequency) pairs."""
-        self.counts: dict[str, int] = dict(words)  # every word, for completions
-        self.freq: dict[str, int] = {}  # the words a typo may become
-        self.by_delete: dict[str, list[str]] = defaultdict(list)
-        self._sorted: list[str] | None = None
-        for word, freq in self.counts.items():
-            if len(word) < 3 or not word.isalpha():
-                continue
-            self.freq[word] = freq
-            for deleted in _deletes(word):
-                self.by_delete[deleted].append(word)
-
-    def starting_with(self, prefix: str) -> list[str]:
-        if self._sorted is None:
-            self._sorted = sorted(self.counts)
-        start = bisect.bisect_left(self._sorted, prefix)
-        end = start
-        while end < len(self._sorted) and self._sorted[end].startswith(prefix):
-            end += 1
-        return self._sorted[start:end]
-
-
 MAX_KEPT_CORRECTIONS = 20_000  # words; a bound on memory (about 2 MiB)
 
 
@@ -89,15 +59,15 @@ class Speller:
         self._corrections: dict[tuple[str, int], str | None] = {}
 
     def __contains__(self, word: str) -> bool:
-        return any(word in part.freq for part in self.parts)
+        return any(part.knows(word) for part in self.parts)
 
     def frequency(self, word: str) -> int:
-        return sum(part.freq.get(word, 0) for part in self.parts)
+        return sum(part.frequency(word) for part in self.parts)
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """The most common words (of any kind) that start with ``prefix``, the prefix itself excluded."""
         found = {word for part in self.parts for word in part.starting_with(prefix) if word != prefix}
-        count = {word: sum(part.counts.get(word, 0) for part in self.parts) for word in found}
+        count = {word: sum(part.count(word) for part in self.parts) for word in found}
         return sorted(found, key=lambda w: (-count[w], w))[:limit]
 
     def correct(self, word: str, max_distance: int = 2) -> str | None:
@@ -114,17 +84,16 @@ class Speller:
     def _correct(self, word: str, max_distance: int) -> str | None:
         if word in self or len(word) < 3:
             return None
-        candidates: set[str] = set()
-        first = _deletes(word)
+        first = deletes(word)
         probes = {word} | first
         if max_distance >= 2:
             for deleted in first:
-                probes |= _deletes(deleted)
+                probes |= deletes(deleted)
+        ordered = sorted(probes)
+        hashes = text_hashes(ordered)
+        candidates: set[str] = set()
         for part in self.parts:
-            for probe in probes:
-                if probe in part.freq:
-                    candidates.add(probe)
-                candidates.update(part.by_delete.get(probe, ()))
+            candidates |= part.candidates(ordered, hashes)
         best: tuple[int, int, str] | None = None
         for candidate in candidates:
             d = distance(word, candidate)

@@ -5,22 +5,20 @@ takes milliseconds, and the operating system shares and pages the arrays in as q
 per segment, named by Whoosh's segment id, in a ``scoring`` folder of the generation: segments never change,
 so neither does the file. It is a cache: one that cannot be read is decoded again.
 
-Layout: ``KBTABLE1``, the header's length (8 bytes, little-endian), a JSON header (segment id, document
-count, field totals, the phrases matched, and each array's name, dtype, length and offset), then the arrays,
-each 64-byte aligned. Version 3 added the documents each synonym phrase matches (``phrase_docs.py``).
+Layout (``array_file.py``): ``KBTABLE1``, a JSON header (segment id, document count, field totals, the
+phrases matched, the arrays' layout), then the arrays. Version 3 added the documents each synonym phrase
+matches (``phrase_docs.py``).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import mmap
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kbassist.search import array_file
 from kbassist.search.scoring_table import PhraseKey, SegmentTable
 from kbassist.search.whoosh_postings import FieldPostings
 
@@ -28,8 +26,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"KBTABLE1"
 VERSION = 3
-ALIGN = 64
-FOLDER = "scoring"
+FOLDER = array_file.FOLDER
 SUFFIX = ".table"
 
 
@@ -41,21 +38,20 @@ def save(table: SegmentTable, folder: Path) -> Path | None:
     """Write ``table`` atomically into ``folder``/scoring; None when the folder cannot be written."""
     arrays: dict[str, np.ndarray] = {}
     for name, postings in table.fields.items():
-        blob = b"".join(postings.terms)
-        ends = np.cumsum([len(t) for t in postings.terms], dtype=np.int64)
+        blob = array_file.strings_blob(postings.terms)
         arrays |= {
-            f"{name}.blob": np.frombuffer(blob, dtype=np.uint8),
-            f"{name}.ends": ends,
+            f"{name}.blob": blob["blob"],
+            f"{name}.ends": blob["ends"],
             f"{name}.doc_freqs": postings.doc_freqs,
             f"{name}.starts": postings.starts,
             f"{name}.docs": postings.docs,
             f"{name}.weights": postings.weights,
         }
     arrays |= {f"{name}.lengths": lengths for name, lengths in table.lengths.items()}
-    words = [w.encode("utf-8") for w, _n in table.words]
+    words = array_file.strings_blob([w.encode("utf-8") for w, _n in table.words])
     arrays |= {
-        "words.blob": np.frombuffer(b"".join(words), dtype=np.uint8),
-        "words.ends": np.cumsum([len(w) for w in words], dtype=np.int64),
+        "words.blob": words["blob"],
+        "words.ends": words["ends"],
         "words.counts": np.array([n for _w, n in table.words], dtype=np.int64),
     }
     phrases = list(table.phrases.items())
@@ -70,64 +66,26 @@ def save(table: SegmentTable, folder: Path) -> Path | None:
         "totals": table.totals,
         "fields": sorted(table.fields),  # "words" is "did you mean"'s, not a field of postings
         "phrases": [[f, [w.decode("utf-8") for w in words], slop] for (f, words, slop), _docs in phrases],
-        "arrays": [],
     }
-    offset = 0
-    for name, array in arrays.items():
-        header["arrays"].append({"name": name, "dtype": array.dtype.str, "count": len(array), "offset": offset})
-        offset += _aligned(array.nbytes)
-    path = table_path(folder, table.key)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        encoded = json.dumps(header).encode("utf-8")
-        start = _aligned(len(MAGIC) + 8 + len(encoded))
-        with tmp.open("wb") as out:
-            out.write(MAGIC + len(encoded).to_bytes(8, "little") + encoded)
-            out.write(b"\0" * (start - out.tell()))
-            for array in arrays.values():
-                data = np.ascontiguousarray(array).tobytes()
-                out.write(data + b"\0" * (_aligned(len(data)) - len(data)))
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(path)
-        return path
-    except OSError as exc:  # a read-only or full cache: the table still serves this process
-        log.info("scoring table not kept (%s)", exc)
-        tmp.unlink(missing_ok=True)
-        return None
+    return array_file.write(table_path(folder, table.key), MAGIC, header, arrays)
 
 
 def load(folder: Path, key: str, doc_count: int) -> SegmentTable | None:
     """The table of segment ``key`` mapped from disk, or None when there is none that fits."""
     path = table_path(folder, key)
     try:
-        with path.open("rb") as raw:
-            mapped = mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # missing, or empty
-        return None
-    try:
-        return _from_mapping(mapped, key, doc_count)
+        found = array_file.read(path, MAGIC)
+        return _from_arrays(*found, key, doc_count) if found is not None else None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         log.warning("scoring table %s unreadable (%s); reading the segment again", path.name, exc)
         return None
 
 
-def _from_mapping(mapped: mmap.mmap, key: str, doc_count: int) -> SegmentTable | None:
-    if mapped[: len(MAGIC)] != MAGIC:
-        raise ValueError("not a scoring table")
-    size = int.from_bytes(mapped[len(MAGIC) : len(MAGIC) + 8], "little")
-    header = json.loads(mapped[len(MAGIC) + 8 : len(MAGIC) + 8 + size])
+def _from_arrays(
+    header: dict[str, Any], arrays: dict[str, np.ndarray], key: str, doc_count: int
+) -> SegmentTable | None:
     if header["version"] != VERSION or header["key"] != key or header["doc_count"] != doc_count:
         return None
-    start = _aligned(len(MAGIC) + 8 + size)
-    arrays: dict[str, np.ndarray] = {}
-    for entry in header["arrays"]:
-        dtype = np.dtype(entry["dtype"])
-        at, count = start + entry["offset"], entry["count"]
-        if at + count * dtype.itemsize > len(mapped):
-            raise ValueError("truncated")
-        arrays[entry["name"]] = np.frombuffer(mapped, dtype=dtype, count=count, offset=at)
     fields = {name: _field(arrays, name) for name in header["fields"]}
     lengths = {name[: -len(".lengths")]: a for name, a in arrays.items() if name.endswith(".lengths")}
     totals = {name: int(v) for name, v in header["totals"].items()}
@@ -167,10 +125,4 @@ def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
 
 def remove_others(folder: Path, keep: set[str]) -> None:
     """Delete the tables of segments a merge removed (a reader that mapped one keeps its mapping)."""
-    for path in (folder / FOLDER).glob(f"*{SUFFIX}"):
-        if path.name[: -len(SUFFIX)] not in keep:
-            path.unlink(missing_ok=True)
-
-
-def _aligned(n: int) -> int:
-    return -(-n // ALIGN) * ALIGN
+    array_file.remove_others(folder / FOLDER, SUFFIX, keep)

@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from kbassist.search import table_files
+from kbassist.search import briefs, table_files, word_index
+from kbassist.search.briefs import brief_of
 from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
-from kbassist.search.records import count_words
+from kbassist.search.records import count_words, read_records
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
 from kbassist.search.whoosh_postings import bm25f_parameters
+from kbassist.search.word_index import WordIndex
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +82,12 @@ class TableStore:
             for gone in [k for k in self._segments if k not in keys]:
                 del self._segments[gone]
         if folder is not None:
-            table_files.remove_others(folder, keys)
+            forget_others(folder, keys)
 
-    def word_counts(self, reader: Any) -> list[tuple[str, int]]:
-        """One segment's words for "did you mean" with their frequencies: from its table when it has one,
-        else counted from the index's column."""
-        with self._lock:
-            table = self._segments.get(reader.segment().segment_id())
+    def word_counts(self, reader: Any, folder: Path | None) -> list[tuple[str, int]]:
+        """One segment's words for "did you mean" with their frequencies: from its table when it has one (in
+        memory or kept in ``folder``), else counted from the index's column."""
+        table = self._get(reader, folder, decode=False)
         return table.words if table is not None else count_words(reader)
 
     def _get(self, reader: Any, folder: Path | None, *, decode: bool) -> SegmentTable | None:
@@ -99,7 +100,7 @@ class TableStore:
         table = table_files.load(folder, key, count) if folder is not None else None
         if table is None and decode:
             table = decode_segment(reader)
-            if folder is not None and table_files.save(table, folder) is not None:
+            if folder is not None and keep(table, folder, reader):
                 table = table_files.load(folder, key, count) or table  # mapped: the page cache holds it
         if table is not None:
             with self._lock:
@@ -114,9 +115,29 @@ def decode_segment(reader: Any) -> SegmentTable:
     return table
 
 
+def keep(table: SegmentTable, folder: Path, reader: Any) -> bool:
+    """Write what a decoded segment keeps beside the index generation ``folder``: its scoring table, its words
+    for "did you mean" (``word_index.py``) and its documents' briefs (``briefs.py``; ``reader``: the segment's
+    reader); False when the folder cannot be written."""
+    if table_files.save(table, folder) is None:
+        return False
+    word_index.save(WordIndex(table.words), folder, table.key, table.doc_count)
+    briefs.save(folder, table.key, [brief_of(r) for r in read_records(reader)])
+    return True
+
+
+def forget_others(folder: Path, keys: set[str]) -> None:
+    """Delete the files ``keep`` wrote for segments other than ``keys`` (those a merge removed)."""
+    table_files.remove_others(folder, keys)
+    word_index.remove_others(folder, keys)
+    briefs.remove_others(folder, keys)
+
+
 def _segment_readers(searcher: Searcher) -> list[Any] | None:
-    """The searcher's segment readers in document order, or None when one is not a segment's reader."""
+    """The searcher's segment readers in document order, or None when one is not a segment's reader (the
+    generation a first build starts from has no segment yet: its one reader is Whoosh's empty reader, whose
+    ``segment()`` is None; Whoosh's matchers answer it)."""
     readers = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
-    if any(not hasattr(r, "segment") for r in readers):
-        return [] if searcher.doc_count_all() == 0 else None
+    if any(getattr(r, "segment", lambda: None)() is None for r in readers):
+        return None
     return readers

@@ -1,0 +1,145 @@
+"""What is kept per segment beside the index (``scoring/``): "did you mean"'s words as arrays and the
+documents' briefs, read at the next start and answering as what they were made from."""
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import BUNDLED_KB
+from kbassist.evaluation.sets import DEFAULT_CASES
+from kbassist.evaluation.tickets import load_cases
+from kbassist.search import records, table_store, word_index
+from kbassist.search.engine import SearchEngine
+from kbassist.search.spelling import Speller, spell_words
+from kbassist.search.word_index import WordIndex
+
+TYPOS = ("refnd", "payot", "chargbak", "statment", "acount", "disputed", "zzzzzz", "bnk", "agan", "webhok", "kraków")
+PREFIXES = ("pay", "re", "ch", "dis", "b", "a", "zz")
+
+
+def _bundled_words(files: int | None = None) -> Counter[str]:
+    words: Counter[str] = Counter()
+    for path in sorted(BUNDLED_KB.rglob("*.md"))[:files]:
+        words.update(spell_words(path.read_text("utf-8")))
+    return words
+
+
+def _answers(speller: Speller) -> list[object]:
+    out: list[object] = []
+    for typo in TYPOS:
+        out += [speller.correct(typo, 1), speller.correct(typo), typo in speller, speller.frequency(typo)]
+    return out + [speller.completions(prefix, 5) for prefix in PREFIXES]
+
+
+def test_a_word_index_kept_on_disk_answers_as_the_one_built_in_memory(tmp_path: Path) -> None:
+    words = _bundled_words()
+    built = WordIndex(words.items())
+    assert word_index.save(built, tmp_path, "seg", 7) is not None
+    mapped = word_index.load(tmp_path, "seg", 7)
+    assert mapped is not None and len(mapped) == len(words)
+    assert _answers(Speller(parts=[mapped])) == _answers(Speller(words.items()))
+    assert Speller(parts=[mapped]).correct("refnd") == "refund"
+    assert mapped.count("the") == words["the"] and mapped.frequency("the") == words["the"]
+    assert word_index.load(tmp_path, "seg", 8) is None  # not this segment's words
+    assert word_index.load(tmp_path, "other", 7) is None
+
+
+def test_colliding_hashes_find_nothing_the_words_do_not_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every word and deletion of a length under one hash: each match is checked against the word itself."""
+    words = _bundled_words(files=40)
+    probes = sorted({p for typo in TYPOS for d in word_index.deletes(typo) for p in {typo, d, *word_index.deletes(d)}})
+    plain = WordIndex(words.items())
+    expected = plain.candidates(probes, word_index.text_hashes(probes))
+    assert "refund" in expected
+    answers = _answers(Speller(parts=[plain]))
+    monkeypatch.setattr(word_index, "text_hash", len)
+    colliding = WordIndex(words.items())
+    assert colliding.candidates(probes, word_index.text_hashes(probes)) == expected
+    assert [colliding.count(w) for w in ("the", "refund", "refnd")] == [words["the"], words["refund"], 0]
+    assert _answers(Speller(parts=[colliding])) == answers
+
+
+def test_a_damaged_word_file_is_built_again(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    built = WordIndex(_bundled_words().items())
+    path = word_index.save(built, tmp_path, "seg", 3)
+    assert path is not None
+    path.write_bytes(path.read_bytes()[:200])
+    assert word_index.load(tmp_path, "seg", 3) is None
+    assert "unreadable" in caplog.text
+    path.write_bytes(b"something else entirely")
+    assert word_index.load(tmp_path, "seg", 3) is None
+
+
+def test_a_second_start_maps_the_words_instead_of_counting_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with SearchEngine(kb, embedder=False) as engine:
+        engine.update()
+        first = _answers(engine.index.speller())
+        folder = engine.index.root / str(engine.index._generation) / "scoring"
+    assert sorted(folder.glob("*.words")), "the build keeps each segment's words beside its table"
+
+    def refuse(_reader: object) -> None:
+        raise AssertionError("words counted again from the index")
+
+    monkeypatch.setattr(table_store, "count_words", refuse)
+    with SearchEngine(kb, embedder=False) as engine:
+        assert _answers(engine.index.speller()) == first
+        assert engine.did_you_mean("refnd statment") == "refund statement"
+
+
+def test_a_case_pasted_before_the_first_build_finds_nothing_and_rebuilds_nothing(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with SearchEngine(kb, embedder=False) as engine:
+        assert engine.suggest("My refund is late, the customer is asking where it is").articles == []
+        assert engine.search("refund late") == [] and engine.messages == []
+        assert engine.update().added > 200 and engine.search("refund late")
+
+
+def test_a_second_start_answers_from_the_briefs_without_reading_the_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The briefs kept beside the index give the same suggestions and hits as the records they are made of,
+    and a later start answers without unpickling a record."""
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    cases = [c.text for c in load_cases(DEFAULT_CASES)[:12]]
+
+    def answers(engine: SearchEngine) -> list[object]:
+        out: list[object] = []
+        for text in cases:
+            found = engine.suggest(text)
+            out.append([(s.id, s.kind, s.title, s.product, s.score, s.why) for s in [*found.articles, *found.macros]])
+        return [*out, [(h.id, h.title, h.product, h.score) for h in engine.search("refund late")]]
+
+    with SearchEngine(kb, embedder=False) as engine:
+        engine.update()
+        folder = engine.index.root / str(engine.index._generation) / "scoring"
+        kept = sorted(folder.glob("*.briefs.json"))
+        assert kept, "each segment's briefs are kept beside its table"
+        with engine.index.searcher() as searcher:
+            briefed = {r["id"] for _d, r in engine.index.records.live_briefs(searcher)}
+        assert briefed == {i.id for i in engine.items()}
+        first = answers(engine)
+        assert not engine.messages
+
+    def refuse(_reader: object) -> None:
+        raise AssertionError("records read to answer a case")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(records, "read_records", refuse)
+        with SearchEngine(kb, embedder=False) as engine:
+            assert answers(engine) == first
+            assert not engine.messages
+    for path in kept:  # damaged briefs: made again from the records
+        path.write_text("{not json")
+    with SearchEngine(kb, embedder=False) as engine:
+        assert answers(engine) == first
+        assert not engine.messages
+    assert all(json.loads(p.read_text())["briefs"] for p in kept)
