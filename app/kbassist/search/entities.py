@@ -105,6 +105,7 @@ class Entities:
             "dates": [d.to_json() for d in self.dates],
         }
 
+
 _SYMBOL_TO_CODE = {
     "US$": "USD",
     "CA$": "CAD",

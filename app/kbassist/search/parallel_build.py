@@ -1,47 +1,33 @@
 """A large update (a first build, a rebuild, hundreds of changed files) on both cores, in a builder process.
 
-Writing into Whoosh is Python work under one GIL: a build used one of the machine's two cores. Here the
-update's plan is handed to a builder process, started fresh (``spawn``: no threads of the window come with
-it), which parses the files and feeds Whoosh's multiprocess writer (``MpWriter``, two writer processes, each
-writing its own segment of every batch). The calling process only relays progress, tells the index that a
-commit is searchable, and says stop when the app quits. The builder's memory goes when it ends.
+Reading, parsing and writing into Whoosh are Python work under one GIL: a build in the app's process uses one
+of the machine's two cores. Here the update's plan is handed to a builder process, started fresh (``spawn``: no
+threads of the window come with it), whose coordinator (``build_coordinator.py``) has two worker processes
+(``build_worker.py``) parse the files and write them, each into segments of its own. The calling process only
+relays progress, tells the index that a commit is searchable, and says stop when the app quits. The builder's
+memory goes when it ends.
 
 The plan and its rules (``sync.py``: which files, in what order, who keeps an id) are the serial update's;
-only the writer differs. Batches grow (512 documents, then three times what came before), so a first build's
-first articles are searchable within seconds and a build of 15,000 files ends in four commits and eight
-segments, none merged again (merging re-reads every posting: it was half of a 10,000-article build).
+only who parses and writes differs.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
-import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.writing import NO_MERGE
 
+from kbassist.search.build_coordinator import FIRST_COMMIT, WORKERS, Coordinator
 from kbassist.search.records import FileState
-from kbassist.search.segment_cache import segment_id
-from kbassist.search.sync import WRITER_TIMEOUT, Hooks, SyncPlan, UpdateReport, WriterBatch, apply_todo
-from kbassist.search.table_store import decode_segment, keep
-
-log = logging.getLogger(__name__)
+from kbassist.search.sync import Hooks, SyncPlan, UpdateReport
 
 PARALLEL_FROM = 400  # files to write: fewer are written in the calling process (an edit takes milliseconds)
-WRITERS = 2  # Whoosh writer processes, one per core of the 2-core machines the app runs on
-FIRST_COMMIT = 512  # documents of a first build searchable early
-GROWTH = 3  # each later batch holds this many times what was committed before it
-# Whoosh's posting buffer per writer process: 64 MiB kept each writer under ~160 MiB of RSS at 10,000 articles.
-PARALLEL_LIMIT_MB = 64
-PROGRESS_EVERY = 0.25  # seconds between progress messages from the builder
 STOP_POLL = 0.25  # seconds between looks at ``stopping()`` while the builder works
 
 
@@ -51,7 +37,7 @@ class BuildFailedError(RuntimeError):
 
 def worth_it(plan: SyncPlan) -> bool:
     """Whether ``plan`` is large enough to pay for a builder process (about a second to start)."""
-    return len(plan.todo) >= PARALLEL_FROM and (os.cpu_count() or 1) >= WRITERS
+    return len(plan.todo) >= PARALLEL_FROM and (os.cpu_count() or 1) >= WORKERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +97,11 @@ def _relay(conn: Connection, builder: Any, hooks: Hooks) -> UpdateReport:
 
 # ----------------------------------------------------------------------------- in the builder process
 def _builder_main(conn: Connection, job: Job) -> None:
-    # Whoosh's writer processes start from a server process of their own, never by forking this one.
     methods = multiprocessing.get_all_start_methods()
-    multiprocessing.set_start_method("forkserver" if "forkserver" in methods else "spawn", force=True)
+    # The workers start from a server process of their own, never by forking this one.
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     try:
-        conn.send(("done", _build(conn, job)))
+        conn.send(("done", _build(conn, job, context)))
     except BaseException as exc:  # everything goes back to the caller, which repairs or reports it
         for child in multiprocessing.active_children():
             child.terminate()
@@ -124,88 +110,28 @@ def _builder_main(conn: Connection, job: Job) -> None:
         conn.close()
 
 
-def _build(conn: Connection, job: Job) -> UpdateReport:
-    plan, kb_root = job.plan, Path(job.kb_root)
-    report = UpdateReport(unchanged=plan.unchanged, problems=list(plan.problems))
-    ix = whoosh_index.open_dir(job.index_dir)
-    before = _segment_ids(ix)
-    batch = ParallelBatch(ix, conn, job.first_commit)
-    told = time.perf_counter()
+def _build(conn: Connection, job: Job, context: Any) -> UpdateReport:
+    report = UpdateReport(unchanged=job.plan.unchanged, problems=list(job.plan.problems))
+    coordinator = Coordinator(whoosh_index.open_dir(job.index_dir), conn, job, report)
+    stop = _StopListener(conn)
     try:
-        for rel in plan.removed:
-            batch.delete(rel)
-            report.removed += 1
-        for done, todo in enumerate(plan.todo, len(plan.removed) + 1):
-            if conn.poll() and conn.recv() == "stop":
-                report.stopped = True
-                break
-            if time.perf_counter() - told >= PROGRESS_EVERY:
-                conn.send(("progress", (done, plan.total, todo.rel)))
-                told = time.perf_counter()
-            apply_todo(batch, todo, job.indexed.get(todo.rel), plan.claims, report, kb_root)
-        batch.finish()
+        coordinator.start(context, job.index_dir, job.kb_root)
+        coordinator.run(stop.heard)
     except BaseException:
-        batch.cancel()
+        coordinator.cancel()
         raise
-    conn.send(("progress", (plan.total, plan.total, "")))
-    if not report.stopped:
-        _decode_tables(job.index_dir, [key for key in _segment_ids(ix) if key not in before])
+    coordinator.close()
     return report
 
 
-def _segment_ids(ix: Any) -> list[str]:
-    with ix.reader() as reader:
-        return [segment_id(r) for r, _offset in reader.leaf_readers() if r.doc_count_all()]
+class _StopListener:
+    """Whether the caller said "stop" (it says nothing else)."""
 
-
-def _decode_tables(index_dir: str, keys: list[str]) -> None:
-    """The scoring tables of the segments this build wrote, decoded on both cores and kept beside them, so
-    the index maps them instead of decoding them itself (a second or two per thousand documents on one)."""
-    with ProcessPoolExecutor(max_workers=WRITERS) as pool:
-        list(pool.map(_decode_table, [index_dir] * len(keys), keys))
-
-
-def _decode_table(index_dir: str, key: str) -> None:
-    with whoosh_index.open_dir(index_dir).reader() as reader:
-        for segment, _offset in reader.leaf_readers():
-            if segment_id(segment) == key:
-                keep(decode_segment(segment), Path(index_dir), segment)
-
-
-class ParallelBatch(WriterBatch):
-    """The builder's writer: Whoosh's multiprocess writer, committed in growing batches, never merged."""
-
-    def __init__(self, ix: Any, conn: Connection, first_commit: int = FIRST_COMMIT) -> None:
-        self.ix = ix
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.first_commit = first_commit
-        self.committed = 0
-        self.pending = 0
-        self.writer = self._writer()
+        self.stopped = False
 
-    def _writer(self) -> Any:
-        return self.ix.writer(
-            procs=WRITERS, multisegment=True, limitmb=PARALLEL_LIMIT_MB, timeout=WRITER_TIMEOUT, batchsize=128
-        )
-
-    def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
-        self.add(document, replace=replace)
-        if self.pending >= max(self.first_commit, GROWTH * self.committed):
-            self._commit()
-            self.writer = self._writer()
-
-    def _commit(self) -> None:
-        self.writer.commit(mergetype=NO_MERGE)
-        self.committed += self.pending
-        self.pending = 0
-        self.conn.send(("commit", None))
-
-    def finish(self) -> None:
-        if self.pending:
-            self._commit()
-        else:
-            self.writer.cancel()
-
-    def cancel(self) -> None:
-        if not self.writer.is_closed:
-            self.writer.cancel()
+    def heard(self) -> bool:
+        if not self.stopped and self.conn.poll():
+            self.stopped = self.conn.recv() == "stop"
+        return self.stopped

@@ -168,20 +168,43 @@ def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str,
     return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
 
 
-class Writes(Protocol):
-    """What an update writes through: ``Batch`` in this process, ``parallel_build.ParallelBatch`` in a builder."""
+class Deletes(Protocol):
+    """What an update deletes through: ``Batch`` here, the builder's deleting writer (``build_coordinator.py``)."""
 
     def delete(self, rel: str) -> None: ...
+
+
+class Writes(Deletes, Protocol):
+    """What an update writes through in this process: ``Batch``."""
 
     def write(self, document: dict[str, Any], *, replace: bool = True) -> None: ...
 
 
-class WriterBatch:
-    """A Whoosh writer and the documents written through it since its last commit (``Batch`` here,
-    ``parallel_build.ParallelBatch`` in a builder process): deletes by path, adds or replaces."""
+class Identified(Protocol):
+    """What deciding whether a parsed file is written needs of it: a ``KbItem``, or a builder worker's summary
+    of one (``build_worker.Parsed``)."""
 
-    writer: Any
-    pending: int
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def signature(self) -> str: ...
+
+
+class Batch:
+    """The writer of one update in this process: deletes by path, adds or replaces; a commit every
+    ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds (search works on what is ready), merging only at
+    the end."""
+
+    def __init__(self, ix: FileIndex, on_commit: Callable[[], None] | None) -> None:
+        self.ix = ix
+        self.on_commit = on_commit
+        self.writer = self._writer()
+        self.pending = 0
+        self.last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
+
+    def _writer(self) -> Any:
+        return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
 
     def delete(self, rel: str) -> None:
         self.writer.delete_by_term("path", rel)
@@ -193,21 +216,6 @@ class WriterBatch:
         else:
             self.writer.add_document(**document)
         self.pending += 1
-
-
-class Batch(WriterBatch):
-    """The writer of one update: a commit every ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds
-    (search works on what is ready), merging only at the end."""
-
-    def __init__(self, ix: FileIndex, on_commit: Callable[[], None] | None) -> None:
-        self.ix = ix
-        self.on_commit = on_commit
-        self.writer = self._writer()
-        self.pending = 0
-        self.last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
-
-    def _writer(self) -> Any:
-        return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
 
     def write(self, document: dict[str, Any], *, replace: bool = True) -> None:
         self.add(document, replace=replace)
@@ -253,12 +261,28 @@ def apply_parsed(
     batch: Writes, todo: Todo, result: KbItem | Problem, known: FileState | None, claims: IdClaims, report: UpdateReport
 ) -> None:
     """Write one parsed file, unless it is broken or another file holds its id."""
+    if admit(batch, todo, result, known, claims, report) and not isinstance(result, Problem):
+        # A file the index does not hold is added: no document has its path, and one with its id is on its way
+        # out (its file is changing or gone, or it was displaced). Replacing would search for both.
+        batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size), replace=known is not None)
+
+
+def admit(
+    batch: Deletes,
+    todo: Todo,
+    result: Identified | Problem,
+    known: FileState | None,
+    claims: IdClaims,
+    report: UpdateReport,
+) -> bool:
+    """Whether one parsed file is to be written (counted as added or changed if so); deletes what it replaces
+    or displaces, and reports it when it is broken or another file holds its id."""
     if isinstance(result, Problem):
         report.problems.append(result)
         if known:
             batch.delete(todo.rel)
             report.removed += 1
-        return
+        return False
     same = known is not None and known.signature == result.signature
     if same:
         report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
@@ -268,15 +292,13 @@ def apply_parsed(
         report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
         if known:
             batch.delete(todo.rel)
-        return
+        return False
     if displaced is not None:  # this file held the id first: the newer holder gives it up
         batch.delete(displaced)
         report.problems.append(Problem(displaced, f"duplicate id {result.id!r} (already used by {todo.rel})"))
-    # A file the index does not hold is added: no document has its path, and one with its id is on its way
-    # out (its file is changing or gone, or it was displaced just above). Replacing would search for both.
-    batch.write(to_document(result, todo.stat.st_mtime_ns, todo.stat.st_size), replace=known is not None)
     if not same:
         if known:
             report.changed += 1
         else:
             report.added += 1
+    return True

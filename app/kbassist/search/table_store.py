@@ -62,17 +62,18 @@ class TableStore:
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
         return ScoringTable(segments, deleted, scorable, Bm25(*parameters))
 
-    def prepare(self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool]) -> bool:
-        """Decode (and keep on disk, in ``folder``) the table of every segment that has none; True when
-        every segment has one. ``searcher`` is this call's own: Whoosh's readers are not shared between
-        threads."""
+    def prepare(
+        self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool], *, decode: bool = True
+    ) -> bool:
+        """Decode (and keep on disk, in ``folder``) the table of every segment that has none (only map those on
+        disk unless ``decode``); True when every segment has one. ``searcher`` is used by this thread alone:
+        Whoosh's readers are not shared between threads."""
         readers = _segment_readers(searcher)
         if readers is None or bm25f_parameters(searcher.weighting) is None:
             return False
         for reader in readers:
-            if stopping():
+            if stopping() or self._get(reader, folder, decode=decode) is None:
                 return False
-            self._get(reader, folder, decode=True)
         self.retain({r.segment().segment_id() for r in readers}, folder)
         return True
 

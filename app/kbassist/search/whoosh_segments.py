@@ -1,0 +1,128 @@
+"""Segments written by several processes and committed by one: the builder's use of Whoosh's writer internals.
+
+Whoosh's own multiprocess writer (``whoosh.multiproc.MpWriter``) has each sub-writer finish a segment of its
+own (``SegmentWriter._finalize_segment``) and the parent, which holds the index's lock, list those segments in
+a new table of contents (``_commit_toc``). The builder (``build_coordinator.py``) does the same with workers that
+parse their files themselves, through the few calls here and nothing else of Whoosh's internals. They are the
+calls ``MpWriter`` makes, on the release pinned in pyproject.toml.
+
+Every sub-writer of an index shares one temporary folder (``<index>.tmp``, where a large segment's postings
+spill), and the parent's commit removes it and every segment file the new table does not list: a worker may
+open its writer only after the parent's writer of that batch exists, and must have finished its segment before
+the parent commits. ``build_coordinator.py`` orders its messages so.
+"""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+from typing import Any
+
+from whoosh.reading import SegmentReader
+from whoosh.writing import NO_MERGE, SegmentWriter
+
+from kbassist.search.table_store import decode_segment, keep
+
+
+class MemoryPostings:
+    """A segment writer's postings, kept in memory by term until the segment is written: its ``pool``.
+
+    Whoosh's own pool (``PostingPool``) keeps every posting as a tuple, sorts them all when the segment is
+    written and, past its ``limitmb``, pickles them to temporary files and merges those back; writing the
+    postings then looks up the document's field length on disk for each one. At 3,000 documents of the bench's
+    KB that was 55 % of a writer's time. Here a term's postings are appended to arrays as the documents come
+    (their numbers only grow, so each term's list is in order), only the terms are sorted, and the lengths are
+    read once per document. A segment of 3,400 documents holds about 800,000 postings: ~60 bytes each here.
+    """
+
+    def __init__(self) -> None:
+        self.terms: dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes | None]]] = {}
+        self.fieldnames: set[str] = set()
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, text, docnum, weight, value = item
+        postings = self.terms.get((fieldname, text))
+        if postings is None:
+            postings = self.terms[fieldname, text] = (array("L"), array("d"), [])
+            self.fieldnames.add(fieldname)
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].append(value)
+
+    def cleanup(self) -> None:
+        self.terms.clear()
+
+
+def segment_writer(ix: Any) -> SegmentWriter:
+    """A writer of one new segment of ``ix`` that takes no lock (the builder's parent writer holds it) and
+    keeps its postings in memory (``MemoryPostings``)."""
+    writer = SegmentWriter(ix, _lk=False)
+    writer.pool = MemoryPostings()
+    return writer
+
+
+def finish_segment(writer: SegmentWriter) -> Any:
+    """Write the segment's postings and files; the segment, for the parent to list. Its temporary folder is
+    left for the parent's commit to remove. The postings go to Whoosh's field writer as its ``add_postings``
+    gives them, in the same order with the same lengths (``SegmentWriter._flush_segment``)."""
+    writer.perdocwriter.close()
+    pool: MemoryPostings = writer.pool
+    lengths = _lengths(writer, pool.fieldnames)
+    fields = writer.fieldwriter
+    current = None
+    for fieldname, text in sorted(pool.terms):
+        if fieldname != current:
+            if current is not None:
+                fields.finish_field()
+            fields.start_field(fieldname, writer.schema[fieldname])
+            current = fieldname
+        fields.start_term(text)
+        field_lengths = lengths[fieldname]
+        docs, weights, values = pool.terms[fieldname, text]
+        for docnum, weight, value in zip(docs, weights, values, strict=True):
+            fields.add(docnum, weight, value or b"", field_lengths[docnum])
+        fields.finish_term()
+    if current is not None:
+        fields.finish_field()
+    fields.close()
+    writer._close_segment()
+    writer._assemble_segment()
+    writer.is_closed = True
+    return writer.get_segment()
+
+
+def _lengths(writer: SegmentWriter, fieldnames: set[str]) -> dict[str, list[int | None]]:
+    """Each document's length in each field, as Whoosh's writer reads it back for each posting."""
+    lengths = writer.per_document_reader()
+    try:
+        count = writer.docnum
+        return {name: [lengths.doc_field_length(d, name) for d in range(count)] for name in fieldnames}
+    finally:
+        lengths.close()
+
+
+def drop_segment(writer: SegmentWriter) -> None:
+    """Close a segment writer without keeping what it wrote (its files go at the parent's next commit)."""
+    if not writer.is_closed:
+        writer._close_segment()
+        writer.is_closed = True
+
+
+def commit_segments(writer: SegmentWriter, segments: list[Any]) -> None:
+    """Commit ``writer`` (the parent's: it holds the lock and made the deletions) with ``segments`` added to the
+    index as they are, nothing merged."""
+    kept = writer._merge_segments(NO_MERGE, False, False)
+    writer._close_segment()  # its own segment is empty: its files are removed with the commit
+    writer._commit_toc([*kept, *segments])
+    writer._finish()
+
+
+def decode_table(writer: SegmentWriter, segment: Any) -> None:
+    """Decode the scoring table of the ``segment`` ``writer`` finished (with its synonym phrases' documents) and
+    keep it beside the index with its words and briefs, so the app maps them instead of making them itself (a
+    second or two per thousand documents)."""
+    reader = SegmentReader(writer.storage, writer.schema, segment)
+    try:
+        keep(decode_segment(reader), Path(writer.storage.folder), reader)
+    finally:
+        reader.close()
