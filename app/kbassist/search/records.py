@@ -78,13 +78,16 @@ class Records:
     @staticmethod
     def _briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
         """A segment's briefs: kept beside the generation, else made from its records (and kept)."""
-        key, count = segment_id(reader), reader.doc_count_all()
-        found = briefs.load(folder, key, count) if folder is not None else None
-        if found is None:
-            found = [brief_of(r) for r in read_records(reader)]
-            if folder is not None:
-                briefs.save(folder, key, found)
-        return found
+        found = briefs.load(folder, segment_id(reader), reader.doc_count_all()) if folder is not None else None
+        return found if found is not None else keep_briefs(reader, folder)
+
+
+def keep_briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
+    """A segment's briefs made from its records, and kept beside the generation ``folder`` (None: not kept)."""
+    made = [brief_of(r) for r in read_records(reader)]
+    if folder is not None:
+        briefs.save(folder, segment_id(reader), made)
+    return made
 
 
 def read_records(reader: Any) -> list[dict[str, Any] | None]:

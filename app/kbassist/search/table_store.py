@@ -19,9 +19,8 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kbassist.search import briefs, table_files, word_index
-from kbassist.search.briefs import brief_of
 from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
-from kbassist.search.records import count_words, read_records
+from kbassist.search.records import count_words, keep_briefs
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
 from kbassist.search.whoosh_postings import bm25f_parameters
@@ -123,7 +122,7 @@ def keep(table: SegmentTable, folder: Path, reader: Any) -> bool:
     if table_files.save(table, folder) is None:
         return False
     word_index.save(WordIndex(table.words), folder, table.key, table.doc_count)
-    briefs.save(folder, table.key, [brief_of(r) for r in read_records(reader)])
+    keep_briefs(reader, folder)
     return True
 
 
