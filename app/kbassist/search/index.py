@@ -1,8 +1,6 @@
 """The Whoosh index of one KB folder: a cache that updates incrementally and rebuilds itself when damaged.
-
-The folders it lives in (generations, the build lock) are ``generations.py``; what an update does is
-planned in ``sync.py`` and applied here; the full read of ``check()`` is ``index_check.py``.
-"""
+Its folders (generations, the build lock): ``generations.py``; an update is planned in ``sync.py`` and
+applied here; the full read of ``check()`` is ``index_check.py``."""
 
 from __future__ import annotations
 
@@ -247,7 +245,8 @@ class KbIndex:
 
     def get(self, item_id: str) -> KbItem | None:
         with self.searcher() as s:
-            fields = s.document(id=item_id)
+            docnum = self.derived("docnums", self.records.docnums).get(item_id)
+            fields = s.stored_fields(docnum) if docnum is not None else None
         return from_stored(fields, self.kb_root) if fields else None
 
     def all_items(self) -> list[KbItem]:

@@ -64,6 +64,12 @@ class Records:
         """Relative path -> what the index holds of that file, for every document not deleted."""
         return dict(state for _d, state in live_values(searcher, self.files))
 
+    def docnums(self, searcher: Searcher) -> dict[str, int]:
+        """Item id -> document number, the first live document holding it: ``KbIndex.get`` by this map
+        rather than Whoosh's ``document(id=)``, which looked the id up in every segment's term files (a
+        tenth of a suggestion at 10,000 articles, five macros read a case)."""
+        return {brief["id"]: docnum for docnum, brief in reversed(list(self.live_briefs(searcher)))}
+
     def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
         """(document number, brief) of every document not deleted, in document order."""
         return live_values(searcher, self.briefs)
