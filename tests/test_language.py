@@ -84,7 +84,7 @@ def test_unpacked_model_in_the_cache_gives_the_same_answers_and_survives_damage(
         "返金処理をしたのに、お客様のカードにまだ反映されていません。",
     ]
     first = load_identifier(LANGUAGES)  # unpacks py3langid's model and writes it to the cache
-    written = list((paths.cache_dir() / "langid").glob("*.npz"))
+    written = list((paths.cache_dir() / "langid").glob("*.arrays"))
     assert len(written) == 1
     cached = load_identifier(LANGUAGES)
     for text in texts:
