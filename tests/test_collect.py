@@ -13,6 +13,7 @@ from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from conftest import BUNDLED_KB, article
+from kbassist.content.model import kb_version
 from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.evaluation.tickets import load_cases
 from kbassist.search import table_files
@@ -263,6 +264,17 @@ def test_get_reads_the_live_version_of_an_edited_item(edited_engine: SearchEngin
     found = edited_engine.get(item_id)
     assert found is not None and "late again" in found.body
     assert edited_engine.get("no-such-item") is None
+
+
+def test_the_summaries_are_the_items_in_brief(edited_engine: SearchEngine) -> None:
+    """What the window keeps of each item, from the briefs, says what the full items say (edits and a deleted
+    file included), and fingerprints the KB alike."""
+    items = edited_engine.items()
+    summaries = edited_engine.summaries()
+    assert sorted((i.id, i.kind, i.product, i.title, i.rel_path, i.signature) for i in items) == sorted(
+        (s.id, s.kind, s.product, s.title, s.rel_path, s.signature) for s in summaries
+    )
+    assert kb_version(summaries) == kb_version(items)
 
 
 def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engine: SearchEngine) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
-from kbassist.content.model import BASE_LANGUAGE, ItemKind, KbItem, Macro
+from kbassist.content.model import BASE_LANGUAGE, ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -111,6 +111,10 @@ class SearchEngine:
     def items(self) -> list[KbItem]:
         """Every indexed article and macro, sorted by kind, product and title."""
         return self.index.all_items()
+
+    def summaries(self) -> list[ItemSummary]:
+        """Every indexed article and macro in brief (``ItemSummary``): what the window keeps of each."""
+        return self.index.derived("summaries", self.index.records.summaries)
 
     def doc_count(self) -> int:
         return self.index.doc_count()

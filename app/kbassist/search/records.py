@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 from whoosh.searching import Searcher
 
+from kbassist.content.model import ItemKind, ItemSummary
 from kbassist.search import briefs
 from kbassist.search.briefs import Brief, brief_of
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
@@ -69,6 +70,13 @@ class Records:
         rather than Whoosh's ``document(id=)``, which looked the id up in every segment's term files (a
         tenth of a suggestion at 10,000 articles, five macros read a case)."""
         return {brief["id"]: docnum for docnum, brief in reversed(list(self.live_briefs(searcher)))}
+
+    def summaries(self, searcher: Searcher) -> list[ItemSummary]:
+        """Every item not deleted, summed up from its brief (``ItemSummary``), in document order."""
+        return [
+            ItemSummary(b["id"], ItemKind(b["kind"]), b["product"], b["title"], b["path"], b["signature"])
+            for _d, b in self.live_briefs(searcher)
+        ]
 
     def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
         """(document number, brief) of every document not deleted, in document order."""

@@ -149,9 +149,8 @@ class IndexController(QObject):
 
         def work() -> UpdateReport:
             report = self.engine.update(progress, changed)
-            # The item list the window reads when this is done (``KbSwitcher``), made here: 15,000 items take
-            # over a second to read, which the UI thread would stand still for.
-            self.engine.items()
+            # What the window keeps of each item (``KbSwitcher``), made here rather than on the UI thread.
+            self.engine.summaries()
             self.engine.prepare_dense(progress)  # vectors of new or changed files; until then, lexical only
             return report
 
