@@ -58,6 +58,11 @@ class SuggestController(_NewestWins):
         super().__init__(engine, parent)
         self._agent = agent
 
+    def warm_up(self) -> None:
+        """Read what a first suggestion needs before the first case comes (``SearchEngine.warm_up``); a case
+        pasted meanwhile is answered right after it."""
+        self.runner.submit(self.engine.warm_up, lambda _none: None, lambda exc: log.info("warm-up: %s", exc))
+
     def request(self, case_text: str) -> None:
         if self._cleared_if_blank(case_text):
             return
