@@ -58,11 +58,6 @@ class SuggestController(_NewestWins):
         super().__init__(engine, parent)
         self._agent = agent
 
-    def warm_up(self) -> None:
-        """Read what a first suggestion needs before the first case comes (``SearchEngine.warm_up``); a case
-        pasted meanwhile is answered right after it."""
-        self.runner.submit(self.engine.warm_up, lambda _none: None, lambda exc: log.info("warm-up: %s", exc))
-
     def request(self, case_text: str) -> None:
         if self._cleared_if_blank(case_text):
             return
@@ -135,6 +130,12 @@ class IndexController(QObject):
         self._debounce.stop()
         self.runner.close()
         self.engine.stop_updates()
+
+    def warm_up(self) -> None:
+        """Read what a first suggestion needs before the first case comes (``SearchEngine.warm_up``), on this
+        controller's thread, ahead of the start-up check: a suggestion that comes meanwhile runs on its own
+        thread and uses what is read so far (the index reads each value once)."""
+        self.runner.submit(self.engine.warm_up, None, lambda exc: log.info("warm-up: %s", exc))
 
     def update(self) -> None:
         """Bring the index in line with every file of the KB (at start, and when asked)."""

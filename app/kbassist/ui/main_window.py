@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.window_state.restore()
         # The index is checked once the event loop runs, an index that holds documents only after a moment: the
         # window shows and takes a case first (search and suggestions work on the index as it is meanwhile).
-        self.suggest.warm_up()
+        self.index.warm_up()
         delay = services.start_check_delay_ms if engine.doc_count() else 0
         QTimer.singleShot(delay, self.index, self.index.update)  # dropped if the window goes before it fires
 
