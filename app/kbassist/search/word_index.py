@@ -132,13 +132,17 @@ class WordIndex:
                     found.add(probe)
         return found
 
-    def starting_with(self, prefix: str) -> list[str]:
+    def starting_with(self, prefix: str) -> list[tuple[str, int]]:
+        """The words that start with ``prefix``, each with its document count.
+
+        Two binary searches: every word with the prefix sorts between it and the prefix followed by 0xFF,
+        a byte UTF-8 never holds. The count is the word's own entry (looking it up again by hash, as
+        ``count`` does, took half of a typed search's completions at 10,000 articles)."""
         encoded = prefix.encode("utf-8")
         start = bisect.bisect_left(self._words, encoded)
-        end = start
-        while end < len(self._words) and self._words[end].startswith(encoded):
-            end += 1
-        return [self.word(i) for i in range(start, end)]
+        end = bisect.bisect_left(self._words, encoded + b"\xff", lo=start)
+        counts = self.arrays["words.counts"][start:end].tolist()
+        return [(self.word(i), count) for i, count in zip(range(start, end), counts, strict=True)]
 
 
 def _build(words: Iterable[tuple[str, int]]) -> dict[str, np.ndarray]:
