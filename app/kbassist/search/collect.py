@@ -50,7 +50,7 @@ def leaves(query: Query) -> list[Query]:
     return [query]
 
 
-def _leaf_terms(query: Query) -> Terms:
+def leaf_terms(query: Query) -> Terms:
     if isinstance(query, Term):
         return [(query.fieldname, _as_bytes(query.text))]
     if isinstance(query, Phrase):
@@ -114,7 +114,7 @@ class Scored:
         for leaf, docs in self.by_leaf:
             found = docs[wanted[docs]]
             if len(found):
-                terms = _leaf_terms(leaf)
+                terms = leaf_terms(leaf)
                 for doc in found.tolist():
                     out[doc].update(terms)
         return out
@@ -129,10 +129,7 @@ def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = N
     by_leaf: list[tuple[Query, np.ndarray]] = []
     context = searcher.context(needs_current=False)
     for leaf in leaves(query):
-        if table is not None and type(leaf) in (Term, Phrase):
-            docs, scores = _table_leaf(searcher, table, leaf, cache)
-        else:
-            docs, scores = _arrays(_leaf_postings(searcher, leaf, context, cache))
+        docs, scores = leaf_arrays(searcher, leaf, context, cache)
         if len(docs):
             total[docs] += scores
             matched[docs] = True
@@ -140,6 +137,17 @@ def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = N
     if table is not None:
         matched &= table.live
     return Scored(total, matched, by_leaf)
+
+
+def leaf_arrays(
+    searcher: Searcher, leaf: Query, context: SearchContext, cache: ScoringCache | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One leaf's (documents, scores): ascending document numbers, each once, deleted ones included when
+    they come from the table (``ScoringTable.live`` tells them apart; Whoosh's matchers skip them)."""
+    table = cache.table if cache is not None else None
+    if table is not None and type(leaf) in (Term, Phrase):
+        return _table_leaf(searcher, table, leaf, cache)
+    return _arrays(_leaf_postings(searcher, leaf, context, cache))
 
 
 def _table_leaf(
@@ -195,7 +203,12 @@ def _leaf_postings(
 def best_docs(total: np.ndarray, matched: np.ndarray, limit: int) -> list[int]:
     """The ``limit`` best matched documents, best first, ties by document number (as Whoosh orders them)."""
     candidates = np.flatnonzero(matched)
-    scores = total[candidates]
+    return top_docs(candidates, total[candidates], limit)
+
+
+def top_docs(candidates: np.ndarray, scores: np.ndarray, limit: int) -> list[int]:
+    """The ``limit`` best of ``candidates`` (document numbers) by ``scores``, best first, ties by document
+    number."""
     if len(candidates) > 4 * limit > 0:  # keep the top scores and their ties, then sort only those
         cut = -np.partition(-scores, limit - 1)[limit - 1]
         keep = scores >= cut
@@ -210,11 +223,21 @@ def hits_for(
 ) -> list[CaseHit]:
     """``docnums`` as hits with their score, the terms they matched and their fields: the document's record
     when the cache has the commit's records (a stored document is read whole, Markdown included)."""
-    terms = scored.terms_of(docnums)
+    return make_hits(searcher, docnums, scored.total[docnums].tolist(), scored.terms_of(docnums), cache)
+
+
+def make_hits(
+    searcher: Searcher,
+    docnums: list[int],
+    scores: list[float],
+    terms: dict[int, set[tuple[str, bytes]]],
+    cache: ScoringCache | None,
+) -> list[CaseHit]:
+    """Hits of ``docnums`` with their ``scores`` (in the same order) and ``terms``."""
     records = cache.records if cache is not None else None
     return [
-        CaseHit(d, float(scored.total[d]), terms[d], (records[d] if records else None) or searcher.stored_fields(d))
-        for d in docnums
+        CaseHit(d, score, terms[d], (records[d] if records else None) or searcher.stored_fields(d))
+        for d, score in zip(docnums, scores, strict=True)
     ]
 
 
