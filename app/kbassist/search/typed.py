@@ -103,10 +103,9 @@ def collect_words(
     table = cache.table if cache is not None else None
     count = table.doc_count_all if table is not None else searcher.doc_count_all()
     context = searcher.context(needs_current=False)
-    live = table.live if table is not None else None  # Whoosh's matchers skip deleted documents themselves
-    per_word = [
-        _best_alternative(word, count, live, lambda q: leaf_arrays(searcher, q, context, cache)) for word in words
-    ]
+    # Whoosh's matchers skip deleted documents themselves; the table's postings hold them.
+    floor = np.where(table.live, -np.inf, np.inf) if table is not None else np.full(count, -np.inf)
+    per_word = [_best_alternative(word, floor, lambda q: leaf_arrays(searcher, q, context, cache)) for word in words]
     permitted = None
     if allowed is not None:
         permitted = np.zeros(count, dtype=bool)
@@ -119,47 +118,49 @@ def collect_words(
 
 @dataclass(slots=True)
 class _WordMatch:
-    """One typed word's best alternative in each document it matches."""
+    """One typed word's best alternative in each document it matches, and what its matched terms are found by."""
 
     docs: np.ndarray  # the documents some alternative matched, ascending (deleted ones never)
-    best: np.ndarray  # each of these documents' best alternative score
-    winner: np.ndarray  # per document number: 1 + the index of its best alternative (0: none matched)
+    scores: np.ndarray  # each of these documents' best alternative score
+    best: np.ndarray  # the same per document number (-inf: unmatched; +inf: deleted)
     leaves: list[Query]  # the alternatives' leaves that matched something, in order
-    leaf_option: np.ndarray  # 1 + the alternative of each leaf
+    ranks: np.ndarray  # each leaf's alternative as a rank: the first alternative ranks highest
     postings: np.ndarray  # the leaves' documents, one after the other
     ends: np.ndarray  # where each leaf's documents end in ``postings``
+    values: np.ndarray  # at each posting, the sum of its alternative in that document
 
 
 def _best_alternative(
-    word: TypedWord, count: int, live: np.ndarray | None, arrays: Callable[[Query], tuple[np.ndarray, np.ndarray]]
+    word: TypedWord, floor: np.ndarray, arrays: Callable[[Query], tuple[np.ndarray, np.ndarray]]
 ) -> _WordMatch:
-    """Each document's best-scoring alternative of one typed word (the first among equals), its score the sum
-    of that alternative's leaves in their order (as a Whoosh union adds them)."""
+    """Each document's best-scoring alternative of one typed word, its score the sum of that alternative's
+    leaves in their order (as a Whoosh union adds them). ``floor``: per document, what an alternative's score
+    must exceed to count (-inf; +inf for a deleted document, which none may match).
+
+    Each alternative's sums are made in one array, read at the postings that touched it and cleared there;
+    the best of them is then taken for all postings at once. Which alternative won (the first among equals)
+    only matters for the terms of the few documents shown (``_terms_of``)."""
     found: list[tuple[Query, int, np.ndarray, np.ndarray]] = []
-    for i, option in enumerate(word, 1):
-        found.extend((leaf, i, docs, scores) for leaf in leaves(option) for docs, scores in [arrays(leaf)] if len(docs))
-    postings = np.concatenate([docs for _l, _i, docs, _s in found]) if found else np.zeros(0, dtype=np.int64)
-    ends = np.cumsum([len(docs) for _l, _i, docs, _s in found], dtype=np.int64)
-    leaf_option = np.array([i for _l, i, _d, _s in found], dtype=np.int32)
-    summed = np.zeros(count, dtype=np.float64)  # one alternative's sums, zero again after each
-    best = np.zeros(count, dtype=np.float64)
-    winner = np.zeros(count, dtype=np.int32)
-    start = 0
-    for first, last in _runs(leaf_option):
-        for _leaf, _i, docs, scores in found[first:last]:
-            summed[docs] += scores
-        touched = postings[start : ends[last - 1]]  # a document twice when two leaves matched it: decided alike
-        values = summed[touched]
-        better = (winner[touched] == 0) | (values > best[touched])
-        if live is not None:
-            better &= live[touched]
-        won = touched[better]
-        best[won] = values[better]
-        winner[won] = leaf_option[first]
+    for rank, option in zip(range(len(word), 0, -1), word, strict=True):
+        found.extend((leaf, rank, d, s) for leaf in leaves(option) for d, s in [arrays(leaf)] if len(d))
+    postings = np.concatenate([docs for _l, _r, docs, _s in found]) if found else np.zeros(0, dtype=np.int64)
+    ends = np.cumsum([len(docs) for _l, _r, docs, _s in found], dtype=np.int64)
+    ranks = np.array([rank for _l, rank, _d, _s in found], dtype=np.int32)
+    summed = np.zeros(len(floor), dtype=np.float64)  # one alternative's sums, zero again after each
+    values = np.empty(len(postings), dtype=np.float64)
+    for first, last in _runs(ranks):
+        for _leaf, _rank, docs, scores in found[first:last]:
+            np.add.at(summed, docs, scores)  # ufunc.at: half the time of summed[docs] += scores (numpy 2.4)
+        start, end = (ends[first - 1] if first else 0), ends[last - 1]
+        touched = postings[start:end]  # a document twice when two leaves matched it: the same sum
+        np.take(summed, touched, out=values[start:end])
         summed[touched] = 0.0
-        start = ends[last - 1]
-    docs = np.flatnonzero(winner)
-    return _WordMatch(docs, best[docs], winner, [leaf for leaf, *_rest in found], leaf_option, postings, ends)
+    best = floor.copy()
+    np.maximum.at(best, postings, values)
+    # Masks over a flatnonzero of booleans, not integers or ``a[mask]``: 4 times faster on these arrays.
+    docs = np.flatnonzero(np.isfinite(best))
+    leaf_list = [leaf for leaf, *_rest in found]
+    return _WordMatch(docs, best.take(docs), best, leaf_list, ranks, postings, ends, values)
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int]]:
@@ -174,30 +175,35 @@ def _combine(per_word: list[_WordMatch], count: int, permitted: np.ndarray | Non
     total = np.zeros(count, dtype=np.float64)
     matched = np.zeros(count, dtype=np.int64)
     for word in per_word:
-        docs, best = word.docs, word.best
+        docs, scores = word.docs, word.scores
         if permitted is not None:
-            keep = permitted[docs]
-            docs, best = docs[keep], best[keep]
-        total[docs] += best
-        matched[docs] += 1
-    docs = np.flatnonzero(matched)
-    share = matched[docs]
+            keep = np.flatnonzero(permitted.take(docs))
+            docs, scores = docs.take(keep), scores.take(keep)
+        np.add.at(total, docs, scores)
+        np.add.at(matched, docs, 1)
+    docs = np.flatnonzero(matched != 0)
+    share = matched.take(docs)
     n = len(per_word)
     lift = np.where(share == n, ALL_WORDS_FACTOR, 1.0) if n > 1 else np.ones(len(docs))
-    scores: np.ndarray = total[docs] * ((share / n) * lift)
-    return docs, scores
+    combined: np.ndarray = total.take(docs) * ((share / n) * lift)
+    return docs, combined
 
 
 def _terms_of(per_word: list[_WordMatch], docnums: list[int], count: int) -> dict[int, set[tuple[str, bytes]]]:
-    """The terms each of ``docnums`` matched: those of the leaves of each word's winning alternative."""
+    """The terms each of ``docnums`` matched: those of the leaves of each word's winning alternative there,
+    the first of those reaching the document's best score."""
     out: dict[int, set[tuple[str, bytes]]] = {d: set() for d in docnums}
     wanted = np.zeros(count, dtype=bool)
     wanted[docnums] = True
     for word in per_word:
-        at = np.flatnonzero(wanted[word.postings])
-        leaf = np.searchsorted(word.ends, at, side="right")
-        docs = word.postings[at]
-        won = word.winner[docs] == word.leaf_option[leaf]
+        at = np.flatnonzero(wanted.take(word.postings))
+        docs = word.postings.take(at)
+        at = at[word.values.take(at) == word.best.take(docs)]  # the postings of alternatives reaching the best
+        docs, leaf = word.postings.take(at), np.searchsorted(word.ends, at, side="right")
+        rank = word.ranks.take(leaf)
+        winner = np.zeros(count, dtype=np.int32)
+        np.maximum.at(winner, docs, rank)
+        won = rank == winner.take(docs)
         terms: dict[int, Terms] = {}
         for doc, i in zip(docs[won].tolist(), leaf[won].tolist(), strict=True):
             if i not in terms:
