@@ -270,8 +270,10 @@ def test_typed_search_touching_only_matched_documents_is_scoring_every_document(
     edited_engine: SearchEngine, path: str
 ) -> None:
     """Same documents, order, scores (the same floats) and matched terms, with and without a filter, on an index
-    of several segments with deleted documents; completions, synonyms and codes among the alternatives."""
+    of several segments with deleted documents; completions, synonyms and codes among the alternatives, and a
+    word whose alternatives score 0 or below (no real query does: the per-posting path alone serves it)."""
     speller = edited_engine.index.speller()
+    odd = (Term("body", stem("payout"), boost=0.0), Term("title", stem("bank")), Term("body", stem("late"), boost=-1.0))
     with edited_engine.index.searcher() as searcher:
         cache = edited_engine.index.scoring() if path == "table" else scoring_cache(searcher)
         deleted = {d for d in range(searcher.doc_count_all()) if searcher.reader().is_deleted(d)}
@@ -279,6 +281,8 @@ def test_typed_search_touching_only_matched_documents_is_scoring_every_document(
         assert deleted and (cache.table is not None) == (path == "table")
         for text in [*TYPED, "refund statem", "payout", "chargebak evidence", "pi_3PqZk1 declined", "zzzq"]:
             words = search_word_queries(text, edited_engine.synonyms, lambda p: speller.completions(p, COMPLETIONS))
+            if text == "payout":
+                words = [*words, odd]
             for limit, allowed in [(50, None), (3, None), (1000, None), (50, some)]:
                 ours = [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, limit, cache, allowed)]
                 first = _every_document_collect_words(searcher, words, limit, cache, allowed)

@@ -192,13 +192,20 @@ class ScoringTable:
         return docs, scores * boost
 
     def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, idf: float) -> np.ndarray:
-        """Each posting's score at boost 1 (``BM25FScorer._score``, or the weight for a field without lengths)."""
+        """Each posting's score at boost 1 (``BM25FScorer._score``, or the weight for a field without lengths):
+        ``idf * ((tf * (k1 + 1)) / (tf + norm))``, the same operations on the same operands, in place. A term
+        the per-commit cache cannot hold any more (a typed search's terms after a day of cases) is scored at
+        every query; new arrays for each step took 270-290 us for 50,000 postings, in place 166-210 us."""
         tf = weights.astype(np.float64)
         if not self.scorable.get(fieldname, False):
             return tf  # WeightScorer: the weight itself
         k1 = self.bm25.k1
-        scores: np.ndarray = idf * ((tf * (k1 + 1)) / (tf + self.norms[fieldname][docs]))
-        return scores
+        below = self.norms[fieldname].take(docs)
+        np.add(tf, below, out=below)
+        np.multiply(tf, k1 + 1, out=tf)
+        np.divide(tf, below, out=tf)
+        np.multiply(idf, tf, out=tf)
+        return tf
 
     def phrase(
         self, fieldname: str, words: Sequence[bytes], slop: int, matches: Callable[[], np.ndarray], boost: float

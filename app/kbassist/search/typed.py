@@ -93,95 +93,99 @@ def collect_words(
     for "pending", "stuck", "on hold" and "in transit", and an article that uses all four is not four
     times as much about it (summed, "refund not arrived" put the article on late refunds out of the top ten).
 
-    Only the documents some alternative matches are touched: a word's alternatives are summed into one
-    array and cleared again by the postings that touched it, and the words are combined over the documents
-    they matched. Scoring every alternative over every document (a dozen passes over arrays as long as the
-    index, per alternative) made a typed search's cost grow with the KB: 6.4 ms p95 at 10,000 articles.
+    Scoring every alternative over every document (a dozen passes over arrays as long as the index, some of
+    them masked copies, per alternative) made a typed search grow with the KB: 6.4 ms p95 at 10,000
+    articles, 20.8 ms at 50,000. Here each alternative costs its postings (``_best_alternative``) and each
+    word a few plain passes over the documents.
     """
     if not words:
         return []
     table = cache.table if cache is not None else None
     count = table.doc_count_all if table is not None else searcher.doc_count_all()
     context = searcher.context(needs_current=False)
-    # Whoosh's matchers skip deleted documents themselves; the table's postings hold them.
-    floor = np.where(table.live, -np.inf, np.inf) if table is not None else np.full(count, -np.inf)
-    per_word = [_best_alternative(word, floor, lambda q: leaf_arrays(searcher, q, context, cache)) for word in words]
-    permitted = None
+    summed = np.zeros(count, dtype=np.float64)  # one alternative's sums, zero again after each
+    per_word = [_best_alternative(word, summed, lambda q: leaf_arrays(searcher, q, context, cache)) for word in words]
+    shown = np.ones(count, dtype=bool) if table is None else table.live.copy()  # Whoosh's matchers skip deleted
     if allowed is not None:
         permitted = np.zeros(count, dtype=bool)
         permitted[np.fromiter(allowed, dtype=np.int64, count=len(allowed))] = True
-    docs, scores = _combine(per_word, count, permitted)
+        shown &= permitted
+    docs, scores = _combine(per_word, shown)
     best = top_docs(docs, scores, limit)
     chosen = scores[np.searchsorted(docs, best)].tolist()
-    return make_hits(searcher, best, chosen, _terms_of(per_word, best, count), cache)
+    return make_hits(searcher, best, chosen, _terms_of(per_word, best), cache)
+
+
+# An alternative whose postings outnumber a tenth of the documents updates the word's best scores in two
+# plain passes over them (a maximum and a fill: 53 us at 75,000 documents) rather than at each posting (a
+# gather, a ufunc.at and a scatter: 8.4 ns a posting, so 80,000 postings took 680 us).
+DENSE_SHARE = 10
 
 
 @dataclass(slots=True)
 class _WordMatch:
-    """One typed word's best alternative in each document it matches, and what its matched terms are found by."""
+    """One typed word's best alternative score in every document it matches, and its leaves' postings."""
 
-    docs: np.ndarray  # the documents some alternative matched, ascending (deleted ones never)
-    scores: np.ndarray  # each of these documents' best alternative score
-    best: np.ndarray  # the same per document number (-inf: unmatched; +inf: deleted)
-    leaves: list[Query]  # the alternatives' leaves that matched something, in order
-    ranks: np.ndarray  # each leaf's alternative as a rank: the first alternative ranks highest
-    postings: np.ndarray  # the leaves' documents, one after the other
-    ends: np.ndarray  # where each leaf's documents end in ``postings``
-    values: np.ndarray  # at each posting, the sum of its alternative in that document
+    best: np.ndarray  # per document number: the best alternative's score (``low`` where none matched)
+    matched: np.ndarray  # per document number: some alternative matched it (deleted documents included)
+    low: float  # what ``best`` holds where no alternative matched
+    found: list[tuple[Query, int, np.ndarray, np.ndarray]]  # (leaf, its alternative's rank, documents, scores)
+
+    def contribution(self) -> np.ndarray:
+        """``best``, 0 where nothing matched: what the word adds to each document's total."""
+        return self.best if self.low == 0.0 else np.where(self.matched, self.best, 0.0)
 
 
 def _best_alternative(
-    word: TypedWord, floor: np.ndarray, arrays: Callable[[Query], tuple[np.ndarray, np.ndarray]]
+    word: TypedWord, summed: np.ndarray, arrays: Callable[[Query], tuple[np.ndarray, np.ndarray]]
 ) -> _WordMatch:
     """Each document's best-scoring alternative of one typed word, its score the sum of that alternative's
-    leaves in their order (as a Whoosh union adds them). ``floor``: per document, what an alternative's score
-    must exceed to count (-inf; +inf for a deleted document, which none may match).
+    leaves in their order (as a Whoosh union adds them).
 
-    Each alternative's sums are made in one array, read at the postings that touched it and cleared there;
-    the best of them is then taken for all postings at once. Which alternative won (the first among equals)
-    only matters for the terms of the few documents shown (``_terms_of``)."""
+    Each alternative's sums are made in one array (``np.add.at``: half the time of ``a[docs] += scores``),
+    then the best of the alternatives is kept per document. Scores are positive (BM25F's idf is above 0.3
+    even for a term in every document, and a posting's weight is its frequency), so a document no alternative
+    matched can hold 0 and a large alternative can be merged by a plain maximum; a leaf scoring 0 or less
+    would send the word through the per-posting path alone, from -inf. ``summed``: zeros as long as the index,
+    left zero."""
     found: list[tuple[Query, int, np.ndarray, np.ndarray]] = []
     for rank, option in zip(range(len(word), 0, -1), word, strict=True):
         found.extend((leaf, rank, d, s) for leaf in leaves(option) for d, s in [arrays(leaf)] if len(d))
-    postings = np.concatenate([docs for _l, _r, docs, _s in found]) if found else np.zeros(0, dtype=np.int64)
-    ends = np.cumsum([len(docs) for _l, _r, docs, _s in found], dtype=np.int64)
-    ranks = np.array([rank for _l, rank, _d, _s in found], dtype=np.int32)
-    summed = np.zeros(len(floor), dtype=np.float64)  # one alternative's sums, zero again after each
-    values = np.empty(len(postings), dtype=np.float64)
-    for first, last in _runs(ranks):
-        for _leaf, _rank, docs, scores in found[first:last]:
-            np.add.at(summed, docs, scores)  # ufunc.at: half the time of summed[docs] += scores (numpy 2.4)
-        start, end = (ends[first - 1] if first else 0), ends[last - 1]
-        touched = postings[start:end]  # a document twice when two leaves matched it: the same sum
-        np.take(summed, touched, out=values[start:end])
-        summed[touched] = 0.0
-    best = floor.copy()
-    np.maximum.at(best, postings, values)
-    # Masks over a flatnonzero of booleans, not integers or ``a[mask]``: 4 times faster on these arrays.
-    docs = np.flatnonzero(np.isfinite(best))
-    leaf_list = [leaf for leaf, *_rest in found]
-    return _WordMatch(docs, best.take(docs), best, leaf_list, ranks, postings, ends, values)
+    low = 0.0 if all(scores.min() > 0 for _l, _r, _d, scores in found) else -np.inf
+    count = len(summed)
+    best = np.full(count, low)
+    for first, last in _runs([rank for _l, rank, _d, _s in found]):
+        group = [(docs, scores) for _l, _r, docs, scores in found[first:last]]
+        for docs, scores in group:
+            np.add.at(summed, docs, scores)
+        if low == 0.0 and sum(len(docs) for docs, _s in group) * DENSE_SHARE > count:
+            np.maximum(best, summed, out=best)
+            summed.fill(0.0)
+            continue
+        for docs, _s in group:  # a document two leaves matched is taken twice: the same sum
+            np.maximum.at(best, docs, summed.take(docs))
+        for docs, _s in group:
+            summed[docs] = 0.0
+    matched = best > low
+    return _WordMatch(best, matched, low, found)
 
 
-def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+def _runs(values: list[int]) -> list[tuple[int, int]]:
     """(first, end) of each run of equal neighbours in ``values``."""
-    cuts = [0, *(np.flatnonzero(np.diff(values)) + 1).tolist(), len(values)] if len(values) else [0]
-    return list(itertools.pairwise(cuts))
+    cuts = [i for i in range(1, len(values)) if values[i] != values[i - 1]]
+    return list(itertools.pairwise([0, *cuts, len(values)])) if values else []
 
 
-def _combine(per_word: list[_WordMatch], count: int, permitted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The documents any word matched (ascending) and their scores: the words' best scores summed in order,
-    times the share of the words matched, times ``ALL_WORDS_FACTOR`` when that share is all of them."""
-    total = np.zeros(count, dtype=np.float64)
-    matched = np.zeros(count, dtype=np.int64)
+def _combine(per_word: list[_WordMatch], shown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``shown`` documents any word matched (ascending) and their scores: the words' best scores summed in
+    order, times the share of the words matched, times ``ALL_WORDS_FACTOR`` when that share is all of them."""
+    total = np.zeros(len(shown), dtype=np.float64)
+    matched = np.zeros(len(shown), dtype=np.int64)
     for word in per_word:
-        docs, scores = word.docs, word.scores
-        if permitted is not None:
-            keep = np.flatnonzero(permitted.take(docs))
-            docs, scores = docs.take(keep), scores.take(keep)
-        np.add.at(total, docs, scores)
-        np.add.at(matched, docs, 1)
-    docs = np.flatnonzero(matched != 0)
+        total += word.contribution()  # x + 0.0 is x: the same sums as adding only where the word matched
+        matched += word.matched
+    # Masks through flatnonzero and take, never ``a[mask]``: 4 times faster on these arrays (numpy 2.4).
+    docs = np.flatnonzero(shown & (matched != 0))
     share = matched.take(docs)
     n = len(per_word)
     lift = np.where(share == n, ALL_WORDS_FACTOR, 1.0) if n > 1 else np.ones(len(docs))
@@ -189,24 +193,33 @@ def _combine(per_word: list[_WordMatch], count: int, permitted: np.ndarray | Non
     return docs, combined
 
 
-def _terms_of(per_word: list[_WordMatch], docnums: list[int], count: int) -> dict[int, set[tuple[str, bytes]]]:
+def _terms_of(per_word: list[_WordMatch], docnums: list[int]) -> dict[int, set[tuple[str, bytes]]]:
     """The terms each of ``docnums`` matched: those of the leaves of each word's winning alternative there,
-    the first of those reaching the document's best score."""
+    the first alternative (highest rank) whose sum reaches the document's best score."""
     out: dict[int, set[tuple[str, bytes]]] = {d: set() for d in docnums}
-    wanted = np.zeros(count, dtype=bool)
-    wanted[docnums] = True
+    if not docnums:
+        return out
+    wanted = np.sort(np.array(docnums, dtype=np.int64))
+    mask = np.zeros(len(per_word[0].best), dtype=bool)
+    mask[wanted] = True
     for word in per_word:
-        at = np.flatnonzero(wanted.take(word.postings))
-        docs = word.postings.take(at)
-        at = at[word.values.take(at) == word.best.take(docs)]  # the postings of alternatives reaching the best
-        docs, leaf = word.postings.take(at), np.searchsorted(word.ends, at, side="right")
-        rank = word.ranks.take(leaf)
-        winner = np.zeros(count, dtype=np.int32)
-        np.maximum.at(winner, docs, rank)
-        won = rank == winner.take(docs)
+        if not word.found:
+            continue
+        postings = np.concatenate([docs for _l, _r, docs, _s in word.found])
+        at = np.flatnonzero(mask.take(postings))
+        leaf = np.searchsorted(np.cumsum([len(docs) for _l, _r, docs, _s in word.found]), at, side="right")
+        docs, row = postings.take(at), np.searchsorted(wanted, postings.take(at))
+        rank = np.array([r for _l, r, _d, _s in word.found], dtype=np.int64).take(leaf)
+        scores = np.concatenate([s for _l, _r, _d, s in word.found]).take(at)
+        sums = np.zeros((len(wanted), int(rank.max(initial=0)) + 1))
+        np.add.at(sums, (row, rank), scores)  # each alternative's sum, leaf by leaf as in _best_alternative
+        reaching = sums[row, rank] == word.best.take(docs)
+        winner = np.zeros(len(wanted), dtype=np.int64)
+        np.maximum.at(winner, row[reaching], rank[reaching])
+        won = reaching & (rank == winner.take(row))
         terms: dict[int, Terms] = {}
         for doc, i in zip(docs[won].tolist(), leaf[won].tolist(), strict=True):
             if i not in terms:
-                terms[i] = leaf_terms(word.leaves[i])
+                terms[i] = leaf_terms(word.found[i][0])
             out[doc].update(terms[i])
     return out
