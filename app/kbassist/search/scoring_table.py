@@ -136,24 +136,32 @@ class ScoringTable:
         return norm
 
     def postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, int]:
-        """The term's postings in the whole index: (document numbers, weights, document frequency)."""
-        docs: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
+        """The term's postings in the whole index: (document numbers, weights, document frequency).
+
+        Each segment's slice is written once into arrays made for the whole term (a slice plus its offset, then
+        a concatenation, copied every posting twice): a term the cache cannot hold is read at every query."""
+        found: list[tuple[FieldPostings, int, int, int]] = []  # (postings, start, end, offset)
         frequency = 0
         for segment, offset in zip(self.segments, self._starts, strict=True):
             row = segment.row(fieldname, text)
-            if row is None:
-                continue
-            postings = segment.fields[fieldname]
-            start, end = postings.starts[row], postings.starts[row + 1]
-            frequency += int(postings.doc_freqs[row])
-            docs.append(postings.docs[start:end] + offset)
-            weights.append(postings.weights[start:end])
-        if len(docs) == 1:
-            return docs[0], weights[0], frequency
-        if not docs:
+            if row is not None:
+                postings = segment.fields[fieldname]
+                found.append((postings, int(postings.starts[row]), int(postings.starts[row + 1]), offset))
+                frequency += int(postings.doc_freqs[row])
+        if not found:
             return _EMPTY_DOCS, _EMPTY_WEIGHTS, 0
-        return np.concatenate(docs), np.concatenate(weights), frequency
+        if len(found) == 1:
+            postings, start, end, offset = found[0]
+            return postings.docs[start:end] + offset, postings.weights[start:end], frequency
+        size = sum(end - start for _p, start, end, _o in found)
+        docs = np.empty(size, dtype=found[0][0].docs.dtype)
+        weights = np.empty(size, dtype=found[0][0].weights.dtype)
+        at = 0
+        for postings, start, end, offset in found:
+            np.add(postings.docs[start:end], offset, out=docs[at : at + end - start])
+            weights[at : at + end - start] = postings.weights[start:end]
+            at += end - start
+        return docs, weights, frequency
 
     def doc_count(self) -> int:
         """Documents not deleted (``Searcher.doc_count``)."""
