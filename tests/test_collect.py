@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import whoosh
 from whoosh.query import Or, Phrase, Query, Term
@@ -19,13 +20,24 @@ from kbassist.evaluation.tickets import load_cases
 from kbassist.search import table_files
 from kbassist.search.case import analyse_case
 from kbassist.search.case_query import RARITY_FIELDS, KeySurfaces, build_case_query, key_terms
-from kbassist.search.collect import collect, leaves, scoring_cache
+from kbassist.search.collect import (
+    CaseHit,
+    Scored,
+    ScoringCache,
+    best_docs,
+    collect,
+    hits_for,
+    leaves,
+    score_query,
+    scoring_cache,
+)
 from kbassist.search.engine import SearchEngine
 from kbassist.search.phrase_docs import match_synonym_phrases, near, synonym_phrase_keys
 from kbassist.search.queries import flat_or, term_query
 from kbassist.search.scoring_table import read_segment
 from kbassist.search.table_store import SCORED_FIELDS, decode_segment
-from kbassist.search.typed import collect_words, search_word_queries
+from kbassist.search.text import stem
+from kbassist.search.typed import ALL_WORDS_FACTOR, COMPLETIONS, collect_words, search_word_queries
 from kbassist.search.whoosh_postings import FAST_PATH, SEGMENT_FAST_PATH, FastPath
 
 CASES = [
@@ -285,6 +297,83 @@ def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engi
             ours = [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, table)]
             assert ours
             assert ours == [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, 50, None)]
+
+
+def _every_document_collect_words(
+    searcher: Searcher, words: list[tuple[Query, ...]], limit: int, cache: ScoringCache | None, allowed: set[int] | None
+) -> list[CaseHit]:
+    """Typed search as first written: every alternative scored over every document, the words combined over
+    every document; what the faster ``collect_words`` must give, bit for bit."""
+    per_word: list[Scored] = []
+    for word in words:
+        options = [score_query(searcher, option, cache) for option in word]
+        best = np.zeros(len(options[0].total))
+        found = np.zeros(len(best), dtype=bool)
+        winner = np.full(len(best), -1)
+        for i, scored in enumerate(options):
+            better = scored.matched & (~found | (scored.total > best))
+            best[better], winner[better] = scored.total[better], i
+            found |= scored.matched
+        won = [(leaf, docs[winner[docs] == i]) for i, scored in enumerate(options) for leaf, docs in scored.by_leaf]
+        per_word.append(Scored(best, found, won))
+    count, n = len(per_word[0].total), len(words)
+    permitted = np.zeros(count, dtype=bool)
+    permitted[list(allowed) if allowed is not None else slice(None)] = True
+    total, matched = np.zeros(count), np.zeros(count, dtype=np.int64)
+    for scored in per_word:
+        hit = scored.matched & permitted
+        total[hit] += scored.total[hit]
+        matched += hit
+    lift = np.where(matched == n, ALL_WORDS_FACTOR, 1.0) if n > 1 else np.ones(count)
+    combined = Scored(total * ((matched / n) * lift), matched > 0, [pair for s in per_word for pair in s.by_leaf])
+    return hits_for(searcher, combined, best_docs(combined.total, combined.matched, limit), cache)
+
+
+@pytest.mark.parametrize("path", ["table", "matchers"])
+def test_typed_search_touching_only_matched_documents_is_scoring_every_document(
+    edited_engine: SearchEngine, path: str
+) -> None:
+    """Same documents, order, scores (the same floats) and matched terms, with and without a filter, on an index
+    of several segments with deleted documents; completions, synonyms and codes among the alternatives, and a
+    word whose alternatives score 0 or below (no real query does: the per-posting path alone serves it)."""
+    speller = edited_engine.index.speller()
+    odd = (Term("body", stem("payout"), boost=0.0), Term("title", stem("bank")), Term("body", stem("late"), boost=-1.0))
+    with edited_engine.index.searcher() as searcher:
+        cache = edited_engine.index.scoring() if path == "table" else scoring_cache(searcher)
+        deleted = {d for d in range(searcher.doc_count_all()) if searcher.reader().is_deleted(d)}
+        some = set(range(0, searcher.doc_count_all(), 3))
+        assert deleted and (cache.table is not None) == (path == "table")
+        for text in [*TYPED, "refund statem", "payout", "chargebak evidence", "pi_3PqZk1 declined", "zzzq"]:
+            words = search_word_queries(text, edited_engine.synonyms, lambda p: speller.completions(p, COMPLETIONS))
+            if text == "payout":
+                words = [*words, odd]
+            for limit, allowed in [(50, None), (3, None), (1000, None), (50, some)]:
+                ours = [(h.docnum, h.score, h.terms) for h in collect_words(searcher, words, limit, cache, allowed)]
+                first = _every_document_collect_words(searcher, words, limit, cache, allowed)
+                assert ours == [(h.docnum, h.score, h.terms) for h in first], (text, limit)
+                assert not deleted & {d for d, _s, _t in ours}
+                if allowed is not None:
+                    assert {d for d, _s, _t in ours} <= allowed
+
+
+def test_a_word_scores_its_first_best_alternative_and_matches_only_its_terms(tmp_path: Path) -> None:
+    """Two alternatives tie in every document (each word once, in as many documents): the first one wins it."""
+    kb = tmp_path / "kb"
+    article(kb, "payouts", "first", "First note", "The quokka and the wombat met at the river.")
+    article(kb, "payouts", "second", "Second note", "A wombat saw a quokka.")
+    article(kb, "payouts", "third", "Third note", "Nothing of the kind here.")
+    engine = SearchEngine(kb, index_root=tmp_path / "ix", embedder=False)
+    engine.update()
+    quokka, wombat = Term("body", stem("quokka")), Term("body", stem("wombat"))
+    with engine.index.searcher() as searcher:
+        for cache in (engine.index.scoring(), scoring_cache(searcher)):
+            for first, second in [(quokka, wombat), (wombat, quokka)]:
+                hits = collect_words(searcher, [(first, second)], 10, cache)
+                assert len(hits) == 2 and all(h.terms == {("body", first.text.encode())} for h in hits)
+                assert [(h.docnum, h.score) for h in hits] == [
+                    (h.docnum, h.score) for h in collect_words(searcher, [(second, first)], 10, cache)
+                ]
+    engine.close()
 
 
 def test_the_table_counts_documents_and_term_frequencies_as_whoosh(edited_engine: SearchEngine) -> None:

