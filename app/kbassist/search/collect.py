@@ -119,10 +119,10 @@ class Scored:
         hit = np.flatnonzero(wanted[docs])
         terms: dict[int, Terms] = {}
         for doc, index in zip(docs[hit].tolist(), owner[hit].tolist(), strict=True):
-            leaf_terms = terms.get(index)
-            if leaf_terms is None:
-                leaf_terms = terms[index] = leaf_terms(self.by_leaf[index][0])
-            out[doc].update(leaf_terms)
+            found = terms.get(index)
+            if found is None:
+                found = terms[index] = leaf_terms(self.by_leaf[index][0])
+            out[doc].update(found)
         return out
 
 
