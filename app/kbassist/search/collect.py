@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -117,12 +118,12 @@ class Scored:
         docs = np.concatenate([leaf_docs for _leaf, leaf_docs in self.by_leaf])
         owner = np.repeat(np.arange(len(self.by_leaf)), [len(leaf_docs) for _leaf, leaf_docs in self.by_leaf])
         hit = np.flatnonzero(wanted[docs])
-        terms: dict[int, Terms] = {}
-        for doc, index in zip(docs[hit].tolist(), owner[hit].tolist(), strict=True):
-            found = terms.get(index)
-            if found is None:
-                found = terms[index] = leaf_terms(self.by_leaf[index][0])
-            out[doc].update(found)
+        hit = hit[np.argsort(docs[hit], kind="stable")]  # grouped by document, leaves in query order
+        hit_docs, hit_owners = docs[hit], owner[hit].tolist()
+        terms = {index: leaf_terms(self.by_leaf[index][0]) for index in set(hit_owners)}
+        firsts, starts = np.unique(hit_docs, return_index=True)
+        for doc, start, end in zip(firsts.tolist(), starts.tolist(), [*starts.tolist()[1:], len(hit)], strict=True):
+            out[doc] = set(chain.from_iterable(terms[index] for index in hit_owners[start:end]))
         return out
 
 
