@@ -30,6 +30,7 @@ from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_seg
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
 from kbassist.search.parallel_build import BuildFailedError
+from kbassist.search.reader_pool import ReaderPool
 from kbassist.search.records import FileState, Records, live_values, read_records
 from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
@@ -61,6 +62,7 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
+        self._readers = ReaderPool()  # each segment's files opened once, for every commit's searcher
         self._stop = threading.Event()
         self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
         self._generation: str | None = None  # the generation folder open now; None: a stand-in in memory
@@ -146,7 +148,7 @@ class KbIndex:
     def _set_index(self, ix: FileIndex, generation: str | None) -> None:
         with self._search_lock:
             old_ix, old_searcher = self._ix, self._searcher
-            self._ix, self._searcher = ix, ix.searcher()
+            self._ix, self._searcher = ix, self._readers.searcher(ix)
             self._generation = generation
             self._derived.clear()
             self._forget_merged(self._searcher)
@@ -163,6 +165,7 @@ class KbIndex:
                 if opened is not None:
                     opened.close()
             self._searcher = self._ix = None
+            self._readers.close()
 
     @property
     def closed(self) -> bool:
@@ -178,9 +181,8 @@ class KbIndex:
             yield self._searcher
 
     def _refresh(self) -> None:
-        """Point the kept searcher at the newest commit. Whoosh's ``Searcher.refresh()`` reuses segment readers
-        whose segment id is unchanged, so a commit that only deletes documents stays invisible to it; opening a
-        new searcher after a commit (never per query) is the reliable equivalent."""
+        """Point the kept searcher at the newest commit (never per query): a new searcher, whose segments the
+        reader pool opens only when the commit added them (``reader_pool.py``)."""
         with self._search_lock:
             if self._searcher is None or self._ix is None or self._searcher.up_to_date():
                 return
@@ -189,7 +191,7 @@ class KbIndex:
             # new one fail to open, the index reads as closed until the repair (a rebuild) reopens it.
             self._searcher.close()
             self._searcher = None
-            fresh = self._ix.searcher()
+            fresh = self._readers.searcher(self._ix)
             self._searcher = fresh
             self._derived.clear()
             self._forget_merged(fresh)
@@ -216,9 +218,9 @@ class KbIndex:
 
     def _prepare_tables(self) -> None:
         """Decode the scoring tables a write left to do (a full build's or a merge's segment), on this thread and
-        with its own searcher, while queries go on through Whoosh's matchers. Tables at hand (a builder's, an
-        edit's small one) are mapped with the kept searcher: a second one holds a second copy of the index (+100
-        MiB at 10,000 articles) and cost an edit 40 ms."""
+        with its own searcher, while queries go on through Whoosh's matchers. Tables at hand (a builder's) are
+        mapped and an edit's small one decoded with the kept searcher: a second one holds a second copy of the
+        index (+100 MiB at 10,000 articles) and cost an edit 40 ms."""
         with self._search_lock:
             ix, folder, live = self._ix, self._folder(), self._searcher
             complete = live is not None and self.tables.prepare(live, folder, self.stopping, decode=False)
@@ -233,6 +235,7 @@ class KbIndex:
                 del self._derived["scoring"]
 
     def _forget_merged(self, searcher: Searcher) -> None:
+        self._readers.retain(searcher)
         keys = [segment_id(r) for r in segment_readers(searcher)]
         for cache in (self.records.briefs, self.records.files, self._words, self._items):
             cache.retain(keys)
@@ -386,10 +389,17 @@ class KbIndex:
         with ix.searcher() as s:
             return self.records.indexed_files(s)
 
+    @contextlib.contextmanager
+    def _writer_searcher(self, writer: Any) -> Iterator[Searcher]:
+        """A searcher of ``writer``'s segments made of the kept searcher's open segments, under the search lock
+        (the files are shared)."""
+        with self._search_lock, self._readers.writer_searcher(writer) as s:
+            yield s
+
     def _sync(
         self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
     ) -> UpdateReport:
-        hooks = Hooks(progress, self.stopping, self._refresh if live else None)
+        hooks = Hooks(progress, self.stopping, *((self._refresh, self._writer_searcher) if live else ()))
         try:
             report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, changed=changed)
         except BuildFailedError as exc:  # no builder process here: the same work in this process, on one core

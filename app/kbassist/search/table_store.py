@@ -64,14 +64,15 @@ class TableStore:
     def prepare(
         self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool], *, decode: bool = True
     ) -> bool:
-        """Decode (and keep on disk, in ``folder``) the table of every segment that has none (only map those on
-        disk unless ``decode``); True when every segment has one. ``searcher`` is used by this thread alone:
-        Whoosh's readers are not shared between threads."""
+        """Decode (and keep on disk, in ``folder``) the table of every segment that has none (unless ``decode``,
+        only those small enough to decode inline: an edit's); True when every segment has one. ``searcher`` is
+        used by this thread alone: Whoosh's readers are not shared between threads."""
         readers = _segment_readers(searcher)
         if readers is None or bm25f_parameters(searcher.weighting) is None:
             return False
         for reader in readers:
-            if stopping() or self._get(reader, folder, decode=decode) is None:
+            inline = decode or reader.doc_count_all() <= INLINE_DOCS
+            if stopping() or self._get(reader, folder, decode=inline) is None:
                 return False
         self.retain({r.segment().segment_id() for r in readers}, folder)
         return True
