@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -29,6 +29,7 @@ from kbassist.search.collect import ScoringCache
 from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
 from kbassist.search.generations import Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
+from kbassist.search.manifest import Manifest
 from kbassist.search.parallel_build import BuildFailedError
 from kbassist.search.reader_pool import ReaderPool
 from kbassist.search.records import FileState, Records, live_values, read_records
@@ -65,6 +66,7 @@ class KbIndex:
         self._readers = ReaderPool()  # each segment's files opened once, for every commit's searcher
         self._stop = threading.Event()
         self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
+        self._manifest = Manifest()  # what the index holds of each file, as of the last update's start
         self._generation: str | None = None  # the generation folder open now; None: a stand-in in memory
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
@@ -76,6 +78,7 @@ class KbIndex:
         self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
             lambda reader: [from_stored(r, self.kb_root) if r else None for r in read_records(reader)]
         )
+        self._caches: list[SegmentCache[Any]] = [self.records.briefs, self._words, self._items]
         self._merge = BackgroundMerge(self._merge_edits)
         self._open()
 
@@ -151,6 +154,7 @@ class KbIndex:
             self._ix, self._searcher = ix, self._readers.searcher(ix)
             self._generation = generation
             self._derived.clear()
+            self._manifest = Manifest()
             self._forget_merged(self._searcher)
             for old in (old_searcher, old_ix):
                 if old is not None:
@@ -237,8 +241,14 @@ class KbIndex:
     def _forget_merged(self, searcher: Searcher) -> None:
         self._readers.retain(searcher)
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        for cache in (self.records.briefs, self.records.files, self._words, self._items):
+        for cache in self._caches:
             cache.retain(keys)
+
+    def segment_cache(self, build: Callable[[Any], T]) -> SegmentCache[T]:
+        """A value kept per segment (``build(reader)``), forgotten when a merge removes the segment."""
+        cache: SegmentCache[T] = SegmentCache(build)
+        self._caches.append(cache)
+        return cache
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
@@ -380,14 +390,16 @@ class KbIndex:
         report.rebuilt = True
         return report
 
-    def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
+    def _indexed_files(self, ix: FileIndex) -> Mapping[str, FileState]:
         """What the index holds of each file, from its briefs (never its stored Markdown); through the kept
-        searcher when it reads this index's latest commit (opening another cost an edit about 35 ms)."""
+        searcher when it reads this index's latest commit (opening another cost an edit about 35 ms), made
+        from the last update's by what the commits since changed (``manifest.py``)."""
         with self._search_lock:
             if ix is self._ix and self._searcher is not None and self._searcher.up_to_date():
-                return self.derived("indexed_files", self.records.indexed_files)
+                self._manifest = self._manifest.advanced(self._searcher, self.records.briefs)
+                return self._manifest
         with ix.searcher() as s:
-            return self.records.indexed_files(s)
+            return Manifest().advanced(s, self.records.briefs)
 
     @contextlib.contextmanager
     def _writer_searcher(self, writer: Any) -> Iterator[Searcher]:

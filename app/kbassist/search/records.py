@@ -54,15 +54,6 @@ class Records:
 
     def __init__(self, folder: Callable[[], Path | None] = lambda: None) -> None:
         self.briefs: SegmentCache[list[Brief | None]] = SegmentCache(lambda reader: self._briefs(reader, folder()))
-        # What each file was when indexed, per segment: made from the briefs at every update, it was a third of
-        # an edit's 150-250 ms at 10,000 articles.
-        self.files: SegmentCache[list[tuple[str, FileState] | None]] = SegmentCache(
-            lambda reader: [_file_state(b) if b else None for b in self.briefs.get(reader)]
-        )
-
-    def indexed_files(self, searcher: Searcher) -> dict[str, FileState]:
-        """Relative path -> what the index holds of that file, for every document not deleted."""
-        return dict(state for _d, state in live_values(searcher, self.files))
 
     def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
         """(document number, brief) of every document not deleted, in document order."""
@@ -93,10 +84,6 @@ def keep_briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
 def read_records(reader: Any) -> list[dict[str, Any] | None]:
     """One segment's records, deleted documents included, by document number."""
     return list(reader.column_reader(RECORD))
-
-
-def _file_state(brief: Brief) -> tuple[str, FileState]:
-    return brief["path"], FileState(brief["signature"], brief["mtime_ns"], brief["size"], brief["id"])
 
 
 def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Iterator[tuple[int, T]]:

@@ -7,6 +7,7 @@ values, so the rules are tested without an index. ``KbIndex`` applies the plan t
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +23,7 @@ from kbassist.content.loader import CONTENT_DIRS, misplaced
 from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.content.translations import translation_of
+from kbassist.search.manifest import Manifest
 from kbassist.search.records import FileState
 from kbassist.search.schema import to_document
 
@@ -89,14 +91,26 @@ class SyncPlan:
 @dataclass(slots=True)
 class IdClaims:
     """Who holds each id: the file that held it first (older mtime, then path order) keeps it, in lint and
-    index alike. Seeded with the files that stay as they are."""
+    index alike. Seeded with the files that stay as they are: all of them in ``holders``, or (an update of
+    the few files a watcher reported) each asked of ``staying`` when its id first comes up."""
 
     holders: dict[str, str]  # id -> rel path
     since: dict[str, tuple[int, str]]  # rel path -> (mtime_ns, rel path): the order of precedence
+    staying: Callable[[str], tuple[str, int] | None] | None = None  # id -> (rel path, mtime_ns) of a file staying
+
+    def holder(self, item_id: str) -> str | None:
+        """The file holding ``item_id`` now, if any."""
+        if self.staying is not None and item_id not in self.holders:
+            found = self.staying(item_id)
+            if found is not None:
+                rel, mtime_ns = found
+                self.holders[item_id] = rel
+                self.since[rel] = (mtime_ns, rel)
+        return self.holders.get(item_id)
 
     def claim(self, item_id: str, rel: str, mtime_ns: int) -> tuple[bool, str | None]:
         """Whether ``rel`` may hold ``item_id``, and which file (if any) gives it up to it."""
-        owner = self.holders.get(item_id)
+        owner = self.holder(item_id)
         displaced = None
         if owner is not None and owner != rel:
             if self.since[owner] < (mtime_ns, rel):
@@ -107,20 +121,40 @@ class IdClaims:
         return True, displaced
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The paths an update of what a file watcher reported looks at: these files, and everything under these
+    folders."""
+
+    files: frozenset[str] = frozenset()
+    folders: tuple[str, ...] = ()
+
+    def __call__(self, rel: str) -> bool:
+        return rel in self.files or rel.startswith(tuple(f"{folder}/" for folder in self.folders))
+
+    def within(self, indexed: Mapping[str, FileState]) -> list[str]:
+        """The indexed paths inside the scope (a scope of files alone never walks ``indexed``)."""
+        if self.folders:
+            prefixes = tuple(f"{folder}/" for folder in self.folders)
+            return [rel for rel in indexed if rel in self.files or rel.startswith(prefixes)]
+        return sorted(rel for rel in self.files if rel in indexed)
+
+
 def plan_sync(
     indexed: Mapping[str, FileState],
     on_disk: Mapping[str, Path],
     stat: Callable[[Path], os.stat_result] = os.stat,
-    scope: Callable[[str], bool] | None = None,
+    scope: Scope | None = None,
 ) -> SyncPlan:
     """Compare what the index holds with the files on disk (``rel path -> path``).
 
     ``scope`` says which paths ``on_disk`` covers (default: all of them); an indexed file outside it is not
-    looked at and counts as unchanged (an update of the few paths a file watcher reported).
+    looked at and counts as unchanged (an update of the few paths a file watcher reported). When ``indexed``
+    is the index's ``Manifest``, such a plan asks it which file holds an id only for the ids its files carry.
     """
-    inside = scope or (lambda _rel: True)
-    plan = SyncPlan(removed=[rel for rel in indexed if inside(rel) and rel not in on_disk])
-    plan.unchanged = sum(not inside(rel) for rel in indexed) if scope else 0
+    within = scope.within(indexed) if scope is not None else list(indexed)
+    plan = SyncPlan(removed=[rel for rel in within if rel not in on_disk])
+    plan.unchanged = len(indexed) - len(within)
     for rel, path in on_disk.items():
         try:
             st = stat(path)
@@ -133,8 +167,11 @@ def plan_sync(
             continue
         plan.todo.append(Todo(rel, path, st))
     plan.todo.sort(key=lambda t: (t.stat.st_mtime_ns, t.rel))
-    changing = {t.rel for t in plan.todo}
-    staying = {rel: s for rel, s in indexed.items() if (rel in on_disk or not inside(rel)) and rel not in changing}
+    leaving = {t.rel for t in plan.todo} | set(plan.removed)
+    if scope is not None and isinstance(indexed, Manifest):
+        plan.claims = IdClaims({}, {}, functools.partial(_staying_holder, indexed, leaving))
+        return plan
+    staying = {rel: s for rel, s in indexed.items() if rel not in leaving}
     plan.claims = IdClaims(
         holders={s.item_id: rel for rel, s in staying.items()},
         since={rel: (s.mtime_ns, rel) for rel, s in staying.items()},
@@ -142,7 +179,12 @@ def plan_sync(
     return plan
 
 
-def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Callable[[str], bool]] | None:
+def _staying_holder(indexed: Manifest, leaving: set[str], item_id: str) -> tuple[str, int] | None:
+    rel = indexed.holder(item_id)
+    return (rel, indexed[rel].mtime_ns) if rel is not None and rel not in leaving else None
+
+
+def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Scope] | None:
     """The KB files at or under the ``changed`` paths (files, folders, or what was either and is gone), and
     which relative paths that covers; None when the change is the KB folder itself (every file is looked
     at). Paths outside the content folders are not content and are left out."""
@@ -172,8 +214,7 @@ def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str,
     on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
     # A translation (``<slug>.<lang>.md``) is read with its macro, never indexed on its own (content/loader.py).
     on_disk = {rel: path for rel, path in on_disk.items() if translation_of(rel) is None}
-    prefixes = tuple(f"{folder}/" for folder in folders)
-    return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
+    return on_disk, Scope(frozenset(files), tuple(folders))
 
 
 class Deletes(Protocol):
@@ -310,7 +351,7 @@ def admit(
     same = known is not None and known.signature == result.signature
     if same:
         report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
-    holder = claims.holders.get(result.id)
+    holder = claims.holder(result.id)
     accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
     if not accepted:
         report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))
