@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import logging
 import threading
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -27,13 +25,13 @@ from kbassist.content.model import KbItem, Problem
 from kbassist.search import word_index
 from kbassist.search.collect import ScoringCache
 from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
-from kbassist.search.generations import Generations, IndexUnavailableError
+from kbassist.search.generations import NEW, Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
 from kbassist.search.manifest import Manifest
 from kbassist.search.parallel_build import BuildFailedError
 from kbassist.search.reader_pool import ReaderPool
 from kbassist.search.records import FileState, Records, live_values, read_records
-from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
+from kbassist.search.schema import build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller
 from kbassist.search.sync import Hooks, UpdateReport
@@ -48,7 +46,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # done, total, current file
-NEW = "new"  # what `_open_active` says when no index was built yet (not a problem worth a message)
 
 
 class KbIndex:
@@ -63,7 +60,7 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
-        self._readers = ReaderPool()  # each segment's files opened once, for every commit's searcher
+        self._readers = ReaderPool(self._search_lock)  # each segment's files opened once, for every commit
         self._stop = threading.Event()
         self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
         self._manifest = Manifest()  # what the index holds of each file, as of the last update's start
@@ -121,26 +118,12 @@ class KbIndex:
 
     def _open_active(self) -> str | None:
         """Open the generation ``state.json`` names; None when that worked, else why it did not."""
-        state = self._gens.read_state()
-        active = state.get("active")
-        if not active:
-            return NEW
-        if state.get("schema_version") != SCHEMA_VERSION:
-            return f"Search index format changed (v{state.get('schema_version')} → v{SCHEMA_VERSION}); rebuilding."
-        if active == self._generation:
-            return None
-        # Whoosh leaks file handles when it fails to read a damaged index; closing them is not news.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                ix = whoosh_index.open_dir(str(self.root / str(active)))
-                ix.doc_count()  # touches the segment files: a damaged index fails here, not mid-search
-                self._set_index(ix, str(active))
-                return None
-            except Exception as exc:  # the index is a cache: any failure to open means rebuild
-                reason = f"{type(exc).__name__}: {exc}"
-            gc.collect()
-        return f"Search index was damaged ({reason}); rebuilding."
+        opened = self._gens.open_active(self._generation)
+        if isinstance(opened, str):
+            return opened
+        if opened is not None:
+            self._set_index(*opened)
+        return None
 
     def _switch_to(self, generation: str) -> None:
         ix = whoosh_index.open_dir(str(self.root / generation))
@@ -401,17 +384,10 @@ class KbIndex:
         with ix.searcher() as s:
             return Manifest().advanced(s, self.records.briefs)
 
-    @contextlib.contextmanager
-    def _writer_searcher(self, writer: Any) -> Iterator[Searcher]:
-        """A searcher of ``writer``'s segments made of the kept searcher's open segments, under the search lock
-        (the files are shared)."""
-        with self._search_lock, self._readers.writer_searcher(writer) as s:
-            yield s
-
     def _sync(
         self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
     ) -> UpdateReport:
-        hooks = Hooks(progress, self.stopping, *((self._refresh, self._writer_searcher) if live else ()))
+        hooks = Hooks(progress, self.stopping, *((self._refresh, self._readers.writer_searcher) if live else ()))
         try:
             report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, changed=changed)
         except BuildFailedError as exc:  # no builder process here: the same work in this process, on one core

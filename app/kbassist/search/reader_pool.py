@@ -14,8 +14,10 @@ searchers made here are used under one lock (``KbIndex``'s search lock), as the 
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3PerDocReader
@@ -52,9 +54,11 @@ class _SegmentView(SegmentReader):  # type: ignore[misc]
 class ReaderPool:
     """Segment id -> its open ``SegmentReader``; searchers of any commit of one index are made of views."""
 
-    def __init__(self) -> None:
+    def __init__(self, in_use: AbstractContextManager[Any]) -> None:
+        """``in_use``: the lock every searcher made here is read under (``KbIndex``'s search lock)."""
         self._open: dict[str, SegmentReader] = {}
         self._lock = threading.Lock()
+        self._in_use = in_use
 
     def searcher(self, ix: FileIndex) -> Searcher:
         """A searcher of ``ix``'s latest commit (as ``ix.searcher()``), opening only segments not seen before."""
@@ -62,10 +66,14 @@ class ReaderPool:
         reader = self._reader(ix.storage, toc.schema, toc.segments, toc.generation)
         return Searcher(reader, fromindex=ix)
 
-    def writer_searcher(self, writer: Any) -> Searcher:
-        """A searcher of a Whoosh writer's segments: the deletions it made so far are seen, as by the searcher
-        the writer would open itself."""
-        return Searcher(self._reader(writer.storage, writer.schema, writer.segments, writer.generation))
+    @contextlib.contextmanager
+    def writer_searcher(self, writer: Any) -> Iterator[Searcher]:
+        """A searcher of a Whoosh writer's segments (the deletions it made so far are seen, as by the searcher
+        the writer would open itself), used under the lock of the searchers it shares files with."""
+        with self._in_use:
+            reader = self._reader(writer.storage, writer.schema, writer.segments, writer.generation)
+            with Searcher(reader) as searcher:
+                yield searcher
 
     def _reader(self, storage: Any, schema: Any, segments: Sequence[Any], generation: int | None) -> IndexReader:
         if not segments:

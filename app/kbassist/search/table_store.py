@@ -42,6 +42,7 @@ class TableStore:
         self._segments: dict[str, SegmentTable] = {}
         self._lock = threading.Lock()
         self.phrase_docs = PhraseDocs()
+        self._last: ScoringTable | None = None  # the last commit's table: the next one starts from its postings
 
     def view(self, searcher: Searcher, folder: Path | None) -> ScoringTable | None:
         """The commit's scoring table, or None while a segment's table is still to be decoded by ``prepare``
@@ -59,7 +60,8 @@ class TableStore:
         self.phrase_docs.retain(s.key for s in segments)
         deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
-        return ScoringTable(segments, deleted, scorable, Bm25(*parameters))
+        self._last = ScoringTable(segments, deleted, scorable, Bm25(*parameters), earlier=self._last)
+        return self._last
 
     def prepare(
         self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool], *, decode: bool = True
