@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from kbassist.search.edit_merge import MERGE_EDITS_AT, edit_segments
 from kbassist.search.engine import SearchEngine
 from kbassist.search.manifest import Manifest
 from kbassist.search.records import FileState, read_records
+from kbassist.search.schema import from_stored
 from kbassist.search.segment_cache import segment_readers
 
 CASES = (
@@ -24,6 +26,7 @@ CASES = (
     "A customer disputes a charge and we need to submit evidence before the deadline. How?",
     "Our payout failed and the money went back to the balance, the bank account looks wrong.",
 )
+_ORDER = attrgetter("kind", "product", "title")
 QUERIES = ("refund", "selfie verification", "payout failed bank", "zqxvedited")
 
 
@@ -34,16 +37,20 @@ def kb(tmp_path: Path) -> Path:
     return root
 
 
-def _from_records(engine: SearchEngine) -> dict[str, FileState]:
-    """What the index holds of each live file, read from the records themselves (not the briefs)."""
-    out: dict[str, FileState] = {}
+def _live_records(engine: SearchEngine) -> list[dict[str, Any]]:
+    """Every live document's record, in document order, read from the index itself (not the briefs)."""
     with engine.index.searcher() as searcher:
-        for reader in segment_readers(searcher):
-            for doc, record in enumerate(read_records(reader)):
-                if record is not None and not reader.is_deleted(doc):
-                    state = FileState(record["signature"], record["mtime_ns"], record["size"], record["id"])
-                    out[record["path"]] = state
-    return out
+        return [
+            record
+            for reader in segment_readers(searcher)
+            for doc, record in enumerate(read_records(reader))
+            if record is not None and not reader.is_deleted(doc)
+        ]
+
+
+def _from_records(engine: SearchEngine) -> dict[str, FileState]:
+    """What the index holds of each live file."""
+    return {r["path"]: FileState(r["signature"], r["mtime_ns"], r["size"], r["id"]) for r in _live_records(engine)}
 
 
 def _manifest(engine: SearchEngine) -> Manifest:
@@ -79,6 +86,8 @@ def _same_as_afresh(engine: SearchEngine, index_root: Path) -> None:
         assert {state.item_id: manifest.holder(state.item_id) for state in expected.values()} == {
             state.item_id: rel for rel, state in expected.items()
         }
+        items = sorted((from_stored(r, engine.kb_root) for r in _live_records(engine)), key=_ORDER)
+        assert [(i.id, i.path) for i in engine.items()] == [(i.id, i.path) for i in items]  # sorted as one list
         with SearchEngine(engine.kb_root, index_root=index_root, embedder=False) as fresh:
             assert _answers(engine) == _answers(fresh)
 

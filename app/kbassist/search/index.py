@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -30,7 +31,7 @@ from kbassist.search.index_check import check_searcher
 from kbassist.search.manifest import Manifest
 from kbassist.search.parallel_build import BuildFailedError
 from kbassist.search.reader_pool import ReaderPool
-from kbassist.search.records import FileState, Records, live_values, read_records
+from kbassist.search.records import FileState, Records, SortedRun, live_sorted, read_records, sorted_run
 from kbassist.search.schema import build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller
@@ -46,6 +47,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # done, total, current file
+_ORDER = attrgetter("kind", "product", "title")  # the item list's order
 
 
 class KbIndex:
@@ -72,8 +74,8 @@ class KbIndex:
         self._words: SegmentCache[WordIndex] = SegmentCache(
             lambda reader: word_index.of_segment(reader, self._folder(), self.tables.word_counts)
         )
-        self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
-            lambda reader: [from_stored(r, self.kb_root) if r else None for r in read_records(reader)]
+        self._items: SegmentCache[SortedRun[KbItem]] = SegmentCache(  # by kind, product and title
+            lambda r: sorted_run([from_stored(d, self.kb_root) if d else None for d in read_records(r)], _ORDER)
         )
         self._caches: list[SegmentCache[Any]] = [self.records.briefs, self._words, self._items]
         self._merge = BackgroundMerge(self._merge_edits)
@@ -252,7 +254,7 @@ class KbIndex:
         return list(self.derived("items", self._sorted_items))
 
     def _sorted_items(self, searcher: Searcher) -> list[KbItem]:
-        return sorted((i for _d, i in live_values(searcher, self._items)), key=lambda i: (i.kind, i.product, i.title))
+        return live_sorted(searcher, self._items)
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -96,6 +97,27 @@ def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Ite
         for local, value in enumerate(values.get(reader)):
             if value is not None and local not in deleted:
                 yield offset + local, value
+
+
+SortedRun = list[tuple[Any, int, T]]  # (sort key, document number, value), by key then document number
+
+
+def sorted_run(values: list[T | None], key: Callable[[T], Any]) -> SortedRun[T]:
+    """One segment's values (by document number) in the order ``key`` gives, ties by document number."""
+    return sorted((key(value), doc, value) for doc, value in enumerate(values) if value is not None)
+
+
+def live_sorted(searcher: Searcher, runs: SegmentCache[SortedRun[T]]) -> list[T]:
+    """The values of every document not deleted, sorted by key, ties in document order: what ``sorted`` gives
+    over ``live_values``. Each segment's values are sorted once (``sorted_run``); a commit joins the runs,
+    which Python's sort merges. Sorting the 15,000 items again at every commit took an edit's update in the
+    window 30 ms at 10,000 articles, the search lock held."""
+    joined: SortedRun[T] = []
+    for reader in segment_readers(searcher):
+        deleted = set(reader.segment().deleted_docs()) if reader.has_deletions() else ()
+        joined.extend(entry for entry in runs.get(reader) if entry[1] not in deleted)
+    joined.sort(key=itemgetter(0))
+    return [value for _key, _doc, value in joined]
 
 
 def count_words(reader: Any) -> list[tuple[str, int]]:
