@@ -17,7 +17,8 @@ from conftest import BUNDLED_KB, write
 from kbassist.search.edit_merge import MERGE_EDITS_AT, edit_segments
 from kbassist.search.engine import SearchEngine
 from kbassist.search.manifest import Manifest
-from kbassist.search.records import FileState, read_records
+from kbassist.search.ranking import macro_reliance
+from kbassist.search.records import FileState, LiveLookup, read_records
 from kbassist.search.schema import from_stored
 from kbassist.search.segment_cache import segment_readers
 
@@ -86,6 +87,8 @@ def _same_as_afresh(engine: SearchEngine, index_root: Path) -> None:
         assert {state.item_id: manifest.holder(state.item_id) for state in expected.values()} == {
             state.item_id: rel for rel, state in expected.items()
         }
+        with index.searcher() as searcher:  # the macros' links, looked up per segment, as one dict of all records
+            assert dict(LiveLookup(searcher, engine._relied_on)) == macro_reliance(_live_records(engine))
         items = sorted((from_stored(r, engine.kb_root) for r in _live_records(engine)), key=_ORDER)
         assert [(i.id, i.path) for i in engine.items()] == [(i.id, i.path) for i in items]  # sorted as one list
         with SearchEngine(engine.kb_root, index_root=index_root, embedder=False) as fresh:

@@ -29,8 +29,8 @@ from kbassist.search.dense import (
     missing_count,
 )
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import Ranked, RankingContext, rank_case, reliance_of, relied_on
-from kbassist.search.records import live_values
+from kbassist.search.ranking import Ranked, RankingContext, rank_case, relied_on
+from kbassist.search.records import LiveLookup, filed
 from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
@@ -76,8 +76,10 @@ class SearchEngine:
         # again took 14 ms of every suggestion at 10,000 articles until ``prepare_dense`` ran.
         self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
-        # Each segment's macros and the articles they rely on, by document number (``ranking.relied_on``).
-        self._relied_on = self.index.segment_cache(lambda r: [relied_on(b) for b in self.index.records.briefs.get(r)])
+        # Each segment's macros filed by the articles they rely on (``ranking.relied_on``).
+        self._relied_on = self.index.segment_cache(
+            lambda r: filed([relied_on(b) for b in self.index.records.briefs.get(r)])
+        )
 
     def close(self) -> None:
         self.index.close()
@@ -239,9 +241,7 @@ class SearchEngine:
             )
 
         with self.index.searcher() as searcher:
-            reliance = self.index.derived(
-                "macro_reliance", lambda s: reliance_of(pairs for _d, pairs in live_values(s, self._relied_on))
-            )
+            reliance = self.index.derived("macro_reliance", lambda s: LiveLookup(s, self._relied_on))
             cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(

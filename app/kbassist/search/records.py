@@ -14,7 +14,7 @@ index holds.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -97,6 +97,44 @@ def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Ite
         for local, value in enumerate(values.get(reader)):
             if value is not None and local not in deleted:
                 yield offset + local, value
+
+
+Filed = dict[str, list[tuple[int, T]]]  # one segment's values filed by key: key -> [(document number, value)]
+
+
+def filed(pairs: list[list[tuple[str, T]] | None]) -> Filed[T]:
+    """One segment's documents' (key, value) pairs (by document number) filed by key, in document order."""
+    out: Filed[T] = {}
+    for doc, found in enumerate(pairs):
+        for key, value in found or ():
+            out.setdefault(key, []).append((doc, value))
+    return out
+
+
+class LiveLookup(Mapping[str, list[T]]):
+    """Key -> the values of one commit's live documents filed under it, in document order: each segment's
+    filing (``filed``, kept per segment), looked up when a key is asked for. Joined into one dict at every
+    commit, the macros' links to the articles they rely on (15,000 documents, asked for ten articles a case)
+    took the first case after an edit 5-8 ms at 10,000 articles."""
+
+    def __init__(self, searcher: Searcher, segments: SegmentCache[Filed[T]]) -> None:
+        self._parts = [
+            (segments.get(r), set(r.segment().deleted_docs()) if r.has_deletions() else set())
+            for r in segment_readers(searcher)
+        ]
+
+    def __getitem__(self, key: str) -> list[T]:
+        found = [value for by_key, deleted in self._parts for doc, value in by_key.get(key, ()) if doc not in deleted]
+        if not found:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        keys = dict.fromkeys(key for by_key, _deleted in self._parts for key in by_key)
+        return (key for key in keys if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _key in self)
 
 
 SortedRun = list[tuple[Any, int, T]]  # (sort key, document number, value), by key then document number
