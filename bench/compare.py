@@ -26,13 +26,14 @@ METRICS: dict[str, tuple[str, str]] = {
     "typed_p95": ("typed search, {typed} short queries, top 50: p95", "ms"),
     "edit_searchable": ("one edited document searchable again", "ms"),
     "fresh_first_case": ("fresh process -> first case answered", "ms"),
+    "fresh_again": ("a second fresh process -> first case (caches kept)", "ms"),
     "build_docs_per_s": ("full build", "docs/s"),
     "build_peak_rss": ("peak RSS of the build process", "MiB"),
     "fresh_peak_rss": ("peak RSS of the fresh process (open + one case)", "MiB"),
     "gui_interactive": ("window start -> its event loop running (offscreen)", "ms"),
     "gui_first_case": ("window start -> a pasted case answered on screen", "ms"),
-    "gui_rss": ("RSS of the window after start and {gui} cases", "MiB"),
-    "gui_peak_rss": ("peak RSS of the window (start and {gui} cases)", "MiB"),
+    "gui_rss": ("RSS of the window: {gui} cases, 3 s into its check", "MiB"),
+    "gui_peak_rss": ("peak RSS of the window (the same)", "MiB"),
 }
 GUI_METRICS = {"interactive_ms": "gui_interactive", "first_case_ms": "gui_first_case", "rss_mib": "gui_rss"}
 GUI_METRICS |= {"peak_rss_mib": "gui_peak_rss"}  # what the window child reports -> the metric
@@ -117,6 +118,8 @@ class Comparison:
             seconds, rss = eng.first_case_in_child(name, self.kb_root, folder, first_case)
             self.add("fresh_first_case", name, seconds * 1000)
             self.add("fresh_peak_rss", name, rss)
+            # KB Assist's first process on a machine unpacks the language model into its cache (0.5 s once).
+            self.add("fresh_again", name, eng.first_case_in_child(name, self.kb_root, folder, first_case)[0] * 1000)
             if name == "kbassist" and gui_cases:
                 self.window(folder, gui_cases)
             self.open[name] = eng.open_engine(name, self.kb_root, folder)

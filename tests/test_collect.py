@@ -13,11 +13,12 @@ from whoosh.query import Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from conftest import BUNDLED_KB, article
+from kbassist.content.model import kb_version
 from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.evaluation.tickets import load_cases
 from kbassist.search import table_files
 from kbassist.search.case import analyse_case
-from kbassist.search.case_query import RARITY_FIELDS, build_case_query, key_terms
+from kbassist.search.case_query import RARITY_FIELDS, KeySurfaces, build_case_query, key_terms
 from kbassist.search.collect import collect, leaves, scoring_cache
 from kbassist.search.engine import SearchEngine
 from kbassist.search.phrase_docs import match_synonym_phrases, near, synonym_phrase_keys
@@ -211,6 +212,69 @@ def test_the_table_and_the_matchers_give_the_same_floats_and_terms(edited_engine
         for query in _queries(edited_engine, searcher):
             ours = [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 60, table)]
             assert ours == [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 60, matchers)]
+
+
+def test_each_hits_terms_are_the_leaves_whoosh_matches_it_with(edited_engine: SearchEngine) -> None:
+    """A hit's terms (read from all leaves' documents at once) are those of every leaf whose own Whoosh
+    query matches that document, across segments with deletions."""
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring()
+        for query in _queries(edited_engine, searcher)[:3]:
+            hits = collect(searcher, query, 60, table)
+            assert hits
+            matches = {leaf: set(leaf.docs(searcher)) for leaf in leaves(query)}
+            for hit in hits:
+                expected = {t for leaf, docs in matches.items() if hit.docnum in docs for t in _plain_terms(leaf)}
+                assert hit.terms == expected
+
+
+def _plain_terms(leaf: Query) -> set[tuple[str, bytes]]:
+    words = leaf.words if isinstance(leaf, Phrase) else [leaf.text]  # type: ignore[attr-defined]
+    return {(leaf.fieldname, w if isinstance(w, bytes) else w.encode()) for w in words}  # type: ignore[attr-defined]
+
+
+def test_a_hits_key_terms_are_those_all_of_whose_words_it_matched(edited_engine: SearchEngine) -> None:
+    """``KeySurfaces`` finds keys through an index of their words; the plain definition, key by key, agrees."""
+    synonyms = edited_engine.synonyms
+    with edited_engine.index.searcher() as searcher:
+        table = edited_engine.index.scoring()
+        for text in CASES:
+            case = analyse_case(text, synonyms)
+            keys = key_terms(searcher, case.terms, synonyms, edited_engine.index.speller())
+            query = build_case_query(keys, list(case.entities.codes), [], synonyms)
+            assert query is not None
+            surfaces = KeySurfaces(keys, synonyms)
+            for hit in collect(searcher, query, 60, table):
+                words = {term.decode() for _field, term in hit.terms}
+                plain = [
+                    k.surface for k in keys if any(set(o) <= words for o in (k.phrase, *synonyms.expand(k.phrase)))
+                ]
+                assert surfaces.matched(hit.terms) == plain
+                assert plain or not hit.terms
+
+
+def test_get_reads_the_live_version_of_an_edited_item(edited_engine: SearchEngine) -> None:
+    late = edited_engine.get("payouts-late-again")
+    assert late is not None and late.title == "Payout late again"
+    edited = sorted(edited_engine.kb_root.rglob("*.md"))[60]
+    item_id = next(i.id for i in edited_engine.items() if i.path == edited.resolve())
+    with edited_engine.index.searcher() as searcher:
+        holding = [d for d in range(searcher.doc_count_all()) if searcher.stored_fields(d).get("id") == item_id]
+    assert len(holding) == 2  # the old version, deleted, and the edited one
+    found = edited_engine.get(item_id)
+    assert found is not None and "late again" in found.body
+    assert edited_engine.get("no-such-item") is None
+
+
+def test_the_summaries_are_the_items_in_brief(edited_engine: SearchEngine) -> None:
+    """What the window keeps of each item, from the briefs, says what the full items say (edits and a deleted
+    file included), and fingerprints the KB alike."""
+    items = edited_engine.items()
+    summaries = edited_engine.summaries()
+    assert sorted((i.id, i.kind, i.product, i.title, i.rel_path, i.signature) for i in items) == sorted(
+        (s.id, s.kind, s.product, s.title, s.rel_path, s.signature) for s in summaries
+    )
+    assert kb_version(summaries) == kb_version(items)
 
 
 def test_typed_search_is_the_same_through_the_table_and_the_matchers(edited_engine: SearchEngine) -> None:

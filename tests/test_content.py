@@ -4,7 +4,7 @@ from pathlib import Path
 
 from conftest import article, macro, write
 from kbassist.content.lint import lint, lint_folder
-from kbassist.content.loader import load_kb
+from kbassist.content.loader import iter_kb_files, iter_translation_files, kb_files, load_kb
 from kbassist.content.model import Article, Macro
 
 
@@ -181,3 +181,38 @@ def test_an_article_may_name_its_public_page(mini_kb: Path, tmp_path: Path) -> N
         engine.update()
         indexed = engine.get("refunds-public")
         assert isinstance(indexed, Article) and indexed.public_url == "https://support.example.com/r"
+
+
+def test_the_kb_walk_finds_what_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
+    """Hidden files and folders skipped, a linked folder not followed, a linked file and a folder named like
+    a Markdown file handled as ``rglob`` handles them, paths ordered folder by folder ("a/b" before "a-b")."""
+    kb = tmp_path / "kb"
+    for rel in (
+        "articles/refunds/a.md",
+        "articles/refunds/sub/deep.md",
+        "articles/refunds-extra/b.md",
+        "articles/refunds/.hidden.md",
+        "articles/.git/x.md",
+        "articles/refunds/notes.txt",
+        "macros/refunds/m.md",
+        "macros/refunds/m.de.md",
+        "outside/o.md",
+    ):
+        write(kb / rel, "x")
+    (kb / "articles/refunds/dir.md").mkdir()
+    (kb / "articles/linked").symlink_to(kb / "articles/refunds", target_is_directory=True)
+    (kb / "articles/refunds/link.md").symlink_to(kb / "macros/refunds/m.md")
+
+    def plain(base: Path) -> list[Path]:
+        return sorted(
+            p
+            for p in base.rglob("*.md")
+            if not any(part.startswith(".") for part in p.relative_to(base).parts) and p.is_file()
+        )
+
+    expected = [p for top in ("articles", "macros") for p in plain(kb / top)]
+    assert [*iter_kb_files(kb), *iter_translation_files(kb)] == [
+        p for p in expected if not p.name.endswith(".de.md")
+    ] + [p for p in expected if p.name.endswith(".de.md")]
+    assert list(kb_files(kb)) == [p.relative_to(kb).as_posix() for p in iter_kb_files(kb)]
+    assert "articles/refunds/sub/deep.md" in kb_files(kb) and "articles/linked/a.md" not in kb_files(kb)

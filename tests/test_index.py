@@ -497,3 +497,16 @@ def test_edits_are_searchable_at_once_and_merged_apart_from_the_build_once_quiet
         for number in range(MERGE_EDITS_AT):
             assert ids(engine, f"zqedit{number}"), number
         assert engine.doc_count() == len(list(iter_kb_files(kb)))
+
+
+def test_warm_up_reads_what_a_first_suggestion_needs(mini_kb: Path, tmp_path: Path) -> None:
+    """After ``warm_up`` a suggestion builds none of the commit's values again: the same objects serve it."""
+    engine = SearchEngine(mini_kb, index_root=tmp_path / "ix", embedder=False)
+    engine.update()
+    engine.warm_up()
+    warmed = dict(engine.index._derived)
+    assert {"scoring", "speller", "macro_reliance", "docnums"} <= set(warmed)
+    result = engine.suggest("My refund has not shown up on my statement yet")
+    assert result.articles
+    assert all(engine.index._derived[name] is value for name, value in warmed.items())
+    engine.close()

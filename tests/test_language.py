@@ -84,7 +84,7 @@ def test_unpacked_model_in_the_cache_gives_the_same_answers_and_survives_damage(
         "返金処理をしたのに、お客様のカードにまだ反映されていません。",
     ]
     first = load_identifier(LANGUAGES)  # unpacks py3langid's model and writes it to the cache
-    written = list((paths.cache_dir() / "langid").glob("*.npz"))
+    written = list((paths.cache_dir() / "langid").glob("*.arrays"))
     assert len(written) == 1
     cached = load_identifier(LANGUAGES)
     for text in texts:
@@ -94,3 +94,14 @@ def test_unpacked_model_in_the_cache_gives_the_same_answers_and_survives_damage(
     repaired = load_identifier(LANGUAGES)
     assert [repaired.classify(t) for t in texts] == [packed.classify(t) for t in texts]
     assert written[0].stat().st_size > 1_000_000
+
+
+def test_the_bundled_data_files_read_through_libyaml_as_through_the_python_loader() -> None:
+    import yaml
+
+    from kbassist.search.data_files import load_yaml
+    from kbassist.search.glossary import GLOSSARY_FILE
+    from kbassist.search.synonyms import SYNONYMS_FILE
+
+    for path in (SYNONYMS_FILE, GLOSSARY_FILE):
+        assert load_yaml(path) == yaml.safe_load(path.read_text("utf-8"))

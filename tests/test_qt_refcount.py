@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -53,7 +54,11 @@ def test_a_window_session_keeps_bool_references(qtbot, bundled_engine) -> None:
     from kbassist.ui.main_window import MainWindow
     from kbassist.usage import UsageRecorder
 
-    window = MainWindow(bundled_engine, Settings(), services(UsageRecorder(paths.usage_db(), enabled=False)))
+    window = MainWindow(
+        bundled_engine,
+        Settings(),
+        replace(services(UsageRecorder(paths.usage_db(), enabled=False)), start_check_delay_ms=0),
+    )
     qtbot.addWidget(window)
     window.show()
     # The window indexes and embeds the KB in the background at start; let that settle first, so the

@@ -86,7 +86,11 @@ def test_the_window_shows_how_its_uploads_stand(team_db: TeamDb, mini_kb: Path, 
     alice = team_db.add_associate()
     recorder = UsageRecorder(paths.usage_db(), team_outbox=True)
     settings = Settings(agent_name="Robin Park", team_db=alice.url)
-    window = MainWindow(SearchEngine(mini_kb, index_root=tmp_path / "index"), settings, services(recorder))
+    window = MainWindow(
+        SearchEngine(mini_kb, index_root=tmp_path / "index"),
+        settings,
+        replace(services(recorder), start_check_delay_ms=0),
+    )
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()

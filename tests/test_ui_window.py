@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,9 @@ def make_window(
 ) -> MainWindow:
     recorder = UsageRecorder(paths.usage_db(), enabled=True)
     window = MainWindow(
-        SearchEngine(kb, index_root=index_root), settings or Settings(agent_name="Robin Park"), services(recorder)
+        SearchEngine(kb, index_root=index_root),
+        settings or Settings(agent_name="Robin Park"),
+        replace(services(recorder), start_check_delay_ms=0),
     )
     qtbot.addWidget(window)
     if resize:
@@ -368,7 +371,10 @@ def test_usage_events_recorded_by_driving_the_window(qtbot, window: MainWindow) 
     # Every event about an item says its product, so the team's figures group by it; a vote says its kind.
     about_items = [e for e in events if e.kind in ("opened", "previewed", "copied", "feedback")]
     assert {(e.kind, e.product) for e in about_items} == {
-        ("opened", "disputes"), ("previewed", "disputes"), ("copied", "disputes"), ("feedback", "disputes")
+        ("opened", "disputes"),
+        ("previewed", "disputes"),
+        ("copied", "disputes"),
+        ("feedback", "disputes"),
     }
     assert next(e for e in events if e.kind == "feedback").item_kind == "article"
     search = next(e for e in events if e.kind == "search")
@@ -637,3 +643,27 @@ def test_switching_kb_keeps_the_window_wired_to_the_new_one(qtbot, mini_kb: Path
     w.close()
     w.engine.close()
 
+
+@pytest.mark.parametrize("delay", [60_000, 300])
+def test_a_case_pasted_as_the_window_opens_is_answered_before_the_index_is_checked(
+    qtbot, bundled_index: Path, delay: int
+) -> None:
+    """On an index that holds documents the KB folder is checked only after ``start_check_delay_ms``: the
+    first case has the index and the CPU to itself. An empty index is built at once (``make_window``)."""
+    recorder = UsageRecorder(paths.usage_db(), enabled=True)
+    engine = SearchEngine(BUNDLED_KB, index_root=bundled_index)
+    w = MainWindow(engine, Settings(agent_name="Robin Park"), replace(services(recorder), start_check_delay_ms=delay))
+    qtbot.addWidget(w)
+    w.show()
+    w.case_input.setPlainText("My refund has not shown up on my statement yet")
+    with qtbot.waitSignal(w.suggest.suggestionsReady, timeout=20_000):
+        w.case_input.flush()
+    assert row_ids(w.article_list)[0] == "refunds-refund-timeline"
+    if delay > 20_000:
+        assert w.index.last_report is None and not w.index.running  # the check has not started
+    else:
+        qtbot.waitUntil(lambda: w.index.last_report is not None and not w.index.running, timeout=60_000)
+        assert w.kb.items and w.index.last_report.unchanged == len(w.kb.items)
+    w.close()
+    engine.close()
+    recorder.close()

@@ -107,26 +107,35 @@ class Scored:
 
     def terms_of(self, docnums: Sequence[int]) -> dict[int, set[tuple[str, bytes]]]:
         """The terms each of ``docnums`` matched (only these: recording them for every document costs more
-        than the scoring)."""
+        than the scoring). The leaves' documents are read as one array: a numpy call per leaf, for a case's 220
+        leaves, had been a sixth of a suggestion at 10,000 articles."""
+        out: dict[int, set[tuple[str, bytes]]] = {d: set() for d in docnums}
+        if not self.by_leaf:
+            return out
         wanted = np.zeros(len(self.total), dtype=bool)
         wanted[list(docnums)] = True
-        out: dict[int, set[tuple[str, bytes]]] = {d: set() for d in docnums}
-        for leaf, docs in self.by_leaf:
-            found = docs[wanted[docs]]
-            if len(found):
-                terms = _leaf_terms(leaf)
-                for doc in found.tolist():
-                    out[doc].update(terms)
+        docs = np.concatenate([leaf_docs for _leaf, leaf_docs in self.by_leaf])
+        owner = np.repeat(np.arange(len(self.by_leaf)), [len(leaf_docs) for _leaf, leaf_docs in self.by_leaf])
+        hit = np.flatnonzero(wanted[docs])
+        terms: dict[int, Terms] = {}
+        for doc, index in zip(docs[hit].tolist(), owner[hit].tolist(), strict=True):
+            leaf_terms = terms.get(index)
+            if leaf_terms is None:
+                leaf_terms = terms[index] = _leaf_terms(self.by_leaf[index][0])
+            out[doc].update(leaf_terms)
         return out
 
 
 def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = None) -> Scored:
-    """Every document ``query`` matches, with its summed score (leaf by leaf, in the query's order)."""
+    """Every document ``query`` matches, with its summed score (leaf by leaf, in the query's order).
+
+    The leaves' postings are summed in one ``bincount`` over their concatenation, which adds each document's
+    scores in the same order as adding leaf after leaf (the same floats): two numpy calls per leaf had been a
+    fifth of a suggestion at 10,000 articles."""
     table = cache.table if cache is not None else None
     count = table.doc_count_all if table is not None else searcher.doc_count_all()
-    total = np.zeros(count, dtype=np.float64)
-    matched = np.zeros(count, dtype=bool)
     by_leaf: list[tuple[Query, np.ndarray]] = []
+    all_scores: list[np.ndarray] = []
     context = searcher.context(needs_current=False)
     for leaf in leaves(query):
         if table is not None and type(leaf) in (Term, Phrase):
@@ -134,9 +143,14 @@ def score_query(searcher: Searcher, query: Query, cache: ScoringCache | None = N
         else:
             docs, scores = _arrays(_leaf_postings(searcher, leaf, context, cache))
         if len(docs):
-            total[docs] += scores
-            matched[docs] = True
             by_leaf.append((leaf, docs))
+            all_scores.append(scores)
+    matched = np.zeros(count, dtype=bool)
+    if not by_leaf:
+        return Scored(np.zeros(count, dtype=np.float64), matched, by_leaf)
+    docs = np.concatenate([leaf_docs for _leaf, leaf_docs in by_leaf])
+    total = np.bincount(docs, weights=np.concatenate(all_scores), minlength=count)
+    matched[docs] = True
     if table is not None:
         matched &= table.live
     return Scored(total, matched, by_leaf)

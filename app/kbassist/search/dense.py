@@ -16,10 +16,13 @@ signature, so only new or changed documents are embedded again; peak memory 539 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -101,6 +104,7 @@ class Embedder:
         self._session = ort.InferenceSession(
             str(self.folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
+        _return_freed_memory()
 
     @property
     def version(self) -> str:
@@ -133,6 +137,15 @@ class Embedder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         unit: np.ndarray = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
         return unit
+
+
+def _return_freed_memory() -> None:
+    """Hand back to the system what loading the model freed. ONNX Runtime's graph optimisation passes free
+    about 57 MiB once the session is made, which glibc keeps in the process (a session's RSS 228 MiB, 171 MiB
+    after ``malloc_trim``; the same runs, the same speed). Elsewhere than glibc this does nothing."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 _MARKUP = re.compile(r"[#*_`>|\[\]()]+|\{\{[^}]*\}\}|https?://\S+")

@@ -14,7 +14,7 @@ import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
-from kbassist.content.model import BASE_LANGUAGE, ItemKind, KbItem, Macro
+from kbassist.content.model import BASE_LANGUAGE, ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -29,7 +29,8 @@ from kbassist.search.dense import (
     missing_count,
 )
 from kbassist.search.index import KbIndex, Progress, UpdateReport
-from kbassist.search.ranking import Ranked, RankingContext, rank_case, relied_on
+from kbassist.search.language import prepare_language_model
+from kbassist.search.ranking import MacroRef, Ranked, RankingContext, rank_case, relied_on
 from kbassist.search.records import LiveLookup, filed
 from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
@@ -77,9 +78,7 @@ class SearchEngine:
         self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
         # Each segment's macros filed by the articles they rely on (``ranking.relied_on``).
-        self._relied_on = self.index.segment_cache(
-            lambda r: filed([relied_on(b) for b in self.index.records.briefs.get(r)])
-        )
+        self._relied_on = self.index.segment_cache(lambda r: filed(self.index.records.briefs.get(r), relied_on))
 
     def close(self) -> None:
         self.index.close()
@@ -116,6 +115,10 @@ class SearchEngine:
     def items(self) -> list[KbItem]:
         """Every indexed article and macro, sorted by kind, product and title."""
         return self.index.all_items()
+
+    def summaries(self) -> list[ItemSummary]:
+        """Every indexed article and macro in brief (``ItemSummary``): what the window keeps of each."""
+        return self.index.derived("summaries", self.index.records.summaries)
 
     def doc_count(self) -> int:
         return self.index.doc_count()
@@ -241,13 +244,33 @@ class SearchEngine:
             )
 
         with self.index.searcher() as searcher:
-            reliance = self.index.derived("macro_reliance", lambda s: LiveLookup(s, self._relied_on))
+            reliance = self._reliance()
             cache = self.index.scoring()
             context = RankingContext(searcher, self.synonyms, speller, reliance, cache)
             articles, macros, keys = rank_case(
                 context, case, similarities if dense is not None else None, article_limit, macro_limit
             )
         return case, articles, macros, keys
+
+    def _reliance(self) -> Mapping[str, list[MacroRef]]:
+        return self.index.derived("macro_reliance", lambda s: LiveLookup(s, self._relied_on))
+
+    def warm_up(self) -> None:
+        """Read now what a first suggestion reads: the commit's scoring table and briefs, the macros' article
+        links, the id map, the spelling words, the language model and, when the KB's vectors are at hand, the
+        embedding model. The window does this as it opens (at 10,000 articles about 0.3 s, the embedding
+        model another 0.5 s), so the first case pasted does not wait for it."""
+
+        def work() -> None:
+            self.index.speller()
+            self.index.scoring()
+            self.index.derived("docnums", self.index.records.docnums)
+            self._reliance()
+            prepare_language_model()
+            if self.dense_table() is not None:
+                self.embed_case(analyse_case("Where is the refund for my customer's order?", self.synonyms))
+
+        self._reading(work)
 
     def suggest(
         self,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
+from whoosh.searching import Searcher
 
 from kbassist import paths
 from kbassist.search.schema import SCHEMA_VERSION, build_schema
@@ -80,9 +81,11 @@ class Generations:
         except (OSError, ValueError):
             return {}
 
-    def open_active(self, current: str | None) -> tuple[FileIndex, str] | str | None:
-        """Open the generation ``state.json`` names: (the index, its name); None when it is ``current``; else
-        why it cannot be used (``NEW``: none was built yet)."""
+    def open_active(
+        self, current: str | None, open_searcher: Callable[[FileIndex], Searcher]
+    ) -> tuple[FileIndex, str, Searcher] | str | None:
+        """Open the generation ``state.json`` names: (the index, its name, a searcher of it); None when it is
+        ``current``; else why it cannot be used (``NEW``: none was built yet)."""
         state = self.read_state()
         active = state.get("active")
         if not active:
@@ -96,8 +99,9 @@ class Generations:
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 ix = whoosh_index.open_dir(str(self.root / str(active)))
-                ix.doc_count()  # touches the segment files: a damaged index fails here, not mid-search
-                return ix, str(active)
+                searcher = open_searcher(ix)  # reads the segment files (once: 0.1 s at 10,000 articles)
+                searcher.doc_count()  # a damaged index fails here, not mid-search
+                return ix, str(active), searcher
             except Exception as exc:  # the index is a cache: any failure to open means rebuild
                 reason = f"{type(exc).__name__}: {exc}"
             gc.collect()

@@ -12,9 +12,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
 from whoosh.lang.stopwords import stoplists
 
+from kbassist.search.data_files import load_yaml
 from kbassist.search.text import WORD, tokenize
 
 # Whoosh's stop lists for the languages it has them for (Japanese needs none: it is not split into words).
@@ -26,7 +26,7 @@ SUBSTRING_LANGUAGES = frozenset({"ja", "zh", "ko"})  # written without spaces: t
 
 @cache
 def load_glossary(path: Path = GLOSSARY_FILE) -> dict[str, dict[str, str]]:
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    data = load_yaml(path) or {}
     return {str(lang): {str(k).lower(): str(v) for k, v in (words or {}).items()} for lang, words in data.items()}
 
 

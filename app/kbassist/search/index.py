@@ -1,8 +1,6 @@
 """The Whoosh index of one KB folder: a cache that updates incrementally and rebuilds itself when damaged.
-
-The folders it lives in (generations, the build lock) are ``generations.py``; what an update does is
-planned in ``sync.py`` and applied here; the full read of ``check()`` is ``index_check.py``.
-"""
+Its folders (generations, the build lock): ``generations.py``; an update is planned in ``sync.py`` and
+applied here; the full read of ``check()`` is ``index_check.py``."""
 
 from __future__ import annotations
 
@@ -120,7 +118,7 @@ class KbIndex:
 
     def _open_active(self) -> str | None:
         """Open the generation ``state.json`` names; None when that worked, else why it did not."""
-        opened = self._gens.open_active(self._generation)
+        opened = self._gens.open_active(self._generation, self._readers.searcher)
         if isinstance(opened, str):
             return opened
         if opened is not None:
@@ -133,10 +131,10 @@ class KbIndex:
         self._set_index(ix, generation)
         self._gens.remove_others(keep=generation)
 
-    def _set_index(self, ix: FileIndex, generation: str | None) -> None:
+    def _set_index(self, ix: FileIndex, generation: str | None, searcher: Searcher | None = None) -> None:
         with self._search_lock:
             old_ix, old_searcher = self._ix, self._searcher
-            self._ix, self._searcher = ix, self._readers.searcher(ix)
+            self._ix, self._searcher = ix, searcher or self._readers.searcher(ix)
             self._generation = generation
             self._derived.clear()
             self._manifest = Manifest()
@@ -245,7 +243,8 @@ class KbIndex:
 
     def get(self, item_id: str) -> KbItem | None:
         with self.searcher() as s:
-            fields = s.document(id=item_id)
+            docnum = self.derived("docnums", self.records.docnums).get(item_id)
+            fields = s.stored_fields(docnum) if docnum is not None else None
         return from_stored(fields, self.kb_root) if fields else None
 
     def all_items(self) -> list[KbItem]:

@@ -67,6 +67,11 @@ def _identifier() -> LanguageIdentifier:
     return load_identifier(LANGUAGES)
 
 
+def prepare_language_model() -> None:
+    """Load the language model now (mapped from the cache, or unpacked into it the first time)."""
+    _identifier()
+
+
 def prose(text: str) -> str:
     """The case's sentences without its logs, IDs, codes, URLs and numbers (which are language-neutral)."""
     text = text[:MAX_CHARS]

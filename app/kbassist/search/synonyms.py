@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from kbassist.search.data_files import load_yaml
 from kbassist.search.text import INDEX_STOP_WORDS, stem, tokenize
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.yaml")
@@ -54,5 +53,5 @@ def parse_groups(groups: list[list[object]]) -> Synonyms:
 
 @cache
 def load_synonyms(path: Path = SYNONYMS_FILE) -> Synonyms:
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    data = load_yaml(path) or {}
     return parse_groups(data.get("groups", []))

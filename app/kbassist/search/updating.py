@@ -12,7 +12,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from kbassist.content.loader import iter_kb_files
+from kbassist.content.loader import kb_files
 from kbassist.content.model import Problem
 from kbassist.search.parallel_build import sync_in_builder, worth_it
 from kbassist.search.records import FileState
@@ -56,7 +56,7 @@ def sync_files(
 def _plan(kb_root: Path, indexed: Mapping[str, FileState], changed: Iterable[str | Path] | None) -> SyncPlan:
     scoped = files_under(kb_root, changed) if changed is not None else None
     if scoped is None:
-        return plan_sync(indexed, {p.relative_to(kb_root).as_posix(): p for p in iter_kb_files(kb_root)})
+        return plan_sync(indexed, kb_files(kb_root))
     return plan_sync(indexed, scoped[0], scope=scoped[1])
 
 

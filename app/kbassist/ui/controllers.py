@@ -131,6 +131,12 @@ class IndexController(QObject):
         self.runner.close()
         self.engine.stop_updates()
 
+    def warm_up(self) -> None:
+        """Read what a first suggestion needs before the first case comes (``SearchEngine.warm_up``), on this
+        controller's thread, ahead of the start-up check: a suggestion that comes meanwhile runs on its own
+        thread and uses what is read so far (the index reads each value once)."""
+        self.runner.submit(self.engine.warm_up, None, lambda exc: log.info("warm-up: %s", exc))
+
     def update(self) -> None:
         """Bring the index in line with every file of the KB (at start, and when asked)."""
         self._reported = None
@@ -149,9 +155,8 @@ class IndexController(QObject):
 
         def work() -> UpdateReport:
             report = self.engine.update(progress, changed)
-            # The item list the window reads when this is done (``KbSwitcher``), made here: 15,000 items take
-            # over a second to read, which the UI thread would stand still for.
-            self.engine.items()
+            # What the window keeps of each item (``KbSwitcher``), made here rather than on the UI thread.
+            self.engine.summaries()
             self.engine.prepare_dense(progress)  # vectors of new or changed files; until then, lexical only
             return report
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from kbassist.content.model import KbItem
+from kbassist.content.model import ItemSummary, KbItem
 from kbassist.search.engine import SearchEngine
 from kbassist.search.index import UpdateReport
 from kbassist.ui.controllers import IndexController, SearchController, SuggestController
@@ -40,7 +40,7 @@ class KbSwitcher(QObject):
         super().__init__(parent)
         self._factory = factory
         self._agent = agent
-        self.items: list[KbItem] = []  # as of the last index update
+        self.items: list[ItemSummary] = []  # every item in brief, as of the last index update
         self._ids_by_path: dict[str, str] = {}
         self._open(engine)
 
@@ -64,7 +64,7 @@ class KbSwitcher(QObject):
     def _updated(self, report: UpdateReport) -> None:
         if self.engine.closed:  # the report of an update that ended as the window closed
             return
-        self.items = self.engine.items()
+        self.items = self.engine.summaries()
         self._ids_by_path = {i.rel_path: i.id for i in self.items}
         self.updated.emit(report)
 

@@ -69,9 +69,11 @@ class MainWindow(QMainWindow):
         splitters = [(self.splitter, [430, 560, 450]), (self.left_splitter, [300, 500])]
         self.window_state = WindowState(services.config_dir, self, splitters)
         self.window_state.restore()
-        # The index is checked once the event loop runs: the window shows and takes input first (its search
-        # and suggestions work on the index as it is meanwhile).
-        QTimer.singleShot(0, self.index, self.index.update)  # dropped if the window goes before the loop runs
+        # The index is checked once the event loop runs, an index that holds documents only after a moment: the
+        # window shows and takes a case first (search and suggestions work on the index as it is meanwhile).
+        self.index.warm_up()
+        delay = services.start_check_delay_ms if engine.doc_count() else 0
+        QTimer.singleShot(delay, self.index, self.index.update)  # dropped if the window goes before it fires
 
     # ================================================================== building
     def _build_widgets(self) -> None:

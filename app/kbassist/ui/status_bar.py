@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolButton, QWidget
 
-from kbassist.content.model import ItemKind, KbItem, Problem
+from kbassist.content.model import ItemKind, ItemSummary, Problem
 from kbassist.search.index import UpdateReport
 from kbassist.ui.theme import icon
 from kbassist.ui.widgets import elide
@@ -67,7 +67,7 @@ class WindowStatusBar(QStatusBar):
         for message in messages:
             self.say(message, 10_000)
 
-    def show_update(self, kb_root: Path, items: Sequence[KbItem], report: UpdateReport) -> None:
+    def show_update(self, kb_root: Path, items: Sequence[ItemSummary], report: UpdateReport) -> None:
         """An index update ended: the KB's size, the files it skipped, and what the index had to say."""
         self.hide_progress()
         articles = sum(i.kind is ItemKind.ARTICLE for i in items)
