@@ -89,6 +89,9 @@ def _same_as_afresh(engine: SearchEngine, index_root: Path) -> None:
         }
         with index.searcher() as searcher:  # the macros' links, looked up per segment, as one dict of all records
             assert dict(LiveLookup(searcher, engine._relied_on)) == macro_reliance(_live_records(engine))
+        for record in _live_records(engine):  # each id read from the document holding it (looked up per segment)
+            found = index.get(record["id"])
+            assert found is not None and found.rel_path == record["path"]
         items = sorted((from_stored(r, engine.kb_root) for r in _live_records(engine)), key=_ORDER)
         assert [(i.id, i.path) for i in engine.items()] == [(i.id, i.path) for i in items]  # sorted as one list
         with SearchEngine(engine.kb_root, index_root=index_root, embedder=False) as fresh:
