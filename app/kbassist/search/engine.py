@@ -30,7 +30,8 @@ from kbassist.search.dense import (
 )
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.language import prepare_language_model
-from kbassist.search.ranking import MacroRef, Ranked, RankingContext, macro_reliance, rank_case
+from kbassist.search.ranking import MacroRef, Ranked, RankingContext, rank_case, relied_on
+from kbassist.search.records import LiveLookup, filed
 from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
@@ -76,6 +77,8 @@ class SearchEngine:
         # again took 14 ms of every suggestion at 10,000 articles until ``prepare_dense`` ran.
         self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
+        # Each segment's macros filed by the articles they rely on (``ranking.relied_on``).
+        self._relied_on = self.index.segment_cache(lambda r: filed(self.index.records.briefs.get(r), relied_on))
 
     def close(self) -> None:
         self.index.close()
@@ -249,10 +252,8 @@ class SearchEngine:
             )
         return case, articles, macros, keys
 
-    def _reliance(self) -> dict[str, list[MacroRef]]:
-        return self.index.derived(
-            "macro_reliance", lambda s: macro_reliance(r for _d, r in self.index.records.live_briefs(s))
-        )
+    def _reliance(self) -> Mapping[str, list[MacroRef]]:
+        return self.index.derived("macro_reliance", lambda s: LiveLookup(s, self._relied_on))
 
     def warm_up(self) -> None:
         """Read now what a first suggestion reads: the commit's scoring table and briefs, the macros' article

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import logging
 import threading
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -25,11 +24,13 @@ from kbassist.content.model import KbItem, Problem
 from kbassist.search import word_index
 from kbassist.search.collect import ScoringCache
 from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
-from kbassist.search.generations import Generations, IndexUnavailableError
+from kbassist.search.generations import NEW, Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
+from kbassist.search.manifest import Manifest
 from kbassist.search.parallel_build import BuildFailedError
-from kbassist.search.records import FileState, Records, live_values, read_records
-from kbassist.search.schema import SCHEMA_VERSION, build_schema, from_stored
+from kbassist.search.reader_pool import ReaderPool
+from kbassist.search.records import FileState, Records, SortedRun, live_sorted, read_records, sorted_run
+from kbassist.search.schema import build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
 from kbassist.search.spelling import Speller
 from kbassist.search.sync import Hooks, UpdateReport
@@ -44,7 +45,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]  # done, total, current file
-NEW = "new"  # what `_open_active` says when no index was built yet (not a problem worth a message)
+_ORDER = attrgetter("kind", "product", "title")  # the item list's order
 
 
 class KbIndex:
@@ -59,8 +60,10 @@ class KbIndex:
         self._write_lock = threading.Lock()
         self._ix: FileIndex | None = None
         self._searcher: Searcher | None = None
+        self._readers = ReaderPool(self._search_lock)  # each segment's files opened once, for every commit
         self._stop = threading.Event()
         self._derived: dict[str, Any] = {}  # built from the current searcher, dropped at each commit
+        self._manifest = Manifest()  # what the index holds of each file, as of the last update's start
         self._generation: str | None = None  # the generation folder open now; None: a stand-in in memory
         self.read_only = False  # the cache folder cannot be written: the index is read as it is, never updated
         self._gens = Generations(self.root, self.kb_root)
@@ -69,9 +72,10 @@ class KbIndex:
         self._words: SegmentCache[WordIndex] = SegmentCache(
             lambda reader: word_index.of_segment(reader, self._folder(), self.tables.word_counts)
         )
-        self._items: SegmentCache[list[KbItem | None]] = SegmentCache(
-            lambda reader: [from_stored(r, self.kb_root) if r else None for r in read_records(reader)]
+        self._items: SegmentCache[SortedRun[KbItem]] = SegmentCache(  # by kind, product and title
+            lambda r: sorted_run([from_stored(d, self.kb_root) if d else None for d in read_records(r)], _ORDER)
         )
+        self._caches: list[SegmentCache[Any]] = [self.records.briefs, self.records.ids, self._words, self._items]
         self._merge = BackgroundMerge(self._merge_edits)
         self._open()
 
@@ -114,27 +118,12 @@ class KbIndex:
 
     def _open_active(self) -> str | None:
         """Open the generation ``state.json`` names; None when that worked, else why it did not."""
-        state = self._gens.read_state()
-        active = state.get("active")
-        if not active:
-            return NEW
-        if state.get("schema_version") != SCHEMA_VERSION:
-            return f"Search index format changed (v{state.get('schema_version')} → v{SCHEMA_VERSION}); rebuilding."
-        if active == self._generation:
-            return None
-        # Whoosh leaks file handles when it fails to read a damaged index; closing them is not news.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ResourceWarning)
-            try:
-                ix = whoosh_index.open_dir(str(self.root / str(active)))
-                searcher = ix.searcher()  # reads the segment files (once: 0.1 s at 10,000 articles)
-                searcher.doc_count()  # a damaged index fails here, not mid-search
-                self._set_index(ix, str(active), searcher)
-                return None
-            except Exception as exc:  # the index is a cache: any failure to open means rebuild
-                reason = f"{type(exc).__name__}: {exc}"
-            gc.collect()
-        return f"Search index was damaged ({reason}); rebuilding."
+        opened = self._gens.open_active(self._generation, self._readers.searcher)
+        if isinstance(opened, str):
+            return opened
+        if opened is not None:
+            self._set_index(*opened)
+        return None
 
     def _switch_to(self, generation: str) -> None:
         ix = whoosh_index.open_dir(str(self.root / generation))
@@ -145,9 +134,10 @@ class KbIndex:
     def _set_index(self, ix: FileIndex, generation: str | None, searcher: Searcher | None = None) -> None:
         with self._search_lock:
             old_ix, old_searcher = self._ix, self._searcher
-            self._ix, self._searcher = ix, searcher or ix.searcher()
+            self._ix, self._searcher = ix, searcher or self._readers.searcher(ix)
             self._generation = generation
             self._derived.clear()
+            self._manifest = Manifest()
             self._forget_merged(self._searcher)
             for old in (old_searcher, old_ix):
                 if old is not None:
@@ -162,6 +152,7 @@ class KbIndex:
                 if opened is not None:
                     opened.close()
             self._searcher = self._ix = None
+            self._readers.close()
 
     @property
     def closed(self) -> bool:
@@ -177,9 +168,8 @@ class KbIndex:
             yield self._searcher
 
     def _refresh(self) -> None:
-        """Point the kept searcher at the newest commit. Whoosh's ``Searcher.refresh()`` reuses segment readers
-        whose segment id is unchanged, so a commit that only deletes documents stays invisible to it; opening a
-        new searcher after a commit (never per query) is the reliable equivalent."""
+        """Point the kept searcher at the newest commit (never per query): a new searcher, whose segments the
+        reader pool opens only when the commit added them (``reader_pool.py``)."""
         with self._search_lock:
             if self._searcher is None or self._ix is None or self._searcher.up_to_date():
                 return
@@ -188,7 +178,7 @@ class KbIndex:
             # new one fail to open, the index reads as closed until the repair (a rebuild) reopens it.
             self._searcher.close()
             self._searcher = None
-            fresh = self._ix.searcher()
+            fresh = self._readers.searcher(self._ix)
             self._searcher = fresh
             self._derived.clear()
             self._forget_merged(fresh)
@@ -215,9 +205,9 @@ class KbIndex:
 
     def _prepare_tables(self) -> None:
         """Decode the scoring tables a write left to do (a full build's or a merge's segment), on this thread and
-        with its own searcher, while queries go on through Whoosh's matchers. Tables at hand (a builder's, an
-        edit's small one) are mapped with the kept searcher: a second one holds a second copy of the index (+100
-        MiB at 10,000 articles) and cost an edit 40 ms."""
+        with its own searcher, while queries go on through Whoosh's matchers. Tables at hand (a builder's) are
+        mapped and an edit's small one decoded with the kept searcher: a second one holds a second copy of the
+        index (+100 MiB at 10,000 articles) and cost an edit 40 ms."""
         with self._search_lock:
             ix, folder, live = self._ix, self._folder(), self._searcher
             complete = live is not None and self.tables.prepare(live, folder, self.stopping, decode=False)
@@ -232,9 +222,16 @@ class KbIndex:
                 del self._derived["scoring"]
 
     def _forget_merged(self, searcher: Searcher) -> None:
+        self._readers.retain(searcher)
         keys = [segment_id(r) for r in segment_readers(searcher)]
-        for cache in (self.records.briefs, self.records.files, self._words, self._items):
+        for cache in self._caches:
             cache.retain(keys)
+
+    def segment_cache(self, build: Callable[[Any], T]) -> SegmentCache[T]:
+        """A value kept per segment (``build(reader)``), forgotten when a merge removes the segment."""
+        cache: SegmentCache[T] = SegmentCache(build)
+        self._caches.append(cache)
+        return cache
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
@@ -256,7 +253,7 @@ class KbIndex:
         return list(self.derived("items", self._sorted_items))
 
     def _sorted_items(self, searcher: Searcher) -> list[KbItem]:
-        return sorted((i for _d, i in live_values(searcher, self._items)), key=lambda i: (i.kind, i.product, i.title))
+        return live_sorted(searcher, self._items)
 
     def check(self) -> str | None:
         """Read every stored field, posting, field length and column of the open index; None when all of
@@ -377,19 +374,21 @@ class KbIndex:
         report.rebuilt = True
         return report
 
-    def _indexed_files(self, ix: FileIndex) -> dict[str, FileState]:
+    def _indexed_files(self, ix: FileIndex) -> Mapping[str, FileState]:
         """What the index holds of each file, from its briefs (never its stored Markdown); through the kept
-        searcher when it reads this index's latest commit (opening another cost an edit about 35 ms)."""
+        searcher when it reads this index's latest commit (opening another cost an edit about 35 ms), made
+        from the last update's by what the commits since changed (``manifest.py``)."""
         with self._search_lock:
             if ix is self._ix and self._searcher is not None and self._searcher.up_to_date():
-                return self.derived("indexed_files", self.records.indexed_files)
+                self._manifest = self._manifest.advanced(self._searcher, self.records.briefs)
+                return self._manifest
         with ix.searcher() as s:
-            return self.records.indexed_files(s)
+            return Manifest().advanced(s, self.records.briefs)
 
     def _sync(
         self, ix: FileIndex, progress: Progress | None, *, live: bool, changed: Iterable[str | Path] | None = None
     ) -> UpdateReport:
-        hooks = Hooks(progress, self.stopping, self._refresh if live else None)
+        hooks = Hooks(progress, self.stopping, *((self._refresh, self._readers.writer_searcher) if live else ()))
         try:
             report = sync_files(ix, self.kb_root, self._indexed_files(ix), hooks, changed=changed)
         except BuildFailedError as exc:  # no builder process here: the same work in this process, on one core

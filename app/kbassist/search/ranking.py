@@ -197,17 +197,24 @@ class MacroRef:
 
 
 def macro_reliance(documents: Iterable[Mapping[str, Any]]) -> dict[str, list[MacroRef]]:
-    """For each article id, the macros (among ``documents``: stored fields or records) that rely on it.
+    """For each article id, the macros (among ``documents``: stored fields or records) that rely on it."""
+    return reliance_of(relied_on(fields) for fields in documents)
 
-    The engine builds this once per index commit (`KbIndex.derived`), from the records (records.py), which
-    read without the Markdown, rather than per case.
-    """
+
+def relied_on(fields: Mapping[str, Any] | None) -> list[tuple[str, MacroRef]] | None:
+    """The articles one document relies on, each with the document's ``MacroRef``; None unless a macro."""
+    if fields is None or fields["kind"] != ItemKind.MACRO:
+        return None
+    ref = MacroRef(fields["id"], fields["title"], fields["product"])
+    return [(article_id, ref) for article_id in fields["meta"].get("articles", ())] or None
+
+
+def reliance_of(documents: Iterable[list[tuple[str, MacroRef]] | None]) -> dict[str, list[MacroRef]]:
+    """``macro_reliance`` from each document's ``relied_on``, in document order (the engine files each
+    segment's instead: ``records.LiveLookup``)."""
     relying: dict[str, list[MacroRef]] = {}
-    for fields in documents:
-        if fields["kind"] != ItemKind.MACRO:
-            continue
-        ref = MacroRef(fields["id"], fields["title"], fields["product"])
-        for article_id in fields["meta"].get("articles", ()):
+    for pairs in documents:
+        for article_id, ref in pairs or ():
             relying.setdefault(article_id, []).append(ref)
     return relying
 

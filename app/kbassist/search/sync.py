@@ -7,9 +7,11 @@ values, so the rules are tested without an index. ``KbIndex`` applies the plan t
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +23,7 @@ from kbassist.content.loader import CONTENT_DIRS, misplaced
 from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.content.translations import translation_of
+from kbassist.search.manifest import Manifest
 from kbassist.search.records import FileState
 from kbassist.search.schema import to_document
 
@@ -49,6 +52,9 @@ class UpdateReport:
         return self.added + self.changed + self.removed
 
 
+WriterSearcher = Callable[[Any], AbstractContextManager[Any]]  # a writer -> a searcher of its segments, in use
+
+
 @dataclass(frozen=True, slots=True)
 class Hooks:
     """What an update tells its caller and asks it: how far it is, whether to stop, that a commit is ready."""
@@ -56,6 +62,10 @@ class Hooks:
     progress: Callable[[int, int, str], None] | None = None  # done, total, current file
     stopping: Callable[[], bool] = lambda: False
     on_commit: Callable[[], None] | None = None  # after an intermediate commit of a live index
+    # A searcher of a writer's segments for the documents it replaces (``KbIndex``'s, sharing the open segments
+    # of the kept searcher); None: the writer opens its own (every segment again: 40 ms of an edit at 10,000
+    # articles).
+    searcher_for: WriterSearcher | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +91,26 @@ class SyncPlan:
 @dataclass(slots=True)
 class IdClaims:
     """Who holds each id: the file that held it first (older mtime, then path order) keeps it, in lint and
-    index alike. Seeded with the files that stay as they are."""
+    index alike. Seeded with the files that stay as they are: all of them in ``holders``, or (an update of
+    the few files a watcher reported) each asked of ``staying`` when its id first comes up."""
 
     holders: dict[str, str]  # id -> rel path
     since: dict[str, tuple[int, str]]  # rel path -> (mtime_ns, rel path): the order of precedence
+    staying: Callable[[str], tuple[str, int] | None] | None = None  # id -> (rel path, mtime_ns) of a file staying
+
+    def holder(self, item_id: str) -> str | None:
+        """The file holding ``item_id`` now, if any."""
+        if self.staying is not None and item_id not in self.holders:
+            found = self.staying(item_id)
+            if found is not None:
+                rel, mtime_ns = found
+                self.holders[item_id] = rel
+                self.since[rel] = (mtime_ns, rel)
+        return self.holders.get(item_id)
 
     def claim(self, item_id: str, rel: str, mtime_ns: int) -> tuple[bool, str | None]:
         """Whether ``rel`` may hold ``item_id``, and which file (if any) gives it up to it."""
-        owner = self.holders.get(item_id)
+        owner = self.holder(item_id)
         displaced = None
         if owner is not None and owner != rel:
             if self.since[owner] < (mtime_ns, rel):
@@ -99,20 +121,40 @@ class IdClaims:
         return True, displaced
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The paths an update of what a file watcher reported looks at: these files, and everything under these
+    folders."""
+
+    files: frozenset[str] = frozenset()
+    folders: tuple[str, ...] = ()
+
+    def __call__(self, rel: str) -> bool:
+        return rel in self.files or rel.startswith(tuple(f"{folder}/" for folder in self.folders))
+
+    def within(self, indexed: Mapping[str, FileState]) -> list[str]:
+        """The indexed paths inside the scope (a scope of files alone never walks ``indexed``)."""
+        if self.folders:
+            prefixes = tuple(f"{folder}/" for folder in self.folders)
+            return [rel for rel in indexed if rel in self.files or rel.startswith(prefixes)]
+        return sorted(rel for rel in self.files if rel in indexed)
+
+
 def plan_sync(
     indexed: Mapping[str, FileState],
     on_disk: Mapping[str, Path],
     stat: Callable[[Path], os.stat_result] = os.stat,
-    scope: Callable[[str], bool] | None = None,
+    scope: Scope | None = None,
 ) -> SyncPlan:
     """Compare what the index holds with the files on disk (``rel path -> path``).
 
     ``scope`` says which paths ``on_disk`` covers (default: all of them); an indexed file outside it is not
-    looked at and counts as unchanged (an update of the few paths a file watcher reported).
+    looked at and counts as unchanged (an update of the few paths a file watcher reported). When ``indexed``
+    is the index's ``Manifest``, such a plan asks it which file holds an id only for the ids its files carry.
     """
-    inside = scope or (lambda _rel: True)
-    plan = SyncPlan(removed=[rel for rel in indexed if inside(rel) and rel not in on_disk])
-    plan.unchanged = sum(not inside(rel) for rel in indexed) if scope else 0
+    within = scope.within(indexed) if scope is not None else list(indexed)
+    plan = SyncPlan(removed=[rel for rel in within if rel not in on_disk])
+    plan.unchanged = len(indexed) - len(within)
     for rel, path in on_disk.items():
         try:
             st = stat(path)
@@ -125,8 +167,11 @@ def plan_sync(
             continue
         plan.todo.append(Todo(rel, path, st))
     plan.todo.sort(key=lambda t: (t.stat.st_mtime_ns, t.rel))
-    changing = {t.rel for t in plan.todo}
-    staying = {rel: s for rel, s in indexed.items() if (rel in on_disk or not inside(rel)) and rel not in changing}
+    leaving = {t.rel for t in plan.todo} | set(plan.removed)
+    if scope is not None and isinstance(indexed, Manifest):
+        plan.claims = IdClaims({}, {}, functools.partial(_staying_holder, indexed, leaving))
+        return plan
+    staying = {rel: s for rel, s in indexed.items() if rel not in leaving}
     plan.claims = IdClaims(
         holders={s.item_id: rel for rel, s in staying.items()},
         since={rel: (s.mtime_ns, rel) for rel, s in staying.items()},
@@ -134,7 +179,12 @@ def plan_sync(
     return plan
 
 
-def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Callable[[str], bool]] | None:
+def _staying_holder(indexed: Manifest, leaving: set[str], item_id: str) -> tuple[str, int] | None:
+    rel = indexed.holder(item_id)
+    return (rel, indexed[rel].mtime_ns) if rel is not None and rel not in leaving else None
+
+
+def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str, Path], Scope] | None:
     """The KB files at or under the ``changed`` paths (files, folders, or what was either and is gone), and
     which relative paths that covers; None when the change is the KB folder itself (every file is looked
     at). Paths outside the content folders are not content and are left out."""
@@ -164,8 +214,7 @@ def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str,
     on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
     # A translation (``<slug>.<lang>.md``) is read with its macro, never indexed on its own (content/loader.py).
     on_disk = {rel: path for rel, path in on_disk.items() if translation_of(rel) is None}
-    prefixes = tuple(f"{folder}/" for folder in folders)
-    return on_disk, lambda rel: rel in files or rel.startswith(prefixes)
+    return on_disk, Scope(frozenset(files), tuple(folders))
 
 
 class Deletes(Protocol):
@@ -196,9 +245,12 @@ class Batch:
     ``COMMIT_EVERY`` documents and ``COMMIT_INTERVAL`` seconds (search works on what is ready), merging only at
     the end."""
 
-    def __init__(self, ix: FileIndex, on_commit: Callable[[], None] | None) -> None:
+    def __init__(
+        self, ix: FileIndex, on_commit: Callable[[], None] | None, searcher_for: WriterSearcher | None = None
+    ) -> None:
         self.ix = ix
         self.on_commit = on_commit
+        self.searcher_for = searcher_for
         self.writer = self._writer()
         self.pending = 0
         self.last_commit = time.perf_counter() - COMMIT_INTERVAL  # the first batch is committed at once
@@ -207,11 +259,24 @@ class Batch:
         return self.ix.writer(timeout=WRITER_TIMEOUT, limitmb=WRITER_LIMIT_MB)
 
     def delete(self, rel: str) -> None:
-        self.writer.delete_by_term("path", rel)
+        if self.searcher_for is None:
+            self.writer.delete_by_term("path", rel)
+        else:
+            with self.searcher_for(self.writer) as searcher:
+                self.writer.delete_by_term("path", rel, searcher=searcher)
         self.pending += 1
 
     def add(self, document: dict[str, Any], *, replace: bool) -> None:
-        if replace:
+        if replace and self.searcher_for is not None:
+            # ``update_document`` as Whoosh writes it (delete the live document holding each unique field's
+            # value, then add), with the searcher given.
+            unique = [name for name, field in self.writer.schema.items() if field.unique and name in document]
+            with self.searcher_for(self.writer) as searcher:
+                found = {searcher.document_number(**{name: document[name]}) for name in unique}
+            for docnum in sorted(d for d in found if d is not None):
+                self.writer.delete_document(docnum)
+            self.writer.add_document(**document)
+        elif replace:
             self.writer.update_document(**document)
         else:
             self.writer.add_document(**document)
@@ -286,7 +351,7 @@ def admit(
     same = known is not None and known.signature == result.signature
     if same:
         report.unchanged += 1  # touched but not changed: the new mtime is recorded so the next scan skips it
-    holder = claims.holders.get(result.id)
+    holder = claims.holder(result.id)
     accepted, displaced = claims.claim(result.id, todo.rel, todo.stat.st_mtime_ns)
     if not accepted:
         report.problems.append(Problem(todo.rel, f"duplicate id {result.id!r} (already used by {holder})"))

@@ -42,6 +42,7 @@ class TableStore:
         self._segments: dict[str, SegmentTable] = {}
         self._lock = threading.Lock()
         self.phrase_docs = PhraseDocs()
+        self._last: ScoringTable | None = None  # the last commit's table: the next one starts from its postings
 
     def view(self, searcher: Searcher, folder: Path | None) -> ScoringTable | None:
         """The commit's scoring table, or None while a segment's table is still to be decoded by ``prepare``
@@ -59,19 +60,21 @@ class TableStore:
         self.phrase_docs.retain(s.key for s in segments)
         deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
-        return ScoringTable(segments, deleted, scorable, Bm25(*parameters))
+        self._last = ScoringTable(segments, deleted, scorable, Bm25(*parameters), earlier=self._last)
+        return self._last
 
     def prepare(
         self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool], *, decode: bool = True
     ) -> bool:
-        """Decode (and keep on disk, in ``folder``) the table of every segment that has none (only map those on
-        disk unless ``decode``); True when every segment has one. ``searcher`` is used by this thread alone:
-        Whoosh's readers are not shared between threads."""
+        """Decode (and keep on disk, in ``folder``) the table of every segment that has none (unless ``decode``,
+        only those small enough to decode inline: an edit's); True when every segment has one. ``searcher`` is
+        used by this thread alone: Whoosh's readers are not shared between threads."""
         readers = _segment_readers(searcher)
         if readers is None or bm25f_parameters(searcher.weighting) is None:
             return False
         for reader in readers:
-            if stopping() or self._get(reader, folder, decode=decode) is None:
+            inline = decode or reader.doc_count_all() <= INLINE_DOCS
+            if stopping() or self._get(reader, folder, decode=inline) is None:
                 return False
         self.retain({r.segment().segment_id() for r in readers}, folder)
         return True

@@ -64,7 +64,7 @@ def _write_here(
     ix: FileIndex, kb_root: Path, plan: SyncPlan, indexed: Mapping[str, FileState], hooks: Hooks
 ) -> UpdateReport:
     report = UpdateReport(unchanged=plan.unchanged, problems=list(plan.problems))
-    batch = Batch(ix, hooks.on_commit)
+    batch = Batch(ix, hooks.on_commit, hooks.searcher_for)
     try:
         for rel in plan.removed:
             batch.delete(rel)
