@@ -14,7 +14,7 @@ import numpy as np
 from whoosh.query import And, Term
 
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
-from kbassist.content.model import BASE_LANGUAGE, ItemKind, ItemSummary, KbItem, Macro
+from kbassist.content.model import ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
@@ -256,10 +256,8 @@ class SearchEngine:
         return self.index.derived("macro_reliance", lambda s: LiveLookup(s, self._relied_on))
 
     def warm_up(self) -> None:
-        """Read now what a first suggestion reads: the commit's scoring table and briefs, the macros' article
-        links, the id map, the spelling words, the language model and, when the KB's vectors are at hand, the
-        embedding model. The window does this as it opens (at 10,000 articles about 0.3 s, the embedding
-        model another 0.5 s), so the first case pasted does not wait for it."""
+        """Read now what a first suggestion reads (scoring table, briefs, links, ids, words, language and, with
+        vectors, embedding models): the window does as it opens, so the first case pasted does not wait."""
 
         def work() -> None:
             self.index.speller()
@@ -300,17 +298,6 @@ class SearchEngine:
     def _suggestion(ranked: Ranked) -> Suggestion:
         return Suggestion(ranked.id, ranked.kind, ranked.title, ranked.product, ranked.score, ranked.why)
 
-    @staticmethod
-    def placeholder_values(
-        case: CaseAnalysis, agent: Mapping[str, str] | None = None, lang: str = BASE_LANGUAGE
-    ) -> dict[str, str]:
-        """What the case and the associate fill in, amounts written for ``lang``, dates in ISO form."""
-        values = case.entities.placeholder_values(lang)
-        for key, value in (agent or {}).items():
-            if value:
-                values[key] = value
-        return values
-
     # ------------------------------------------------------------------ replies
     def compose(
         self,
@@ -338,8 +325,8 @@ class SearchEngine:
         today = today or dt.date.today()
         analysis = case if isinstance(case, CaseAnalysis) else analyse_case(case or "", self.synonyms, today)
         chosen, _available = choose_language(macros, lang, analysis.language.code)
-        values = self.placeholder_values(analysis, agent, chosen)
-        values.update({k: v for k, v in (extra or {}).items() if v})
+        values = analysis.entities.placeholder_values(chosen)  # amounts written for the language, dates ISO
+        values.update({k: v for given in (agent, extra) for k, v in (given or {}).items() if v})
         return compose_reply(macros, values, chosen, today, analysis.entities)
 
     # ------------------------------------------------------------------ typed search
