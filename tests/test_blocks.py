@@ -12,9 +12,11 @@ import random
 from pathlib import Path
 
 import pytest
+from markdown_it.common.utils import mdTrim
 from markdown_it.token import Token
 
 from kbassist.content.blocks import full_blocks, lean_blocks
+from kbassist.content.inline_text import inline_text
 from kbassist.content.parser import SYMPTOM_HEADING, _walk, markdown, parse_file, read_markdown
 
 KB = Path(__file__).resolve().parents[1] / "kb"
@@ -122,6 +124,8 @@ TRICKY = {
     "empty items": "- \n- x\n-\n\n  after\n",
     "items that start other blocks": "- # heading\n- > quote\n- ```\n  code\n  ```\n- - nested\n",
     "links": "[a](one.md) [b][ref] ![img](p.png) [c]\n\n[ref]: two.md 'title'\n[c]: <three.md>\n",
+    "plain links": "[a](b.md) [c](../d/e.md#f) [g](b&amp;c) [h](%zz) [i](javascript:alert) [ j ](HTTP://Ex.COM/ü)\n"
+    "![k](x.png) [l](y.md)(z) [m](//host/p) [n]( o ) [p](<q>) [r]() [](s) x]\n",
     "links across lines": "see [the\nguide](guide.md) and `code\nspan` and *em\nphasis*\n",
     "code spans": "`` a ` b `` and ` ` and `  ` and ``x` and `a\n  b` and `x`  \nnext `\nx`\n`<a>` `[b]` `\\`\n",
     "code spans beside other syntax": "\\`not code` `code`_after_ *`x`* [`y`](y.md) <http://a`b>` &amp;`z`\n",
@@ -187,7 +191,9 @@ LINES = [
     *("| a | b |", "|---|---|", "|:-|-:|", "a | b", "-|-", "line with | pipe", "| x \\| y | z |", "- a | b", "  | c |"),
     *("```", "~~~", "```py", "~~~~", "````", "``` `x`", "+++", "[x]", "- [Doc](d.md)", "  text under item"),
     *("text with **bold** and `code`", "[link](a.md) and ![img](x.png)", "\\escaped", "&amp; entity", "<http://x.y>"),
+    *("*a* b", "**c**d", "a**b**", "_x_ y_z_ __w__", "***t***", "**u*", "*v**", "* a *", "**`x`**", "*[a](b.md)*"),
     *("*em", "em*", "_em_", "text\\", "`open code", "close` code", "**", "- **Bold:** item", "1. **Step** `x`"),
+    *("[a](b.md) and [c](d/e.md#f)", "![i](x.png) [l](y.md)", "[a](b&amp;c) [h](%zz)", "[j](javascript:x)"),
     *("foo [bar", "baz](u.md)", "4. four", "a `b", "c` d ``e`` `", "``x` y`` `z`  ", "`a\\` b `` ` ``"),
 ]
 LEFT_TO_MARKDOWN_IT = [
@@ -207,3 +213,27 @@ def test_generated_bodies_read_as_the_full_parse(seed: int, pool: list[str]) -> 
         assert reading == full_parse(text), text
         lean += was_lean
     assert lean > 150  # both readings are compared, not only markdown-it's with itself
+
+
+PIECES = ["*", "*", "_", "_", "a", "b", " ", " ", "`", "``", "\n", ".", "[a](b.md)", "é", "!", "(", ")", "x_y", "**"]
+PIECES += ["__", "\u00a0", "-", '"', "[x]", "]", "&amp;", "\\", "<a>"]
+
+
+def test_generated_inline_text_reads_as_markdown_its_inline_parser() -> None:
+    """Emphasis, code spans and links in every arrangement: the text, links and inline code are markdown-it's."""
+    md = markdown()
+    rng = random.Random(3)
+    for _ in range(4000):
+        source = mdTrim("".join(rng.choice(PIECES) for _ in range(rng.randint(1, 25))))
+        expected_links: list[str] = []
+        expected_code: list[str] = []
+        tokens = md.inline.parse(source, md, {}, [])
+        expected = "".join(t.content for t in tokens if t.type in ("text", "text_special", "code_inline"))
+        expected_links = [str(t.attrs["href"]) for t in tokens if t.type == "link_open" and t.attrs.get("href")]
+        expected_code = [t.content for t in tokens if t.type == "code_inline"]
+        breaks = [t for t in tokens if t.type in ("softbreak", "hardbreak")]
+        links: list[str] = []
+        code: list[str] = []
+        text_ = inline_text(md, source, {}, links, code)
+        assert text_.replace("\n", "") == expected and text_.count("\n") == len(breaks), source
+        assert (links, code) == (expected_links, expected_code), source
