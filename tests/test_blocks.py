@@ -17,6 +17,7 @@ from markdown_it.token import Token
 
 from kbassist.content.blocks import full_blocks, lean_blocks
 from kbassist.content.inline_text import inline_text
+from kbassist.content.model import KbItem
 from kbassist.content.parser import SYMPTOM_HEADING, _walk, markdown, parse_file, read_markdown
 
 KB = Path(__file__).resolve().parents[1] / "kb"
@@ -237,3 +238,18 @@ def test_generated_inline_text_reads_as_markdown_its_inline_parser() -> None:
         text_ = inline_text(md, source, {}, links, code)
         assert text_.replace("\n", "") == expected and text_.count("\n") == len(breaks), source
         assert (links, code) == (expected_links, expected_code), source
+
+
+def test_snake_case_words_are_found_as_by_the_backtracking_pattern() -> None:
+    """``CODE_IN_TEXT`` never gives characters back (possessive runs): it finds what the plain pattern finds."""
+    import re
+
+    from kbassist.content.stripe import CODE_IN_TEXT
+
+    plain = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+    texts = ["ab_cdE a_b_ _a_b x1_2y card_declined.x do_not_honor_ éa_b a_bé A_b a__b a_b__c 9a_b"]
+    items = [parse_file(path, KB) for path in sorted(KB.glob("articles/*/*.md"))]
+    texts += [item.plain_text for item in items if isinstance(item, KbItem)]
+    assert len(texts) > 150
+    for text_ in texts:
+        assert CODE_IN_TEXT.findall(text_) == plain.findall(text_)

@@ -171,11 +171,17 @@ def _join(pieces: list[_Piece], paired: set[int], links: list[str], code: list[s
             parts.append(content)
             code.append(content)
             continue
-        kept = "".join(ch for n, ch in enumerate(text, start) if n not in paired) if paired else text
-        parts.append(_lines(kept))
+        parts.append(_lines(_without(text, start, paired) if paired else text))
         if href:
             links.append(href)
     return "".join(parts)
+
+
+def _without(text: str, start: int, paired: set[int]) -> str:
+    """A text piece (at ``start`` in the source) without the emphasis characters paired in it."""
+    cuts = sorted(n - start for n in paired if start <= n < start + len(text))
+    kept = [text[begin + 1 : end] for begin, end in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
+    return "".join(kept)
 
 
 def children_text(children: list[Token], links: list[str], code: list[str]) -> str:
