@@ -9,6 +9,7 @@ one gives up, must give the same, for every bundled file, hand-written tricky Ma
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from markdown_it.token import Token
 from kbassist.content.blocks import full_blocks, lean_blocks
 from kbassist.content.inline_text import inline_text
 from kbassist.content.model import KbItem
-from kbassist.content.parser import SYMPTOM_HEADING, _walk, markdown, parse_file, read_markdown
+from kbassist.content.parser import _walk, markdown, parse_file, read_markdown, sections
 
 KB = Path(__file__).resolve().parents[1] / "kb"
 FULL = markdown()
@@ -30,28 +31,22 @@ def full_parse(text: str) -> Reading:
     tokens = FULL.parse(text)
     if not tokens or tokens[0].type != "front_matter":
         return None, None
-    headings: list[str] = []
-    lines: list[str] = []
     links: list[str] = []
     code: list[str] = []
-    symptoms: list[str] = []
-    in_heading = in_symptoms = False
-    for tok in tokens[1:]:
+    headings, plain, symptoms = sections(_full_texts(tokens[1:], links, code), code)
+    return tokens[0].content, (headings, plain, links, code, symptoms)
+
+
+def _full_texts(tokens: list[Token], links: list[str], code: list[str]) -> Iterator[tuple[str, str]]:
+    """(kind, text) of each heading, paragraph, cell and code block of the full token stream."""
+    in_heading = False
+    for tok in tokens:
         if tok.type in ("heading_open", "heading_close"):
             in_heading = tok.type == "heading_open"
         elif tok.type in ("fence", "code_block"):
-            lines.append(tok.content)
-            code.extend(tok.content.split())
+            yield "code", tok.content
         elif tok.type == "inline":
-            text_ = _children_text(tok.children or [], links, code)
-            if in_heading:
-                headings.append(text_)
-                in_symptoms = bool(SYMPTOM_HEADING.search(text_))
-            else:
-                lines.append(text_)
-                if in_symptoms:
-                    symptoms.append(text_)
-    return tokens[0].content, (headings, "\n".join(lines), links, code, "\n".join(symptoms))
+            yield ("heading" if in_heading else "inline"), _children_text(tok.children or [], links, code)
 
 
 def _children_text(children: list[Token], links: list[str], code: list[str]) -> str:
@@ -144,12 +139,6 @@ TRICKY = {
 }
 
 
-@pytest.mark.parametrize("name", TRICKY)
-def test_tricky_markdown_reads_as_the_full_parse(name: str) -> None:
-    text = body(TRICKY[name])
-    assert index_reading(text)[0] == full_parse(text)
-
-
 def test_the_lean_reading_reads_plain_kb_markdown_and_leaves_the_rest() -> None:
     for name in ("code blocks", "tables", "nested lists", "lazy and loose lists", "list interruptions", "emphasis"):
         assert index_reading(body(TRICKY[name]))[1], name
@@ -174,10 +163,12 @@ FRONT_MATTERS = {
 }
 
 
-@pytest.mark.parametrize("name", FRONT_MATTERS)
-def test_front_matter_edge_cases_read_as_the_full_parse(name: str) -> None:
-    text = FRONT_MATTERS[name]
-    assert index_reading(text)[0] == full_parse(text)
+EDGE_CASES = {name: body(text) for name, text in TRICKY.items()} | FRONT_MATTERS
+
+
+@pytest.mark.parametrize("name", EDGE_CASES)
+def test_tricky_markdown_and_front_matter_read_as_the_full_parse(name: str) -> None:
+    assert index_reading(EDGE_CASES[name])[0] == full_parse(EDGE_CASES[name])
 
 
 def test_read_markdown_finds_the_front_matter_the_full_parse_finds() -> None:

@@ -16,6 +16,7 @@ both with the full parse.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
@@ -163,6 +164,7 @@ def _paired_emphasis(md: MarkdownIt, source: str, pieces: list[_Piece], env: dic
 
 def _join(pieces: list[_Piece], paired: set[int], links: list[str], code: list[str]) -> str:
     parts: list[str] = []
+    ordered = sorted(paired)
     for start, text, kind, href in pieces:
         if kind == "code":
             content = text.replace("\n", " ")  # a code span's content, as markdown-it's backtick rule gives it
@@ -171,15 +173,15 @@ def _join(pieces: list[_Piece], paired: set[int], links: list[str], code: list[s
             parts.append(content)
             code.append(content)
             continue
-        parts.append(_lines(_without(text, start, paired) if paired else text))
+        parts.append(_lines(_without(text, start, ordered) if paired else text))
         if href:
             links.append(href)
     return "".join(parts)
 
 
-def _without(text: str, start: int, paired: set[int]) -> str:
-    """A text piece (at ``start`` in the source) without the emphasis characters paired in it."""
-    cuts = sorted(n - start for n in paired if start <= n < start + len(text))
+def _without(text: str, start: int, paired: list[int]) -> str:
+    """A text piece (at ``start`` in the source) without the emphasis characters paired in it (sorted)."""
+    cuts = [n - start for n in paired[bisect_left(paired, start) : bisect_left(paired, start + len(text))]]
     kept = [text[begin + 1 : end] for begin, end in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
     return "".join(kept)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -247,23 +248,35 @@ SYMPTOM_HEADING = re.compile(r"how (users|customers|merchants) describe|symptom|
 
 def _walk(blocks: Blocks) -> tuple[list[str], str, list[str], list[str], str]:
     """Headings, plain text, link targets, inline-code tokens and the symptoms section of a parsed body."""
-    headings: list[str] = []
-    lines: list[str] = []
     links: list[str] = []
     code: list[str] = []
+    texts = (
+        (
+            block.kind,
+            block.content if block.kind == "code" else inline_text(_MD, block.content, blocks.env, links, code),
+        )
+        for block in blocks.blocks
+    )
+    headings, plain, symptoms = sections(texts, code)
+    return headings, plain, links, code, symptoms
+
+
+def sections(texts: Iterable[tuple[str, str]], code: list[str]) -> tuple[list[str], str, str]:
+    """Headings, plain text and the symptoms section of a body's blocks as (kind, text), in order; the words of
+    its code blocks are added to ``code``."""
+    headings: list[str] = []
+    lines: list[str] = []
     symptoms: list[str] = []
     in_symptoms = False
-    for block in blocks.blocks:
-        if block.kind == "code":
-            lines.append(block.content)
-            code.extend(block.content.split())
-            continue
-        text = inline_text(_MD, block.content, blocks.env, links, code)
-        if block.kind == "heading":
+    for kind, text in texts:
+        if kind == "code":
+            lines.append(text)
+            code.extend(text.split())
+        elif kind == "heading":
             headings.append(text)
             in_symptoms = bool(SYMPTOM_HEADING.search(text))
         else:
             lines.append(text)
             if in_symptoms:
                 symptoms.append(text)
-    return headings, "\n".join(lines), links, code, "\n".join(symptoms)
+    return headings, "\n".join(lines), "\n".join(symptoms)
