@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from kbassist.content.blocks import Blocks, full_blocks, lean_blocks
+from kbassist.content.inline_text import inline_text
 from kbassist.content.model import PRODUCTS, Article, ItemKind, KbItem, Macro, Problem
 from kbassist.content.placeholders import placeholder_names
 from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
@@ -58,7 +60,9 @@ def markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False}).enable("table").use(front_matter_plugin)
 
 
-_MD = markdown()
+# What the index reads of a file whose Markdown the lean reading leaves (``blocks.py``): markdown-it's block
+# rules, its inline parser run block by block (``inline_text``) as its core's inline rule would.
+_MD = markdown().disable("inline")
 
 
 def parse_file(path: Path, kb_root: Path) -> KbItem | Problem:
@@ -88,8 +92,8 @@ def kind_of(rel_path: str) -> ItemKind | None:
     return None
 
 
-def read_markdown(raw: bytes) -> tuple[dict[str, Any], str, list[Token]]:
-    """A KB file's front matter, its body and its parsed tokens; KbFileError for what cannot be used."""
+def read_markdown(raw: bytes) -> tuple[dict[str, Any], str, Blocks]:
+    """A KB file's front matter, its body and its blocks; KbFileError for what cannot be used."""
     if len(raw) > MAX_FILE_BYTES:
         raise KbFileError(f"file is too large ({len(raw) // 1024} KiB; the limit is {MAX_FILE_BYTES // 1024} KiB)")
     if b"\x00" in raw:
@@ -99,15 +103,15 @@ def read_markdown(raw: bytes) -> tuple[dict[str, Any], str, list[Token]]:
     except UnicodeDecodeError as exc:
         raise KbFileError(f"not UTF-8 text (invalid byte at offset {exc.start})") from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
-    tokens = _MD.parse(text)
-    if not tokens or tokens[0].type != "front_matter":
+    blocks = lean_blocks(text) or full_blocks(_MD, text)
+    if blocks.front_matter is None:
         raise KbFileError("missing YAML front matter (the file must start with a '---' block)")
-    return _load_front_matter(tokens[0].content), _body_after_front_matter(text), tokens
+    return _load_front_matter(blocks.front_matter), _body_after_front_matter(text), blocks
 
 
 def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     rel = path.relative_to(kb_root).as_posix()
-    meta, body, tokens = read_markdown(raw)
+    meta, body, blocks = read_markdown(raw)
     kind = kind_of(rel)
     if kind is None:
         raise KbFileError("not in articles/<product>/ or macros/<product>/")
@@ -121,7 +125,7 @@ def parse_bytes(raw: bytes, path: Path, kb_root: Path) -> KbItem:
     product = str(meta["product"]).strip()
     if product not in PRODUCTS:
         raise KbFileError(f"unknown product {product!r}")
-    headings, plain, links, code_tokens, symptoms = _walk(tokens[1:])
+    headings, plain, links, code_tokens, symptoms = _walk(blocks)
     common: dict[str, Any] = {
         "id": item_id,
         "title": _text_field(meta, "title"),
@@ -242,45 +246,37 @@ def _date(value: object) -> dt.date:
 SYMPTOM_HEADING = re.compile(r"how (users|customers|merchants) describe|symptom|what (users|customers) say", re.I)
 
 
-def _walk(tokens: list[Token]) -> tuple[list[str], str, list[str], list[str], str]:
+def _walk(blocks: Blocks) -> tuple[list[str], str, list[str], list[str], str]:
     """Headings, plain text, link targets, inline-code tokens and the symptoms section of a parsed body."""
-    headings: list[str] = []
-    lines: list[str] = []
     links: list[str] = []
     code: list[str] = []
+    texts = (
+        (
+            block.kind,
+            block.content if block.kind == "code" else inline_text(_MD, block.content, blocks.env, links, code),
+        )
+        for block in blocks.blocks
+    )
+    headings, plain, symptoms = sections(texts, code)
+    return headings, plain, links, code, symptoms
+
+
+def sections(texts: Iterable[tuple[str, str]], code: list[str]) -> tuple[list[str], str, str]:
+    """Headings, plain text and the symptoms section of a body's blocks as (kind, text), in order; the words of
+    its code blocks are added to ``code``."""
+    headings: list[str] = []
+    lines: list[str] = []
     symptoms: list[str] = []
-    in_heading = in_symptoms = False
-    for tok in tokens:
-        if tok.type == "heading_open":
-            in_heading = True
-        elif tok.type == "heading_close":
-            in_heading = False
-        elif tok.type in ("fence", "code_block"):
-            lines.append(tok.content)
-            code.extend(tok.content.split())
-        elif tok.type == "inline":
-            text = _inline_text(tok, links, code)
-            if in_heading:
-                headings.append(text)
-                in_symptoms = bool(SYMPTOM_HEADING.search(text))
-            else:
-                lines.append(text)
-                if in_symptoms:
-                    symptoms.append(text)
-    return headings, "\n".join(lines), links, code, "\n".join(symptoms)
-
-
-def _inline_text(tok: Token, links: list[str], code: list[str]) -> str:
-    parts: list[str] = []
-    for child in tok.children or []:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-            if child.type == "code_inline":
-                code.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append("\n")
-        elif child.type == "link_open":
-            href = str(child.attrs.get("href", ""))
-            if href:
-                links.append(href)
-    return "".join(parts)
+    in_symptoms = False
+    for kind, text in texts:
+        if kind == "code":
+            lines.append(text)
+            code.extend(text.split())
+        elif kind == "heading":
+            headings.append(text)
+            in_symptoms = bool(SYMPTOM_HEADING.search(text))
+        else:
+            lines.append(text)
+            if in_symptoms:
+                symptoms.append(text)
+    return headings, "\n".join(lines), "\n".join(symptoms)
