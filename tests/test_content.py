@@ -4,7 +4,14 @@ from pathlib import Path
 
 from conftest import article, macro, write
 from kbassist.content.lint import lint, lint_folder
-from kbassist.content.loader import iter_kb_files, iter_translation_files, kb_files, load_kb
+from kbassist.content.loader import (
+    iter_kb_files,
+    iter_kb_folders,
+    iter_translation_files,
+    kb_files,
+    load_kb,
+    markdown_files_under,
+)
 from kbassist.content.model import Article, Macro
 
 
@@ -183,7 +190,7 @@ def test_an_article_may_name_its_public_page(mini_kb: Path, tmp_path: Path) -> N
         assert isinstance(indexed, Article) and indexed.public_url == "https://support.example.com/r"
 
 
-def test_the_kb_walk_finds_what_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
+def test_the_kb_walk_finds_the_files_and_folders_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
     """Hidden files and folders skipped, a linked folder not followed, a linked file and a folder named like
     a Markdown file handled as ``rglob`` handles them, paths ordered folder by folder ("a/b" before "a-b")."""
     kb = tmp_path / "kb"
@@ -216,3 +223,21 @@ def test_the_kb_walk_finds_what_rglob_finds_in_the_same_order(tmp_path: Path) ->
     ] + [p for p in expected if p.name.endswith(".de.md")]
     assert list(kb_files(kb)) == [p.relative_to(kb).as_posix() for p in iter_kb_files(kb)]
     assert "articles/refunds/sub/deep.md" in kb_files(kb) and "articles/linked/a.md" not in kb_files(kb)
+    folders = [
+        p
+        for top in ("articles", "macros")
+        for p in [
+            kb / top,
+            *sorted(
+                p
+                for p in (kb / top).rglob("*")
+                if not any(part.startswith(".") for part in p.relative_to(kb / top).parts) and p.is_dir()
+            ),
+        ]
+    ]
+    assert list(iter_kb_folders(kb)) == folders
+    assert kb / "articles/linked" in folders and kb / "articles/refunds/dir.md" in folders
+    assert sorted(markdown_files_under(kb, "articles/refunds")) == sorted(
+        p.relative_to(kb).as_posix() for p in plain(kb / "articles/refunds")
+    )
+    assert markdown_files_under(kb, "articles/refunds/a.md") == [] == markdown_files_under(kb, "articles/gone")

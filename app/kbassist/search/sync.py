@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
-from kbassist.content.loader import CONTENT_DIRS, misplaced
+from kbassist.content.loader import CONTENT_DIRS, markdown_files_under, misplaced
 from kbassist.content.model import KbItem, Problem
 from kbassist.content.parser import parse_file
 from kbassist.content.translations import translation_of
@@ -207,10 +207,7 @@ def files_under(kb_root: Path, changed: Iterable[str | Path]) -> tuple[dict[str,
             folders.append(rel)
     on_disk: dict[str, Path] = {}
     for folder in folders:
-        base = kb_root / folder
-        for path in base.rglob("*.md") if base.is_dir() else ():
-            if not any(part.startswith(".") for part in path.relative_to(base).parts) and path.is_file():
-                on_disk[path.relative_to(kb_root).as_posix()] = path
+        on_disk |= {rel: kb_root / rel for rel in markdown_files_under(kb_root, folder)}
     on_disk |= {rel: kb_root / rel for rel in files if (kb_root / rel).is_file()}
     # A translation (``<slug>.<lang>.md``) is read with its macro, never indexed on its own (content/loader.py).
     on_disk = {rel: path for rel, path in on_disk.items() if translation_of(rel) is None}
