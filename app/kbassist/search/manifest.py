@@ -19,7 +19,7 @@ from whoosh.searching import Searcher
 
 from kbassist.search.briefs import Brief
 from kbassist.search.records import FileState
-from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
+from kbassist.search.segment_cache import SegmentCache, live_segments, segment_id
 
 Briefs = list[Brief | None]  # one segment's briefs by document number (``Records.briefs``)
 
@@ -60,13 +60,12 @@ class Manifest(Mapping[str, FileState]):
         and what changed between them."""
         new = Manifest()
         new._by_path, new._by_id = dict(self._by_path), dict(self._by_id)
-        readers = {segment_id(r): r for r in segment_readers(searcher)}
+        readers = {segment_id(r): (r, deleted) for r, _offset, deleted in live_segments(searcher)}
         for key, seen in self._segments.items():
             if key not in readers:  # merged away: its live documents leave (the merged segment brings them back)
                 new._drop(seen.briefs, (d for d in range(len(seen.briefs)) if d not in seen.deleted))
         added: list[_Seen] = []
-        for key, reader in readers.items():
-            deleted = frozenset(reader.segment().deleted_docs()) if reader.has_deletions() else frozenset()
+        for key, (reader, deleted) in readers.items():
             before = self._segments.get(key)
             if before is None:
                 now = _Seen(briefs.get(reader), deleted)

@@ -18,16 +18,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from whoosh.searching import Searcher
 
 from kbassist.content.model import ItemKind, ItemSummary
 from kbassist.search import briefs
 from kbassist.search.briefs import Brief, brief_of
-from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
+from kbassist.search.segment_cache import SegmentCache, live_segments, segment_id, segment_readers
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 RECORD = "record"  # the column's field name (schema.py)
 WORDS = "words"  # each document's distinct words for "did you mean", space-separated (schema.py)
@@ -107,11 +108,7 @@ def read_records(reader: Any) -> list[dict[str, Any] | None]:
 
 def live_values(searcher: Searcher, values: SegmentCache[list[T | None]]) -> Iterator[tuple[int, T]]:
     """(document number, value) of every document not deleted, in document order, from per-segment lists."""
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if reader.doc_count_all() == 0:
-            continue
-        deleted = set(reader.segment().deleted_docs()) if reader.has_deletions() else ()
+    for reader, offset, deleted in live_segments(searcher):
         for local, value in enumerate(values.get(reader)):
             if value is not None and local not in deleted:
                 yield offset + local, value
@@ -129,49 +126,19 @@ def filed(briefs: list[Brief | None], pairs: Callable[[Brief | None], list[tuple
     return out
 
 
-class LiveLookup(Mapping[str, list[T]]):
-    """Key -> the values of one commit's live documents filed under it, in document order: each segment's
-    filing (``filed``, kept per segment), looked up when a key is asked for. Joined into one dict at every
-    commit, the macros' links to the articles they rely on (15,000 documents, asked for ten articles a case)
-    took the first case after an edit 5-8 ms at 10,000 articles."""
+class _Filings(Mapping[str, V], Generic[V, T]):
+    """One commit's live documents filed by key (``filed``, kept per segment), looked up segment by segment
+    when a key is asked for; what a key maps to is the subclass's."""
 
     def __init__(self, searcher: Searcher, segments: SegmentCache[Filed[T]]) -> None:
-        self._parts = [
-            (segments.get(r), set(r.segment().deleted_docs()) if r.has_deletions() else set())
-            for r in segment_readers(searcher)
-        ]
+        self._parts = [(segments.get(r), deleted, offset) for r, offset, deleted in live_segments(searcher)]
 
-    def __getitem__(self, key: str) -> list[T]:
-        found = [value for by_key, deleted in self._parts for doc, value in by_key.get(key, ()) if doc not in deleted]
-        if not found:
-            raise KeyError(key)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        keys = dict.fromkeys(key for by_key, _deleted in self._parts for key in by_key)
-        return (key for key in keys if key in self)
-
-    def __len__(self) -> int:
-        return sum(1 for _key in self)
-
-
-class FirstLive(Mapping[str, int]):
-    """Key -> the number of the first live document filed under it (``filed``, kept per segment), looked up
-    segment by segment when asked."""
-
-    def __init__(self, searcher: Searcher, segments: SegmentCache[Filed[Any]]) -> None:
-        self._parts = [
-            (segments.get(r), set(r.segment().deleted_docs()) if r.has_deletions() else set(), offset)
-            for sub, offset in searcher.leaf_searchers()
-            if (r := sub.reader()).doc_count_all()
-        ]
-
-    def __getitem__(self, key: str) -> int:
+    def _live(self, key: str) -> Iterator[tuple[int, T]]:
+        """(document number, value) of each live document filed under ``key``, in document order."""
         for by_key, deleted, offset in self._parts:
-            for doc, _value in by_key.get(key, ()):
+            for doc, value in by_key.get(key, ()):
                 if doc not in deleted:
-                    return int(offset) + doc
-        raise KeyError(key)
+                    yield int(offset) + doc, value
 
     def __iter__(self) -> Iterator[str]:
         keys = dict.fromkeys(key for by_key, _deleted, _offset in self._parts for key in by_key)
@@ -179,6 +146,27 @@ class FirstLive(Mapping[str, int]):
 
     def __len__(self) -> int:
         return sum(1 for _key in self)
+
+
+class LiveLookup(_Filings[list[T], T]):
+    """Key -> the values of one commit's live documents filed under it, in document order. Joined into one
+    dict at every commit, the macros' links to the articles they rely on (15,000 documents, asked for ten
+    articles a case) took the first case after an edit 5-8 ms at 10,000 articles."""
+
+    def __getitem__(self, key: str) -> list[T]:
+        found = [value for _doc, value in self._live(key)]
+        if not found:
+            raise KeyError(key)
+        return found
+
+
+class FirstLive(_Filings[int, Any]):
+    """Key -> the number of the first live document filed under it."""
+
+    def __getitem__(self, key: str) -> int:
+        for docnum, _value in self._live(key):
+            return docnum
+        raise KeyError(key)
 
 
 SortedRun = list[tuple[Any, int, T]]  # (sort key, document number, value), by key then document number
@@ -195,8 +183,7 @@ def live_sorted(searcher: Searcher, runs: SegmentCache[SortedRun[T]]) -> list[T]
     which Python's sort merges. Sorting the 15,000 items again at every commit took an edit's update in the
     window 30 ms at 10,000 articles, the search lock held."""
     joined: SortedRun[T] = []
-    for reader in segment_readers(searcher):
-        deleted = set(reader.segment().deleted_docs()) if reader.has_deletions() else ()
+    for reader, _offset, deleted in live_segments(searcher):
         joined.extend(entry for entry in runs.get(reader) if entry[1] not in deleted)
     joined.sort(key=itemgetter(0))
     return [value for _key, _doc, value in joined]

@@ -26,6 +26,16 @@ def segment_readers(searcher: Any) -> list[Any]:
     return [r for r in readers if r.doc_count_all()]
 
 
+def live_segments(searcher: Any) -> list[tuple[Any, int, frozenset[int]]]:
+    """(reader, first document number, deleted document numbers within it) of the searcher's segments that
+    hold documents, in document order."""
+    return [
+        (reader, offset, frozenset(reader.segment().deleted_docs()) if reader.has_deletions() else frozenset())
+        for sub, offset in searcher.leaf_searchers()
+        if (reader := sub.reader()).doc_count_all()
+    ]
+
+
 class SegmentCache(Generic[T]):
     """Segment id -> ``build(reader)``, built on first use; safe to use from several threads."""
 
