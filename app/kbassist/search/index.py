@@ -75,7 +75,7 @@ class KbIndex:
         self._items: SegmentCache[SortedRun[KbItem]] = SegmentCache(  # by kind, product and title
             lambda r: sorted_run([from_stored(d, self.kb_root) if d else None for d in read_records(r)], _ORDER)
         )
-        self._caches: list[SegmentCache[Any]] = [self.records.briefs, self.records.ids, self._words, self._items]
+        self._caches: list[SegmentCache[Any]] = [*self.records.caches, self._words, self._items]
         self._merge = BackgroundMerge(self._merge_edits)
         self._open()
 

@@ -60,6 +60,10 @@ class Records:
         self.ids: SegmentCache[Filed[bool]] = SegmentCache(  # each segment's documents filed by item id
             lambda reader: filed(self.briefs.get(reader), lambda b: [(b["id"], True)] if b else None)
         )
+        self._summaries: SegmentCache[list[ItemSummary | None]] = SegmentCache(
+            lambda reader: [_summary(b) if b else None for b in self.briefs.get(reader)]
+        )
+        self.caches: list[SegmentCache[Any]] = [self.briefs, self.ids, self._summaries]  # what a merge retires
 
     def docnums(self, searcher: Searcher) -> Mapping[str, int]:
         """Item id -> document number, the first live document holding it: ``KbIndex.get`` by this map
@@ -69,11 +73,10 @@ class Records:
         return FirstLive(searcher, self.ids)
 
     def summaries(self, searcher: Searcher) -> list[ItemSummary]:
-        """Every item not deleted, summed up from its brief (``ItemSummary``), in document order."""
-        return [
-            ItemSummary(b["id"], ItemKind(b["kind"]), b["product"], b["title"], b["path"], b["signature"])
-            for _d, b in self.live_briefs(searcher)
-        ]
+        """Every item not deleted, summed up from its brief (``ItemSummary``), in document order: made per
+        segment and kept, as made again for all 15,000 documents at every commit they held the search lock
+        25-35 ms after each edit in the window at 10,000 articles."""
+        return [summary for _d, summary in live_values(searcher, self._summaries)]
 
     def live_briefs(self, searcher: Searcher) -> Iterator[tuple[int, Brief]]:
         """(document number, brief) of every document not deleted, in document order."""
@@ -91,6 +94,12 @@ class Records:
         """A segment's briefs: kept beside the generation, else made from its records (and kept)."""
         found = briefs.load(folder, segment_id(reader), reader.doc_count_all()) if folder is not None else None
         return found if found is not None else keep_briefs(reader, folder)
+
+
+def _summary(brief: Brief) -> ItemSummary:
+    return ItemSummary(
+        brief["id"], ItemKind(brief["kind"]), brief["product"], brief["title"], brief["path"], brief["signature"]
+    )
 
 
 def keep_briefs(reader: Any, folder: Path | None) -> list[Brief | None]:
