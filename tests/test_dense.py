@@ -29,6 +29,17 @@ def test_similar_sentences_are_close_and_unrelated_ones_far() -> None:
     assert vectors[0] @ vectors[2] < 0.2
 
 
+def test_a_texts_vector_does_not_depend_on_the_texts_embedded_with_it() -> None:
+    """The model's int8 products scale each run's input by its largest value: texts run together would move
+    each other's vectors, so a cached document would not be what embedding it again gives."""
+    embedder = Embedder()
+    text = "Payout failed: the bank account was closed, what do I do with the returned funds?"
+    alone = embedder.embed([text], DOC_TOKENS)
+    among = embedder.embed(["short", text, "A much longer text about disputes and evidence " * 20], DOC_TOKENS)
+    assert np.array_equal(alone[0], among[1])
+    assert np.array_equal(alone, embedder.embed([text], DOC_TOKENS))
+
+
 def _damaged_copy(tmp_path: Path) -> Path:
     folder = tmp_path / "model"
     shutil.copytree(model_dir(), folder)
