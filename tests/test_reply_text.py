@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from kbassist.content.dates import business_days_after, find_dates, parse_date
+from kbassist.content.dates import business_days_after, cldr_month_numbers, find_dates, month_numbers, parse_date
 from kbassist.content.locale_format import format_amount, format_date, is_language
 from kbassist.content.placeholders import field_hint, fill, placeholder_names
 from kbassist.content.render import link_markdown, reply_html, reply_plain
@@ -82,6 +82,12 @@ def test_dates_as_people_write_them(text: str, iso: str) -> None:
 )
 def test_numbers_that_are_not_dates(text: str) -> None:
     assert find_dates(text, TODAY) == []
+
+
+def test_the_month_names_read_are_cldrs() -> None:
+    """The table dates are read with is CLDR's month names as Babel gives them, written out so that a fresh
+    process does not read four languages' locale data for its first case."""
+    assert month_numbers() == cldr_month_numbers()
 
 
 def test_a_numeric_date_that_reads_two_ways_is_marked() -> None:
