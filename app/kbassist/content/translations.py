@@ -119,7 +119,8 @@ class TranslationReader:
         listed_at = time.time_ns()
         found: dict[str, list[Path]] = {}
         try:
-            names = sorted(os.listdir(folder))  # names, not paths: sorting Path objects took 4x as long
+            with os.scandir(folder) as entries:  # names, not paths: sorting Path objects took 4x as long
+                names = sorted(entry.name for entry in entries)
         except OSError:
             return {}
         for name in names:
