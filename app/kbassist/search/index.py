@@ -173,9 +173,9 @@ class KbIndex:
         with self._search_lock:
             if self._searcher is None or self._ix is None or self._searcher.up_to_date():
                 return
-            # The old searcher goes first: Whoosh copies the terms and postings of every segment into each
-            # searcher's memory, and two at once were the peak of a 10,000-article build (+80 MiB). Should the
-            # new one fail to open, the index reads as closed until the repair (a rebuild) reopens it.
+            # The old searcher goes first: while Whoosh copied every segment's files into each searcher's memory
+            # (``segment_files.py`` now reads them in place), two at once were a 10,000-article build's peak
+            # (+80 MiB). Should the new one fail to open, the index reads as closed until the repair reopens it.
             self._searcher.close()
             self._searcher = None
             fresh = self._readers.searcher(self._ix)

@@ -1,8 +1,8 @@
 """Searchers that share each segment's open files: a commit opens only the segments it added.
 
-Whoosh opens every segment's files again for each searcher, and its compound-file reader copies each file
-it opens into memory (``BufferFile`` wraps the mapped bytes in a ``BytesIO``): at 10,000 articles opening a
-searcher cost 20-40 ms, and an edit opened three (the writer's search for the document it replaces, the
+Whoosh opens every segment's files again for each searcher (and its compound-file reader copied each file
+into memory, which ``segment_files.py`` now reads in place): at 10,000 articles opening a searcher cost
+20-40 ms, and an edit opened three (the writer's search for the document it replaces, the
 searcher kept after the commit, the scoring tables' own). Whoosh's reuse (``Searcher.refresh``) keeps a
 segment's reader as it was opened, deletions and all, so a commit that only deletes stays invisible to it.
 
