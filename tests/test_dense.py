@@ -11,7 +11,18 @@ import numpy as np
 import pytest
 
 from conftest import article
-from kbassist.search.dense import DOC_TOKENS, DenseUnavailableError, Embedder, build_table, cache_file, model_dir
+from kbassist.content.model import ItemKind
+from kbassist.search.dense import (
+    DOC_TOKENS,
+    DenseHit,
+    DenseScores,
+    DenseTable,
+    DenseUnavailableError,
+    Embedder,
+    build_table,
+    cache_file,
+    model_dir,
+)
 from kbassist.search.engine import SearchEngine
 
 
@@ -150,3 +161,32 @@ def test_a_suggestion_never_waits_for_the_kb_being_embedded(tmp_path: Path) -> N
     assert [a.id for a in answered[0].articles] == ["refunds-late"]  # type: ignore[attr-defined]
     assert engine.dense_table() is not None  # and once embedded, the vectors serve
     engine.close()
+
+
+def test_a_ranking_reads_as_every_document_of_its_kind_most_similar_first() -> None:
+    """Hits are made as they are read (a case reads a few of 10,000): the same hits, in the same order (ties
+    in row order), as the list of every document the ranking used to be."""
+    rng = np.random.default_rng(7)
+    kinds = tuple(ItemKind.ARTICLE if i % 3 else ItemKind.MACRO for i in range(40))
+    vectors = rng.normal(size=(40, 4)).astype(np.float32)
+    vectors[5] = vectors[11]  # a tie between two articles
+    table = DenseTable(
+        tuple(f"doc-{i}" for i in range(40)),
+        kinds,
+        tuple("refunds" if i % 2 else "payouts" for i in range(40)),
+        tuple(f"Title {i}" for i in range(40)),
+        vectors,
+    )
+    query = rng.normal(size=4).astype(np.float32)
+    similarities = table.similarities(query)
+    scores = DenseScores(table, similarities)
+    for kind in ItemKind:
+        rows = sorted((i for i in range(40) if kinds[i] == kind), key=lambda i: (-similarities[i], i))
+        expected = [DenseHit(f"doc-{i}", kind, table.products[i], f"Title {i}", float(similarities[i])) for i in rows]
+        ranking = scores.ranked(kind)
+        assert len(ranking) == len(expected)
+        assert ranking[:] == expected
+        assert ranking[:3] == expected[:3] and ranking[0] == expected[0] and ranking[len(expected) - 1] == expected[-1]
+        assert all(ranking.similarity(h.id) == h.similarity for h in expected)
+        other = next(f"doc-{i}" for i in range(40) if kinds[i] != kind)
+        assert ranking.similarity(other) is None and ranking.similarity("no-such-doc") is None

@@ -8,10 +8,10 @@ compared on a 0-1 scale before they are mixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping
 from typing import Protocol, TypeVar
 
-from kbassist.search.dense import DenseHit
+from kbassist.search.dense import DenseHit, DenseRanking
 
 # Share of the fused score that comes from the dense side. On the field set's tune split (141 in-scope
 # cases): 0 gives product of the top article 0.922 and recall@1 0.908; 0.1-0.4 give 0.936-0.943 and
@@ -35,7 +35,7 @@ F = TypeVar("F", bound=Fusable)
 
 def fuse(
     ranked: MutableMapping[str, F],
-    dense_hits: Sequence[DenseHit],
+    dense_hits: DenseRanking,
     make: Callable[[DenseHit], F],
 ) -> None:
     """Rescore ``ranked`` (lexical scores in ``score``) in place, adding the dense side's best candidates."""
@@ -50,13 +50,12 @@ def fuse(
     top = dense_hits[0].similarity
     floor = dense_hits[min(FLOOR_RANK, len(dense_hits) - 1)].similarity
     span = max(top - floor, 1e-6)
-    by_id = {h.id: h for h in dense_hits}
     for hit in dense_hits[:DENSE_CANDIDATES]:
         if hit.id not in ranked:
             ranked[hit.id] = make(hit)
     for item in ranked.values():
-        found = by_id.get(item.id)
-        item.similarity = found.similarity if found else 0.0
-        dense = max(0.0, (item.similarity - floor) / span) if found else 0.0
+        found = dense_hits.similarity(item.id)
+        item.similarity = found if found is not None else 0.0
+        dense = max(0.0, (item.similarity - floor) / span) if found is not None else 0.0
         lexical = item.lexical / lex_max if lex_max else 0.0
         item.score = FUSED_SCALE * ((1 - dense_weight) * lexical + dense_weight * dense)
