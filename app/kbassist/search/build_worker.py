@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from kbassist.content.model import KbItem, Problem
 from kbassist.search.schema import to_document
-from kbassist.search.segment_files import open_index
 from kbassist.search.sync import Todo, parse_todo
 from kbassist.search.whoosh_segments import decode_table, drop_segment, finish_segment, segment_writer
 
@@ -61,7 +61,7 @@ def worker_main(number: int, index_dir: str, kb_root: str, inbox: Any, outbox: A
 class Worker:
     def __init__(self, number: int, index_dir: str, kb_root: Path, outbox: Any) -> None:
         self.number = number
-        self.ix = open_index(index_dir)
+        self.ix = whoosh_index.open_dir(index_dir)
         self.kb_root = kb_root
         self.outbox = outbox
         self.parsed: dict[int, list[tuple[Todo, KbItem | Problem]]] = {}

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from whoosh.index import FileIndex
-from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 from kbassist.search.segment_cache import segment_readers
+from kbassist.search.segment_files import open_segment
 from kbassist.search.sync import WRITER_TIMEOUT, UpdateReport
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def merge_edit_segments(writer: Any, segments: list[Any]) -> list[Any]:
     if len(small) < 2:
         return segments
     for segment in small:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
+        reader = open_segment(writer.storage, writer.schema, segment)
         writer.add_reader(reader)
         reader.close()
     return [s for s in segments if all(s is not m for m in small)]

@@ -14,6 +14,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import RamStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
@@ -31,7 +32,6 @@ from kbassist.search.reader_pool import ReaderPool
 from kbassist.search.records import FileState, Records, SortedRun, live_sorted, read_records, sorted_run
 from kbassist.search.schema import build_schema, from_stored
 from kbassist.search.segment_cache import SegmentCache, segment_id, segment_readers
-from kbassist.search.segment_files import open_index
 from kbassist.search.spelling import Speller
 from kbassist.search.sync import Hooks, UpdateReport
 from kbassist.search.table_store import TableStore
@@ -126,7 +126,7 @@ class KbIndex:
         return None
 
     def _switch_to(self, generation: str) -> None:
-        ix = open_index(str(self.root / generation))
+        ix = whoosh_index.open_dir(str(self.root / generation))
         self._gens.write_state(generation)
         self._set_index(ix, generation)
         self._gens.remove_others(keep=generation)
@@ -364,7 +364,7 @@ class KbIndex:
 
     def _rebuild(self, progress: Progress | None) -> UpdateReport:
         generation = self._gens.new()
-        ix = open_index(str(self.root / generation))
+        ix = whoosh_index.open_dir(str(self.root / generation))
         report = self._sync(ix, progress, live=False)
         ix.close()
         if report.stopped:  # an incomplete generation is never switched to

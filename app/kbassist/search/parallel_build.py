@@ -21,9 +21,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from whoosh import index as whoosh_index
+
 from kbassist.search.build_coordinator import FIRST_COMMIT, WORKERS, Coordinator
 from kbassist.search.records import FileState
-from kbassist.search.segment_files import open_index
 from kbassist.search.sync import Hooks, SyncPlan, UpdateReport
 
 PARALLEL_FROM = 400  # files to write: fewer are written in the calling process (an edit takes milliseconds)
@@ -111,7 +112,7 @@ def _builder_main(conn: Connection, job: Job) -> None:
 
 def _build(conn: Connection, job: Job, context: Any) -> UpdateReport:
     report = UpdateReport(unchanged=job.plan.unchanged, problems=list(job.plan.problems))
-    coordinator = Coordinator(open_index(job.index_dir), conn, job, report)
+    coordinator = Coordinator(whoosh_index.open_dir(job.index_dir), conn, job, report)
     stop = _StopListener(conn)
     try:
         coordinator.start(context, job.index_dir, job.kb_root)

@@ -25,6 +25,8 @@ from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, IndexReader, MultiReader, SegmentReader
 from whoosh.searching import Searcher
 
+from kbassist.search.segment_files import open_segment
+
 
 class _SharedPerDoc(W3PerDocReader):  # type: ignore[misc]
     """A segment's per-document reader with another commit's deletions; the files stay the pool's."""
@@ -86,9 +88,9 @@ class ReaderPool:
         with self._lock:
             base = self._open.get(key)
             if base is None:
-                base = self._open[key] = SegmentReader(storage, schema, segment, generation=generation)
+                base = self._open[key] = open_segment(storage, schema, segment, generation)
         if type(base._perdoc) is not W3PerDocReader:  # another codec: no view of it, a reader of its own
-            return SegmentReader(storage, schema, segment, generation=generation)
+            return open_segment(storage, schema, segment, generation)
         return _SegmentView(base, segment, generation)
 
     def retain(self, searcher: Searcher) -> None:

@@ -8,10 +8,8 @@ per segment, a part costs nothing until read, and a reader holds no map: a segme
 while the app runs gives a read error (reported, the index rebuilt), where reading a map past a cut-short
 file's end kills the process (SIGBUS).
 
-Every index the app opens goes through ``open_index`` (``SegmentStorage``), so every reader Whoosh makes of
-it reads this way: the kept searchers, a writer's own, a merge's, a second searcher decoding tables. ``pread``
-keeps no shared file position, so the parts of one segment may be read from several threads at once. Where
-the platform has no ``pread`` (Windows), Whoosh's own way is kept.
+``pread`` keeps no shared file position, so the parts of one segment may be read from several threads at
+once. Where the platform has no ``pread`` (Windows), Whoosh's own way is kept.
 """
 
 from __future__ import annotations
@@ -20,9 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
-from whoosh.index import FileIndex
+from whoosh.reading import SegmentReader
 
 HAS_PREAD = hasattr(os, "pread")
 
@@ -107,19 +104,28 @@ class PreadFile(StructFile):  # type: ignore[misc]
             os.close(self._fd)
 
 
-class SegmentStorage(FileStorage):  # type: ignore[misc]
-    """An index folder whose compound segment files are read as ``PreadFile``s, with Whoosh's map turned
-    off: every reader of an index opened here (searchers, a writer's own, merges) reads them in place."""
+class PreadSegments:
+    """A Whoosh storage seen by a segment reader: compound segment files opened as ``PreadFile``s, with
+    Whoosh's map turned off; everything else is the storage's own."""
 
-    def __init__(self, folder: str) -> None:
-        super().__init__(folder, supports_mmap=not HAS_PREAD)
+    def __init__(self, storage: Any) -> None:
+        self._storage = storage
+
+    @property
+    def supports_mmap(self) -> bool:
+        return False
 
     def open_file(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        if HAS_PREAD and name.endswith(".seg"):
-            return PreadFile.open(self._fpath(name), name)
-        return super().open_file(name, *args, **kwargs)
+        if name.endswith(".seg"):
+            return PreadFile.open(str(Path(self._storage.folder) / name), name)
+        return self._storage.open_file(name, *args, **kwargs)
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self._storage, attribute)
 
 
-def open_index(folder: str | Path) -> FileIndex:
-    """``whoosh.index.open_dir``, its segment files read where they lie (``SegmentStorage``)."""
-    return SegmentStorage(str(folder)).open_index()
+def open_segment(storage: Any, schema: Any, segment: Any, generation: int | None = None) -> SegmentReader:
+    """Whoosh's reader of ``segment`` in ``storage``, its compound file read with ``pread`` where it can be."""
+    if HAS_PREAD and hasattr(storage, "folder"):
+        storage = PreadSegments(storage)
+    return SegmentReader(storage, schema, segment, generation=generation)

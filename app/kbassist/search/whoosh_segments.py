@@ -18,9 +18,9 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from whoosh.reading import SegmentReader
 from whoosh.writing import NO_MERGE, SegmentWriter
 
+from kbassist.search.segment_files import open_segment
 from kbassist.search.table_store import decode_segment, keep
 
 
@@ -121,7 +121,7 @@ def decode_table(writer: SegmentWriter, segment: Any) -> None:
     """Decode the scoring table of the ``segment`` ``writer`` finished (with its synonym phrases' documents) and
     keep it beside the index with its words and briefs, so the app maps them instead of making them itself (a
     second or two per thousand documents)."""
-    reader = SegmentReader(writer.storage, writer.schema, segment)
+    reader = open_segment(writer.storage, writer.schema, segment)
     try:
         keep(decode_segment(reader), Path(writer.storage.folder), reader)
     finally:
