@@ -4,7 +4,8 @@ A commit's ``ScoringTable`` is put together from its segments' tables when every
 memory, mapped from the generation's ``scoring`` folder, or small enough to decode on the spot (an edit's
 segment of one document takes milliseconds). A segment a full build or a merge wrote is decoded by
 ``prepare`` after the write, off the search path; until then queries score through Whoosh's matchers, which
-give the same numbers, only slower.
+give the same numbers, only slower. Once every segment has its table, the leading segments a build wrote are
+joined (``join``, ``joined_postings.py``) so that a term's postings there are read in one piece.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 import numpy as np
 from whoosh.searching import Searcher
 
-from kbassist.search import briefs, table_files, word_index
+from kbassist.search import briefs, joined_postings, table_files, word_index
+from kbassist.search.joined_postings import JoinedPostings
 from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
 from kbassist.search.records import count_words, keep_briefs
 from kbassist.search.schema import FIELD_BOOSTS
@@ -43,6 +45,8 @@ class TableStore:
         self._lock = threading.Lock()
         self.phrase_docs = PhraseDocs()
         self._last: ScoringTable | None = None  # the last commit's table: the next one starts from its postings
+        self._joined: JoinedPostings | None = None  # the leading segments' postings joined (``join``)
+        self._prepared: list[SegmentTable] = []  # the segments of the last ``prepare`` that found them all
 
     def view(self, searcher: Searcher, folder: Path | None) -> ScoringTable | None:
         """The commit's scoring table, or None while a segment's table is still to be decoded by ``prepare``
@@ -60,8 +64,46 @@ class TableStore:
         self.phrase_docs.retain(s.key for s in segments)
         deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
-        self._last = ScoringTable(segments, deleted, scorable, Bm25(*parameters), earlier=self._last)
+        joined = self._joined_for(segments, folder)
+        self._last = ScoringTable(segments, deleted, scorable, Bm25(*parameters), earlier=self._last, joined=joined)
         return self._last
+
+    def _joined_for(self, segments: list[SegmentTable], folder: Path | None) -> JoinedPostings | None:
+        """The join of ``segments``' leading ones, in memory or mapped from ``folder``; None while ``join`` has
+        not made it (a term's postings are then put together from each segment)."""
+        leading = joined_postings.joinable(segments)
+        if not leading:
+            return None
+        with self._lock:
+            known = self._joined
+        if known is not None and known.keys == tuple(s.key for s in leading):
+            return known
+        found = joined_postings.load(folder, leading) if folder is not None else None
+        if found is not None:
+            with self._lock:
+                self._joined = found
+        return found
+
+    def join(self, folder: Path | None) -> bool:
+        """Join the postings of the leading segments of the last ``prepare`` that found every table (and keep
+        the join in ``folder``); True when a join was made or mapped that ``view`` did not have, so the commit's
+        table is worth making again. 70 ms for the eight segments of a 10,000-article build."""
+        with self._lock:
+            segments, known = list(self._prepared), self._joined
+        leading = joined_postings.joinable(segments)
+        keys = tuple(s.key for s in leading)
+        if not leading or (known is not None and known.keys == keys):
+            return False
+        found = joined_postings.load(folder, leading) if folder is not None else None
+        if found is None:
+            found = joined_postings.join(leading)
+            if folder is not None and joined_postings.save(found, folder) is not None:
+                found = joined_postings.load(folder, leading) or found  # mapped: the page cache holds it
+        if folder is not None:
+            joined_postings.remove_others(folder, found)
+        with self._lock:
+            self._joined = found
+        return True
 
     def prepare(
         self, searcher: Searcher, folder: Path | None, stopping: Callable[[], bool], *, decode: bool = True
@@ -72,11 +114,16 @@ class TableStore:
         readers = _segment_readers(searcher)
         if readers is None or bm25f_parameters(searcher.weighting) is None:
             return False
+        tables = []
         for reader in readers:
             inline = decode or reader.doc_count_all() <= INLINE_DOCS
-            if stopping() or self._get(reader, folder, decode=inline) is None:
+            table = None if stopping() else self._get(reader, folder, decode=inline)
+            if table is None:
                 return False
+            tables.append(table)
         self.retain({r.segment().segment_id() for r in readers}, folder)
+        with self._lock:
+            self._prepared = tables
         return True
 
     def retain(self, keys: set[str], folder: Path | None) -> None:

@@ -1,0 +1,208 @@
+"""A build's segments joined into one postings list per term: the same postings, the same scores as Whoosh's,
+kept beside the index and mapped by the next process; edits' segments are read after it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh.query import Query
+from whoosh.searching import Searcher
+
+from conftest import BUNDLED_KB, article
+from kbassist.search import array_file, joined_postings, parallel_build
+from kbassist.search.case import analyse_case
+from kbassist.search.case_query import build_case_query, key_terms
+from kbassist.search.collect import collect
+from kbassist.search.engine import SearchEngine
+from kbassist.search.joined_postings import JoinedPostings
+from kbassist.search.scoring_table import ScoringTable, SegmentTable
+from kbassist.search.typed import search_word_queries
+
+CASES = [
+    "My payout bounced, the bank account was closed last month. What now?",
+    "customer says they were charged twice for the same subscription renewal and wants a refund today",
+    "stripe.error.CardError: Your card was declined. decline_code=insufficient_funds",
+]
+TYPED = ["refund late", "payout failed", "webhook signature", "bank account"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
+    """The bundled KB built by the parallel builder in small batches (several segments of a few dozen documents,
+    each counted as a build's here), then edited: segments of one document after them, deletions in them."""
+    kb = tmp_path_factory.mktemp("joined-kb") / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(joined_postings, "BUILT_DOCS", 10)
+        engine = SearchEngine(kb, index_root=tmp_path_factory.mktemp("joined-index"), embedder=False)
+        with pytest.MonkeyPatch.context() as small_batches:
+            small_batches.setattr(parallel_build, "PARALLEL_FROM", 50)
+            small_batches.setattr(parallel_build, "FIRST_COMMIT", 30)
+            engine.update()
+        for path in sorted(kb.rglob("*.md"))[::90]:  # the old version stays in its segment, deleted
+            path.write_text(path.read_text("utf-8") + "\nA payout to the bank account was late again.\n", "utf-8")
+            engine.update()
+        article(kb, "payouts", "late-again", "Payout late again", "The payout to the bank account is late. Refund?")
+        engine.update()
+        yield engine
+        engine.close()
+
+
+def _table(engine: SearchEngine) -> ScoringTable:
+    table = engine.index.scoring().table
+    assert table is not None
+    return table
+
+
+def _folder(engine: SearchEngine) -> Path:
+    folder = engine.index._folder()
+    assert folder is not None
+    return folder
+
+
+def _one_by_one(segments: list[SegmentTable], fieldname: str, text: bytes) -> tuple[list[int], list[float], int]:
+    docs: list[int] = []
+    weights: list[float] = []
+    frequency = 0
+    offset = 0
+    for segment in segments:
+        row = segment.row(fieldname, text)
+        if row is not None:
+            postings = segment.fields[fieldname]
+            start, end = int(postings.starts[row]), int(postings.starts[row + 1])
+            docs += (postings.docs[start:end] + offset).tolist()
+            weights += postings.weights[start:end].tolist()
+            frequency += int(postings.doc_freqs[row])
+        offset += segment.doc_count
+    return docs, weights, frequency
+
+
+def test_the_builds_segments_are_joined_and_the_edits_segments_are_not(built: SearchEngine) -> None:
+    table = _table(built)
+    joined = table._joined
+    assert joined is not None
+    sizes = [s.doc_count for s in table.segments]
+    assert len(joined.keys) >= 4 and all(n > joined_postings.BUILT_DOCS for n in sizes[: len(joined.keys)])
+    assert sizes[len(joined.keys) :] and all(n == 1 for n in sizes[len(joined.keys) :])  # the edits'
+    assert joined.keys == tuple(s.key for s in table.segments[: len(joined.keys)])
+    kept = _folder(built) / array_file.FOLDER / joined_postings.file_name(joined.keys)
+    assert kept.is_file()
+    assert [p.name for p in kept.parent.glob(f"*{joined_postings.SUFFIX}")] == [kept.name]
+
+
+def test_every_joined_term_reads_as_its_segments_one_after_another(built: SearchEngine) -> None:
+    table = _table(built)
+    joined = table._joined
+    assert joined is not None
+    leading = table.segments[: len(joined.keys)]
+    checked = 0
+    for fieldname, postings in joined.fields.items():
+        assert postings.terms == sorted({t for s in leading for t in s.fields[fieldname].terms})
+        for text in postings.terms:
+            docs, weights, frequency = joined.postings(fieldname, text)
+            assert (docs.tolist(), weights.tolist(), frequency) == _one_by_one(leading, fieldname, text)
+            assert joined.doc_frequency(fieldname, text) == frequency
+            checked += 1
+    assert checked > 5000
+    assert joined.postings("body", b"zzzunknown")[2] == 0 == joined.doc_frequency("body", b"zzzunknown")
+
+
+def _queries(engine: SearchEngine, searcher: Searcher) -> list[Query]:
+    queries: list[Query] = []
+    for text in CASES:
+        case = analyse_case(text, engine.synonyms)
+        keys = key_terms(searcher, case.terms, engine.synonyms, engine.index.speller())
+        prefixes = list(dict.fromkeys(f.prefix for f in case.entities.ids))
+        query = build_case_query(keys, list(case.entities.codes), prefixes, engine.synonyms)
+        if query is not None:
+            queries.append(query)
+    for text in TYPED:
+        queries.extend(option for word in search_word_queries(text, engine.synonyms) for option in word)
+    return queries
+
+
+def test_with_the_join_a_case_scores_as_whoosh_and_as_the_segments_one_by_one(built: SearchEngine) -> None:
+    table = _table(built)
+    with built.index.searcher() as searcher:
+        readers = [sub.reader() for sub, _offset in searcher.leaf_searchers()]
+        deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
+        assert any(len(d) for d in deleted)
+        plain = ScoringTable(table.segments, deleted, table.scorable, table.bm25)  # no join
+        cache = built.index.scoring()
+        without = type(cache)(table=plain, phrase_docs=cache.phrase_docs, records=cache.records)
+        queries = _queries(built, searcher)
+        assert len(queries) > 10
+        for query in queries:
+            ours = [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 40, cache)]
+            assert ours == [(h.docnum, h.score, h.terms, h["id"]) for h in collect(searcher, query, 40, without)]
+            theirs = searcher.search(query, limit=40, optimize=False)
+            assert [h[3] for h in ours] == [h["id"] for h in theirs]
+            assert [h[1] for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+
+
+def test_a_fresh_process_maps_the_join_instead_of_making_it(
+    built: SearchEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object) -> JoinedPostings:
+        raise AssertionError("joined again")
+
+    monkeypatch.setattr(joined_postings, "BUILT_DOCS", 10)
+    monkeypatch.setattr(joined_postings, "join", refuse)
+    again = SearchEngine(built.kb_root, index_root=built.index.root, embedder=False)
+    try:
+        again.update()
+        table = _table(again)
+        assert table._joined is not None and table._joined.keys == _table(built)._joined.keys  # type: ignore[union-attr]
+        assert [a.id for a in again.suggest(CASES[0]).articles] == [a.id for a in built.suggest(CASES[0]).articles]
+    finally:
+        again.close()
+
+
+def test_a_kept_join_is_used_only_for_its_own_segments_and_only_whole(built: SearchEngine, tmp_path: Path) -> None:
+    table = _table(built)
+    joined = table._joined
+    assert joined is not None
+    leading = table.segments[: len(joined.keys)]
+    assert joined_postings.save(joined, tmp_path) is not None
+    loaded = joined_postings.load(tmp_path, leading)
+    assert loaded is not None and loaded.keys == joined.keys
+    for name, postings in joined.fields.items():
+        assert loaded.fields[name].terms == postings.terms
+        for array in ("doc_freqs", "starts", "docs", "weights"):
+            assert getattr(loaded.fields[name], array).tolist() == getattr(postings, array).tolist()
+    assert joined_postings.load(tmp_path, leading[:-1]) is None  # other segments: another name, none kept
+    path = tmp_path / array_file.FOLDER / joined_postings.file_name(joined.keys)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert joined_postings.load(tmp_path, leading) is None  # cut short: joined again
+    path.write_bytes(b"something else entirely")
+    assert joined_postings.load(tmp_path, leading) is None
+
+
+def test_a_join_for_segments_gone_is_removed(built: SearchEngine, tmp_path: Path) -> None:
+    table = _table(built)
+    leading = joined_postings.joinable(table.segments)
+    old, new = joined_postings.join(leading[:-1]), joined_postings.join(leading)
+    for joined in (old, new):
+        assert joined_postings.save(joined, tmp_path) is not None
+    joined_postings.remove_others(tmp_path, new)
+    assert joined_postings.load(tmp_path, leading[:-1]) is None
+    assert joined_postings.load(tmp_path, leading) is not None
+
+
+def test_too_few_built_segments_are_not_joined(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    engine = SearchEngine(kb, index_root=tmp_path / "index", embedder=False)
+    try:
+        engine.update()
+        article(kb, "payouts", "late-again", "Payout late again", "The payout to the bank account is late.")
+        engine.update()
+        table = _table(engine)
+        assert len(table.segments) == 2 and table._joined is None  # one build's segment and an edit's
+        assert not list((_folder(engine) / array_file.FOLDER).glob(f"*{joined_postings.SUFFIX}"))
+    finally:
+        engine.close()
