@@ -3,6 +3,7 @@ kept beside the index and mapped by the next process; edits' segments are read a
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from kbassist.search.case_query import build_case_query, key_terms
 from kbassist.search.collect import collect
 from kbassist.search.engine import SearchEngine
 from kbassist.search.joined_postings import JoinedPostings
+from kbassist.search.process_memory import release_mapped
 from kbassist.search.scoring_table import ScoringTable, SegmentTable
 from kbassist.search.typed import search_word_queries
 
@@ -206,3 +208,29 @@ def test_too_few_built_segments_are_not_joined(tmp_path: Path) -> None:
         assert not list((_folder(engine) / array_file.FOLDER).glob(f"*{joined_postings.SUFFIX}"))
     finally:
         engine.close()
+
+
+def _resident_kib(path: Path) -> int:
+    """This process's resident memory of the mappings of ``path`` (``/proc/self/smaps``)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):  # a mapping's first line: its addresses ... its file
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's /proc")
+def test_pages_of_a_file_read_through_once_leave_the_process_and_read_the_same_after(tmp_path: Path) -> None:
+    values = np.arange(2_000_000, dtype=np.int32)
+    path = array_file.write(tmp_path / "arrays.bin", b"TESTFILE", {}, {"values": values})
+    assert path is not None
+    found = array_file.read(path, b"TESTFILE")
+    assert found is not None
+    mapped = found[1]["values"]
+    assert int(mapped[::1024].sum()) == int(values[::1024].sum())  # every page touched
+    assert _resident_kib(path) >= 7000
+    release_mapped([mapped[10:20]])  # a slice: its mapping is found through its base
+    assert _resident_kib(path) < 100
+    assert mapped.tolist() == values.tolist()

@@ -43,13 +43,13 @@ def write(path: Path, magic: bytes, header: Mapping[str, Any], arrays: Mapping[s
     encoded = json.dumps({**header, ARRAYS: layout}).encode("utf-8")
     start = _aligned(len(magic) + 8 + len(encoded))
     parts = [magic + len(encoded).to_bytes(8, "little") + encoded, b"\0" * (start - len(magic) - 8 - len(encoded))]
-    for array in arrays.values():
-        data = np.ascontiguousarray(array).tobytes()
+    for array in arrays.values():  # the arrays' own memory, not a copy: a joined build's postings are 29 MB
+        data = memoryview(np.ascontiguousarray(array)).cast("B")
         parts += [data, b"\0" * (_aligned(len(data)) - len(data))]
     return write_atomic(path, *parts)
 
 
-def write_atomic(path: Path, *parts: bytes) -> Path | None:
+def write_atomic(path: Path, *parts: bytes | memoryview) -> Path | None:
     """Write ``parts`` to ``path`` through a temporary file renamed over it, so a reader sees a whole file or
     none; None when the folder cannot be written (a read-only or full cache: what was computed still serves
     this process)."""

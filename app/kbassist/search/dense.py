@@ -16,13 +16,10 @@ signature, so only new or changed documents are embedded again; peak memory 539 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import logging
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ import numpy as np
 
 from kbassist import paths
 from kbassist.content.model import ItemKind
+from kbassist.search.process_memory import return_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -135,15 +133,6 @@ class Embedder:
         return unit
 
 
-def _return_freed_memory() -> None:
-    """Hand back to the system what embedding documents freed: ONNX Runtime, without its arena, frees each
-    run's buffers, and glibc kept them in the process (after embedding the bundled KB's 269 documents 269 MiB,
-    208 MiB after ``malloc_trim``; the next runs are as fast). Elsewhere than glibc this does nothing."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 _MARKUP = re.compile(r"[#*_`>|\[\]()]+|\{\{[^}]*\}\}|https?://\S+")
 
 
@@ -233,7 +222,7 @@ def build_table(
         if progress:
             progress(done, len(missing))
     if missing:
-        _return_freed_memory()
+        return_freed_memory()
         current = {f.get("signature", ""): rows[f["id"]] for f in stored if f["id"] in rows}
         older = [(k, v) for k, v in cached.items() if k not in current]
         keep = max(MAX_CACHED_VECTORS - len(current), 0)
