@@ -42,9 +42,12 @@ def write(path: Path, magic: bytes, header: Mapping[str, Any], arrays: Mapping[s
         offset += _aligned(array.nbytes)
     encoded = json.dumps({**header, ARRAYS: layout}).encode("utf-8")
     start = _aligned(len(magic) + 8 + len(encoded))
-    parts = [magic + len(encoded).to_bytes(8, "little") + encoded, b"\0" * (start - len(magic) - 8 - len(encoded))]
+    parts: list[bytes | memoryview] = [
+        magic + len(encoded).to_bytes(8, "little") + encoded,
+        b"\0" * (start - len(magic) - 8 - len(encoded)),
+    ]
     for array in arrays.values():  # the arrays' own memory, not a copy: a joined build's postings are 29 MB
-        data = memoryview(np.ascontiguousarray(array)).cast("B")
+        data = np.ascontiguousarray(array).data.cast("B")
         parts += [data, b"\0" * (_aligned(len(data)) - len(data))]
     return write_atomic(path, *parts)
 
