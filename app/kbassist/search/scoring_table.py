@@ -44,10 +44,10 @@ class SegmentTable:
 
     key: str  # Whoosh's segment id
     doc_count: int  # documents in the segment, deleted or not
-    fields: dict[str, FieldPostings]
+    fields: Mapping[str, FieldPostings]  # a mapped table's are made when first read (``table_files.py``)
     lengths: dict[str, np.ndarray]  # scored field -> uint8 length byte per document (0: not in the document)
     totals: dict[str, int]  # scored field -> its exact total length in the segment (BM25F's average uses it)
-    words: list[tuple[str, int]] = field(default_factory=list)  # "did you mean"'s words and their frequencies
+    words: Sequence[tuple[str, int]] = field(default_factory=list)  # "did you mean"'s words and frequencies
     # (field, words, slop) -> the segment's documents the phrase matches, for the synonym list's phrases
     # (``phrase_docs.match_synonym_phrases``), matched when the segment is decoded and kept with its table.
     phrases: dict[PhraseKey, np.ndarray] = field(default_factory=dict)
@@ -59,10 +59,6 @@ class SegmentTable:
             postings = self.fields.get(fieldname)
             rows = self._rows[fieldname] = {t: i for i, t in enumerate(postings.terms)} if postings else {}
         return rows.get(text)
-
-    @property
-    def posting_count(self) -> int:
-        return sum(len(p.docs) for p in self.fields.values())
 
 
 def read_segment(reader: Any, fieldnames: Sequence[str]) -> SegmentTable:

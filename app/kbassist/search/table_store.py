@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +137,7 @@ class TableStore:
         if folder is not None:
             forget_others(folder, keys)
 
-    def word_counts(self, reader: Any, folder: Path | None) -> list[tuple[str, int]]:
+    def word_counts(self, reader: Any, folder: Path | None) -> Sequence[tuple[str, int]]:
         """One segment's words for "did you mean" with their frequencies: from its table when it has one (in
         memory or kept in ``folder``), else counted from the index's column."""
         table = self._get(reader, folder, decode=False)

@@ -222,7 +222,7 @@ def load(folder: Path, key: str, doc_count: int) -> WordIndex | None:
 
 
 def of_segment(
-    reader: Any, folder: Path | None, word_counts: Callable[[Any, Path | None], list[tuple[str, int]]]
+    reader: Any, folder: Path | None, word_counts: Callable[[Any, Path | None], Sequence[tuple[str, int]]]
 ) -> WordIndex:
     """One segment's words for "did you mean": mapped from the file kept beside the generation ``folder``,
     else built from ``word_counts(reader, folder)`` (and kept, for the next start)."""
