@@ -1,9 +1,11 @@
 """Case analysis: entities from real-looking tickets; history and signatures kept out of the topic."""
 
+import re
+
 import pytest
 
 from kbassist.search.case import analyse_case
-from kbassist.search.entities import find_amounts, find_codes, find_ids
+from kbassist.search.entities import UPPER_CLASS, UPPER_LETTERS, find_amounts, find_codes, find_ids
 
 FORWARDED = """\
 From: Priya Raman <priya@lumenbooks.co.uk>
@@ -86,6 +88,17 @@ def test_names_from_introductions_and_sign_offs() -> None:
 )
 def test_names_in_other_languages_and_styles(text: str, name: str) -> None:
     assert analyse_case(text).entities.customer_name == name
+
+
+def test_a_name_starts_with_any_capital_of_the_latin_greek_and_cyrillic_scripts_and_nothing_else() -> None:
+    """The capitals' class is written as runs of letters: the same letters as one by one."""
+    capital = re.compile(UPPER_CLASS)
+    assert [c for c in range(0x20, 0x600) if capital.fullmatch(chr(c))] == UPPER_LETTERS
+    assert all(chr(c).isupper() for c in UPPER_LETTERS) and len(UPPER_LETTERS) > 400
+    for first in ("Ł", "Ω", "Ж", "Ǆ", "Ș"):
+        assert analyse_case(f"Hello, my name is {first}ara Novak. Refund please.").entities.customer_name == (
+            f"{first}ara Novak"
+        )
 
 
 @pytest.mark.parametrize(

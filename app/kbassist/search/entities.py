@@ -141,9 +141,24 @@ EMAIL_PATTERN = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9.-
 # itself with it, so "i'm confused" or "Hi, wrong charge" never yields a name. (Compiled with re.I the
 # capital class matched any word: every "name" found in real reports was a phrase such as "confused".)
 # Capitals and letters of every Latin, Greek and Cyrillic script: Petrović, Rāwiri, O'Connell, Ji-woo.
-_UPPER = "[" + "".join(re.escape(chr(c)) for c in range(0x41, 0x530) if chr(c).isupper()) + "]"
+# Written as runs ("A-Z", "À-Ö"): 430 single letters, in the six places a name pattern holds the class, took
+# a fresh process 20 ms to compile.
+UPPER_LETTERS = [c for c in range(0x41, 0x530) if chr(c).isupper()]
+
+
+def _char_class(codes: list[int]) -> str:
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[" + "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs) + "]"
+
+
+UPPER_CLASS = _char_class(UPPER_LETTERS)
 _LETTERS = r"[^\W\d_]"
-_NAME_WORD = rf"{_UPPER}{_LETTERS}*(?:['’]{_UPPER}{_LETTERS}+)?(?:-{_LETTERS}+)?"
+_NAME_WORD = rf"{UPPER_CLASS}{_LETTERS}*(?:['’]{UPPER_CLASS}{_LETTERS}+)?(?:-{_LETTERS}+)?"
 _PARTICLE = r"(?:de|da|do|dos|van|von|der|den|del|di|la|le|ter|bin|al)"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,2}}"
 _CJK_NAME = r"[\u4e00-\u9fff\u3005]{1,4}(?:[ \u3000]?[\u4e00-\u9fff\u3005]{1,4})?"
