@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from conftest import BUNDLED_KB, article
-from kbassist.search import array_file, joined_postings, parallel_build
+from kbassist.search import array_file, edit_merge, joined_postings, parallel_build
 from kbassist.search.case import analyse_case
 from kbassist.search.case_query import build_case_query, key_terms
 from kbassist.search.collect import collect
@@ -40,6 +41,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchEngine]:
     shutil.copytree(BUNDLED_KB, kb)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(joined_postings, "BUILT_DOCS", 10)
+        # The build's segments are small here: not an edit's to merge (the merge would run while tests read).
+        patch.setattr(edit_merge, "EDIT_SEGMENT_DOCS", 5)
         engine = SearchEngine(kb, index_root=tmp_path_factory.mktemp("joined-index"), embedder=False)
         with pytest.MonkeyPatch.context() as small_batches:
             small_batches.setattr(parallel_build, "PARALLEL_FROM", 50)
@@ -234,3 +237,35 @@ def test_pages_of_a_file_read_through_once_leave_the_process_and_read_the_same_a
     release_mapped([mapped[10:20]])  # a slice: its mapping is found through its base
     assert _resident_kib(path) < 100
     assert mapped.tolist() == values.tolist()
+
+
+def test_the_join_outlives_the_merge_of_the_edits_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    monkeypatch.setattr(joined_postings, "BUILT_DOCS", 10)
+    monkeypatch.setattr(edit_merge, "EDIT_SEGMENT_DOCS", 5)
+    with SearchEngine(kb, index_root=tmp_path / "index", embedder=False) as engine:
+        with pytest.MonkeyPatch.context() as small_batches:
+            small_batches.setattr(parallel_build, "PARALLEL_FROM", 50)
+            small_batches.setattr(parallel_build, "FIRST_COMMIT", 30)
+            engine.update()
+        joined = _table(engine)._joined
+        assert joined is not None
+        engine.index._merge.quiet = 0.3
+        for number, path in enumerate(sorted((kb / "articles").rglob("*.md"))[: edit_merge.MERGE_EDITS_AT]):
+            path.write_text(path.read_text("utf-8") + f"\nzqedit{number} saved.\n", "utf-8")
+            engine.update(changed=[path])
+        deadline = time.monotonic() + 60
+        while len(_table(engine).segments) > len(joined.keys) + 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        table = _table(engine)
+        assert [s.doc_count for s in table.segments[len(joined.keys) :]] == [edit_merge.MERGE_EDITS_AT]  # merged
+        assert table._joined is joined  # the build's segments lead as before: the same join serves
+        with engine.index.searcher() as searcher:
+            edited = [q for word in search_word_queries("zqedit3 refund", engine.synonyms) for q in word]
+            for query in [*_queries(engine, searcher), *edited]:
+                ours = collect(searcher, query, 40, engine.index.scoring())
+                theirs = searcher.search(query, limit=40, optimize=False)
+                assert [h["id"] for h in ours] == [h["id"] for h in theirs]
+                assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
+            assert [h["id"] for h in collect(searcher, edited[0], 5, engine.index.scoring())]  # the edit is found
