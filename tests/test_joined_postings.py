@@ -269,3 +269,20 @@ def test_the_join_outlives_the_merge_of_the_edits_segments(tmp_path: Path, monke
                 assert [h["id"] for h in ours] == [h["id"] for h in theirs]
                 assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], rel=1e-9)
             assert [h["id"] for h in collect(searcher, edited[0], 5, engine.index.scoring())]  # the edit is found
+
+
+def test_array_files_keep_strided_empty_and_wide_arrays_whole(tmp_path: Path) -> None:
+    """Written from the arrays' own memory (no copy): a strided view is made contiguous, an empty one is empty."""
+    arrays = {
+        "every_other": np.arange(20, dtype=np.int64)[::2],
+        "empty": np.zeros(0, dtype=np.float32),
+        "bytes": np.frombuffer(b"abc", dtype=np.uint8),
+        "wide": np.linspace(0, 1, 7, dtype=np.float64),
+    }
+    path = array_file.write(tmp_path / "a.bin", b"TESTFILE", {"n": 1}, arrays)
+    assert path is not None
+    found = array_file.read(path, b"TESTFILE")
+    assert found is not None and found[0] == {"n": 1}
+    assert {k: (v.dtype, v.tolist()) for k, v in found[1].items()} == {
+        k: (v.dtype, v.tolist()) for k, v in arrays.items()
+    }

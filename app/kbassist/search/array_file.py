@@ -47,7 +47,7 @@ def write(path: Path, magic: bytes, header: Mapping[str, Any], arrays: Mapping[s
         b"\0" * (start - len(magic) - 8 - len(encoded)),
     ]
     for array in arrays.values():  # the arrays' own memory, not a copy: a joined build's postings are 29 MB
-        data = np.ascontiguousarray(array).data.cast("B")
+        data = np.ascontiguousarray(array).reshape(-1).view(np.uint8).data
         parts += [data, b"\0" * (_aligned(len(data)) - len(data))]
     return write_atomic(path, *parts)
 
