@@ -23,6 +23,8 @@ from kbassist.search.engine import SearchEngine
 from kbassist.search.joined_postings import JoinedPostings
 from kbassist.search.process_memory import release_mapped
 from kbassist.search.scoring_table import ScoringTable, SegmentTable
+from kbassist.search.segment_cache import segment_readers
+from kbassist.search.spelling import Speller
 from kbassist.search.typed import search_word_queries
 
 CASES = [
@@ -196,6 +198,9 @@ def test_a_join_for_segments_gone_is_removed(built: SearchEngine, tmp_path: Path
     joined_postings.remove_others(tmp_path, new)
     assert joined_postings.load(tmp_path, leading[:-1]) is None
     assert joined_postings.load(tmp_path, leading) is not None
+    kept = sorted(p.name for p in (tmp_path / array_file.FOLDER).iterdir())
+    stem = joined_postings.file_name(new.keys)[: -len(joined_postings.SUFFIX)]
+    assert kept == [stem + joined_postings.SUFFIX, stem + joined_postings.WORDS_SUFFIX]  # the words went too
 
 
 def test_too_few_built_segments_are_not_joined(tmp_path: Path) -> None:
@@ -286,3 +291,48 @@ def test_array_files_keep_strided_empty_and_wide_arrays_whole(tmp_path: Path) ->
     assert {k: (v.dtype, v.tolist()) for k, v in found[1].items()} == {
         k: (v.dtype, v.tolist()) for k, v in arrays.items()
     }
+
+
+TYPOS = ["refnud", "payuot", "disptue", "webhok", "chargebak", "acount", "invocie", "subscripton", "zzzqqq"]
+
+
+def test_the_builds_words_are_joined_and_spell_as_each_segments_words_do(built: SearchEngine) -> None:
+    table = _table(built)
+    joined = table._joined
+    assert joined is not None and joined.words is not None
+    leading = table.segments[: len(joined.keys)]
+    counts: dict[str, int] = {}
+    for segment in leading:
+        for word, count in segment.words:
+            counts[word] = counts.get(word, 0) + count
+    assert len(counts) > 1000
+    assert all(joined.words.count(word) == count for word, count in counts.items())
+    speller = built.index.speller()
+    assert speller.parts[0] is joined.words  # then the edits' segments' own
+    assert len(speller.parts) == 1 + len(table.segments) - len(joined.keys) + 1  # and the speller's own, empty
+    with built.index.searcher() as searcher:
+        one_by_one = Speller(parts=[built.index._words.get(r) for r in segment_readers(searcher)])
+    words = [*TYPOS, *list(counts)[::50]]
+    assert [speller.correct(w) for w in words] == [one_by_one.correct(w) for w in words]
+    assert [speller.frequency(w) for w in words] == [one_by_one.frequency(w) for w in words]
+    assert speller.correct("refnud") == "refund"
+    for prefix in ("pay", "ref", "dis", "sub"):
+        assert speller.completions(prefix, 8) == one_by_one.completions(prefix, 8)
+
+
+def test_without_its_words_file_a_join_still_serves_its_postings(built: SearchEngine, tmp_path: Path) -> None:
+    table = _table(built)
+    joined = table._joined
+    assert joined is not None
+    leading = table.segments[: len(joined.keys)]
+    assert joined_postings.save(joined, tmp_path) is not None
+    words = (
+        tmp_path
+        / array_file.FOLDER
+        / joined_postings.file_name(joined.keys).replace(joined_postings.SUFFIX, joined_postings.WORDS_SUFFIX)
+    )
+    assert words.is_file()
+    words.write_bytes(words.read_bytes()[:100])
+    loaded = joined_postings.load(tmp_path, leading)
+    assert loaded is not None and loaded.words is None
+    assert loaded.postings("body", b"payout")[2] == joined.postings("body", b"payout")[2] > 0

@@ -26,6 +26,7 @@ from kbassist.search.collect import ScoringCache
 from kbassist.search.edit_merge import MERGE_EDITS_AT, BackgroundMerge, edit_segments, merge_edits
 from kbassist.search.generations import NEW, Generations, IndexUnavailableError
 from kbassist.search.index_check import check_searcher
+from kbassist.search.joined_postings import SegmentId
 from kbassist.search.manifest import Manifest
 from kbassist.search.parallel_build import BuildFailedError
 from kbassist.search.reader_pool import ReaderPool
@@ -222,6 +223,8 @@ class KbIndex:
             cache = self._derived.get("scoring")
             if complete and cache is not None and (cache.table is None or joined):
                 del self._derived["scoring"]
+            if joined:
+                self._derived.pop("speller", None)
 
     def _forget_merged(self, searcher: Searcher) -> None:
         self._readers.retain(searcher)
@@ -237,7 +240,17 @@ class KbIndex:
 
     def speller(self) -> Speller:
         """Spelling suggestions from the KB's own words: a word index per segment, built once each."""
-        return self.derived("speller", lambda s: Speller(parts=[self._words.get(r) for r in segment_readers(s)]))
+        return self.derived("speller", self._speller)
+
+    def _speller(self, searcher: Searcher) -> Speller:
+        """The build's segments' words joined (``joined_postings.py``) and each later segment's own."""
+        readers = segment_readers(searcher)
+        segments = [SegmentId(segment_id(r), r.doc_count_all()) for r in readers]
+        joined = self.tables.joined_for(segments, self._folder())
+        if joined is None or joined.words is None or not joined.leads(segments):
+            return Speller(parts=[self._words.get(r) for r in readers])
+        covered = sum(1 for n in joined.doc_counts if n)
+        return Speller(parts=[joined.words, *(self._words.get(r) for r in readers[covered:])])
 
     def doc_count(self) -> int:
         with self.searcher() as s:

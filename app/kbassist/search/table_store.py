@@ -20,7 +20,7 @@ import numpy as np
 from whoosh.searching import Searcher
 
 from kbassist.search import briefs, joined_postings, table_files, word_index
-from kbassist.search.joined_postings import JoinedPostings
+from kbassist.search.joined_postings import JoinedPostings, Segment
 from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
 from kbassist.search.process_memory import release_mapped, return_freed_memory
 from kbassist.search.records import count_words, keep_briefs
@@ -65,11 +65,11 @@ class TableStore:
         self.phrase_docs.retain(s.key for s in segments)
         deleted = [np.fromiter(r.segment().deleted_docs(), dtype=np.int64) for r in readers]
         scorable = {name: bool(searcher.schema[name].scorable) for name in SCORED_FIELDS if name in searcher.schema}
-        joined = self._joined_for(segments, folder)
+        joined = self.joined_for(segments, folder)
         self._last = ScoringTable(segments, deleted, scorable, Bm25(*parameters), earlier=self._last, joined=joined)
         return self._last
 
-    def _joined_for(self, segments: list[SegmentTable], folder: Path | None) -> JoinedPostings | None:
+    def joined_for(self, segments: Sequence[Segment], folder: Path | None) -> JoinedPostings | None:
         """The join of ``segments``' leading ones, in memory or mapped from ``folder``; None while ``join`` has
         not made it (a term's postings are then put together from each segment)."""
         leading = joined_postings.joinable(segments)
