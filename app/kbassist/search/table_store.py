@@ -88,7 +88,8 @@ class TableStore:
     def join(self, folder: Path | None) -> bool:
         """Join the postings of the leading segments of the last ``prepare`` that found every table (and keep
         the join in ``folder``); True when a join was made or mapped that ``view`` did not have, so the commit's
-        table is worth making again. 70 ms for the eight segments of a 10,000-article build."""
+        table is worth making again. 0.26 s for the eight segments of a 10,000-article build (0.07 s the
+        postings, the rest the words)."""
         with self._lock:
             segments, known = list(self._prepared), self._joined
         leading = joined_postings.joinable(segments)
