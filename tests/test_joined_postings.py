@@ -169,18 +169,34 @@ def test_a_fresh_process_maps_the_join_instead_of_making_it(
         again.close()
 
 
+@pytest.mark.parametrize("chunk", [37, 1_000_000], ids=["many-pieces", "one-piece"])
+def test_a_join_written_a_piece_at_a_time_is_the_join_made_whole(
+    built: SearchEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(joined_postings, "CHUNK_POSTINGS", chunk)
+    table = _table(built)
+    leading = joined_postings.joinable(table.segments)
+    whole = joined_postings.join(leading)
+    assert joined_postings.write(leading, tmp_path) is not None
+    loaded = joined_postings.load(tmp_path, leading)
+    assert loaded is not None and loaded.keys == whole.keys and loaded.words is not None and whole.words is not None
+    assert sorted(loaded.fields) == sorted(whole.fields)
+    for name, postings in whole.fields.items():
+        assert loaded.fields[name].terms == postings.terms
+        for array in ("doc_freqs", "starts", "docs", "weights"):
+            assert getattr(loaded.fields[name], array).tolist() == getattr(postings, array).tolist()
+    assert {k: v.tolist() for k, v in loaded.words.arrays.items()} == {
+        k: v.tolist() for k, v in whole.words.arrays.items()
+    }
+
+
 def test_a_kept_join_is_used_only_for_its_own_segments_and_only_whole(built: SearchEngine, tmp_path: Path) -> None:
     table = _table(built)
     joined = table._joined
     assert joined is not None
     leading = table.segments[: len(joined.keys)]
-    assert joined_postings.save(joined, tmp_path) is not None
-    loaded = joined_postings.load(tmp_path, leading)
-    assert loaded is not None and loaded.keys == joined.keys
-    for name, postings in joined.fields.items():
-        assert loaded.fields[name].terms == postings.terms
-        for array in ("doc_freqs", "starts", "docs", "weights"):
-            assert getattr(loaded.fields[name], array).tolist() == getattr(postings, array).tolist()
+    assert joined_postings.write(leading, tmp_path) is not None
+    assert joined_postings.load(tmp_path, leading) is not None
     assert joined_postings.load(tmp_path, leading[:-1]) is None  # other segments: another name, none kept
     path = tmp_path / array_file.FOLDER / joined_postings.file_name(joined.keys)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
@@ -192,14 +208,14 @@ def test_a_kept_join_is_used_only_for_its_own_segments_and_only_whole(built: Sea
 def test_a_join_for_segments_gone_is_removed(built: SearchEngine, tmp_path: Path) -> None:
     table = _table(built)
     leading = joined_postings.joinable(table.segments)
-    old, new = joined_postings.join(leading[:-1]), joined_postings.join(leading)
-    for joined in (old, new):
-        assert joined_postings.save(joined, tmp_path) is not None
+    for segments in (leading[:-1], leading):
+        assert joined_postings.write(segments, tmp_path) is not None
+    new = joined_postings.load(tmp_path, leading)
     joined_postings.remove_others(tmp_path, new)
     assert joined_postings.load(tmp_path, leading[:-1]) is None
     assert joined_postings.load(tmp_path, leading) is not None
     kept = sorted(p.name for p in (tmp_path / array_file.FOLDER).iterdir())
-    stem = joined_postings.file_name(new.keys)[: -len(joined_postings.SUFFIX)]
+    stem = joined_postings.file_name(tuple(s.key for s in leading))[: -len(joined_postings.SUFFIX)]
     assert kept == [stem + joined_postings.SUFFIX, stem + joined_postings.WORDS_SUFFIX]  # the words went too
 
 
@@ -325,7 +341,7 @@ def test_without_its_words_file_a_join_still_serves_its_postings(built: SearchEn
     joined = table._joined
     assert joined is not None
     leading = table.segments[: len(joined.keys)]
-    assert joined_postings.save(joined, tmp_path) is not None
+    assert joined_postings.write(leading, tmp_path) is not None
     words = (
         tmp_path
         / array_file.FOLDER
@@ -336,3 +352,18 @@ def test_without_its_words_file_a_join_still_serves_its_postings(built: SearchEn
     loaded = joined_postings.load(tmp_path, leading)
     assert loaded is not None and loaded.words is None
     assert loaded.postings("body", b"payout")[2] == joined.postings("body", b"payout")[2] > 0
+
+
+def test_pieces_that_do_not_fill_their_layout_leave_no_file(tmp_path: Path) -> None:
+    layout = [("a", np.dtype(np.int32), 5), ("b", np.dtype(np.float32), 2)]
+    ints, floats = np.arange(5, dtype=np.int32), np.ones(2, dtype=np.float32)
+    path = tmp_path / "pieces.bin"
+    written = array_file.write_pieces(path, b"TESTFILE", {}, layout, [ints[:2], ints[2:], floats])
+    assert written is not None
+    found = array_file.read(path, b"TESTFILE")
+    assert found is not None and found[1]["a"].tolist() == [0, 1, 2, 3, 4] and found[1]["b"].tolist() == [1, 1]
+    path.unlink()
+    for pieces in ([ints[:2], floats], [ints, floats, floats], [ints.astype(np.int64), floats], [ints]):
+        with pytest.raises(ValueError):
+            array_file.write_pieces(path, b"TESTFILE", {}, layout, pieces)
+        assert not list(tmp_path.iterdir())  # neither the file nor its temporary

@@ -22,7 +22,7 @@ from whoosh.searching import Searcher
 from kbassist.search import briefs, joined_postings, table_files, word_index
 from kbassist.search.joined_postings import JoinedPostings, Segment
 from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
-from kbassist.search.process_memory import release_mapped, return_freed_memory
+from kbassist.search.process_memory import return_freed_memory
 from kbassist.search.records import count_words, keep_briefs
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
@@ -97,12 +97,11 @@ class TableStore:
         if not leading or (known is not None and known.keys == keys):
             return False
         found = joined_postings.load(folder, leading) if folder is not None else None
-        if found is None:
+        if found is None and folder is not None and joined_postings.write(leading, folder) is not None:
+            found = joined_postings.load(folder, leading)  # mapped: the page cache holds it
+            return_freed_memory()
+        if found is None:  # no folder, or one that cannot be written
             found = joined_postings.join(leading)
-            if folder is not None and joined_postings.save(found, folder) is not None:
-                found = joined_postings.load(folder, leading) or found  # mapped: the page cache holds it
-                release_mapped(a for s in leading for p in s.fields.values() for a in (p.docs, p.weights))
-                return_freed_memory()
         if folder is not None:
             joined_postings.remove_others(folder, found)
         with self._lock:
