@@ -32,7 +32,7 @@ import numpy as np
 
 from kbassist.search import array_file, word_index
 from kbassist.search.process_memory import release_mapped
-from kbassist.search.scoring_table import SegmentTable
+from kbassist.search.scoring_table import SegmentTable, term_row
 from kbassist.search.whoosh_postings import FieldPostings
 from kbassist.search.word_index import WordIndex
 
@@ -83,11 +83,7 @@ class JoinedPostings:
         return theirs == mine
 
     def row(self, fieldname: str, text: bytes) -> int | None:
-        rows = self._rows.get(fieldname)
-        if rows is None:
-            postings = self.fields.get(fieldname)
-            rows = self._rows[fieldname] = {t: i for i, t in enumerate(postings.terms)} if postings else {}
-        return rows.get(text)
+        return term_row(self._rows, self.fields, fieldname, text)
 
     def postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, int]:
         """(documents, weights, document frequency) of the term in these segments: slices, nothing copied."""

@@ -54,11 +54,18 @@ class SegmentTable:
     _rows: dict[str, dict[bytes, int]] = field(default_factory=dict)
 
     def row(self, fieldname: str, text: bytes) -> int | None:
-        rows = self._rows.get(fieldname)
-        if rows is None:
-            postings = self.fields.get(fieldname)
-            rows = self._rows[fieldname] = {t: i for i, t in enumerate(postings.terms)} if postings else {}
-        return rows.get(text)
+        return term_row(self._rows, self.fields, fieldname, text)
+
+
+def term_row(
+    rows: dict[str, dict[bytes, int]], fields: Mapping[str, FieldPostings], fieldname: str, text: bytes
+) -> int | None:
+    """The term's row in its field's term list (``rows``: each field's term -> row, made at its first look-up)."""
+    known = rows.get(fieldname)
+    if known is None:
+        postings = fields.get(fieldname)
+        known = rows[fieldname] = {t: i for i, t in enumerate(postings.terms)} if postings else {}
+    return known.get(text)
 
 
 def read_segment(reader: Any, fieldnames: Sequence[str]) -> SegmentTable:
