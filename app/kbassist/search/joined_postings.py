@@ -3,8 +3,9 @@
 A full build writes several segments (a 10,000-article KB: eight, two per batch on two cores), and a term's
 postings were put together from each of them the first time a case asked for it: eight dictionary lookups,
 eight slices and a copy with each segment's offset added. At 10,000 articles that first reading was the
-difference between a case's p95 and the target: with every term's postings joined beforehand, the same
-first pass over the eval cases went from 21.1 to 17.9 ms p95 (minimum of three processes each).
+difference between a case's p95 and the target: the first pass over the 173 eval cases in a fresh process
+went from 30.7-35.7 to 24.0-27.6 ms p95 with this join (three processes each, alternated, on a slow day for
+the machine; a prototype had measured 21.1 -> 17.9 ms on a quicker one).
 
 Here the segments a build (or a merge) wrote, the leading ones of the index, are joined once, off the search
 path (``TableStore.join``), into one sorted term list per field whose postings are already numbered across
@@ -15,7 +16,9 @@ The same segments' "did you mean" words are joined too (one ``WordIndex`` of the
 what the speller computes from one index per segment): spelling the new words of a case looked each of them
 up in every segment's index, a fifth of the slowest first cases at 10,000 articles.
 
-The files are a cache: one that is missing, damaged or for other segments is simply not used.
+The join is written straight to its file a few million postings at a time (``write``); made whole in memory
+first, it took a 50,000-article build from 257 to 420 MiB at its peak. The files are a cache: one that is
+missing, damaged or for other segments is simply not used.
 """
 
 from __future__ import annotations
