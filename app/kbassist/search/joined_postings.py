@@ -36,6 +36,7 @@ import numpy as np
 from kbassist.search import array_file, word_index
 from kbassist.search.process_memory import release_mapped
 from kbassist.search.scoring_table import SegmentTable, term_row
+from kbassist.search.table_files import field_postings
 from kbassist.search.whoosh_postings import FieldPostings
 from kbassist.search.word_index import WordIndex
 
@@ -172,10 +173,7 @@ class _FieldPlan:
     starts: np.ndarray
     present: list[tuple[FieldPostings, int]]  # each segment holding the field, with its first document's number
     rows: list[np.ndarray]
-
-    @property
-    def blob(self) -> dict[str, np.ndarray]:
-        return array_file.strings_blob(self.terms)
+    blob: dict[str, np.ndarray]  # the terms as one byte blob and their ends (``array_file.strings_blob``)
 
     def chunks(self) -> Iterator[tuple[int, int]]:
         """Runs of terms (rows lo..hi) holding about ``CHUNK_POSTINGS`` postings (a longer term alone)."""
@@ -224,7 +222,7 @@ def _plan(parts: Sequence[tuple[FieldPostings | None, int]]) -> _FieldPlan:
         counts[at] += np.diff(p.starts)  # a term is listed once per segment: no repeated index
         doc_freqs[at] += p.doc_freqs
     starts = np.concatenate(([0], np.cumsum(counts)))
-    return _FieldPlan(terms, doc_freqs.astype(np.int32), starts, present, rows)
+    return _FieldPlan(terms, doc_freqs.astype(np.int32), starts, present, rows, array_file.strings_blob(terms))
 
 
 def _joined_words(segments: Sequence[SegmentTable]) -> WordIndex:
@@ -287,12 +285,10 @@ def remove_others(folder: Path, keep: JoinedPostings | None) -> None:
 
 
 def _field(arrays: dict[str, np.ndarray], name: str) -> FieldPostings:
-    blob, ends = arrays[f"{name}.blob"].tobytes(), arrays[f"{name}.ends"].tolist()
-    terms = [blob[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    starts = arrays[f"{name}.starts"]
-    if len(starts) != len(terms) + 1 or int(starts[-1]) != len(arrays[f"{name}.docs"]):
+    postings = field_postings(arrays, name)
+    if len(postings.starts) != len(postings.terms) + 1 or int(postings.starts[-1]) != len(postings.docs):
         raise ValueError(f"{name}: terms and postings disagree")
-    return FieldPostings(terms, arrays[f"{name}.doc_freqs"], starts, arrays[f"{name}.docs"], arrays[f"{name}.weights"])
+    return postings
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int32)

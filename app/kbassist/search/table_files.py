@@ -115,7 +115,7 @@ class _MappedFields(Mapping[str, FieldPostings]):
         if made is None:
             if name not in self._names:
                 raise KeyError(name)
-            made = self._made[name] = _field(self._arrays, name)
+            made = self._made[name] = field_postings(self._arrays, name)
         return made
 
     def __iter__(self) -> Iterator[str]:
@@ -165,7 +165,8 @@ def _phrase_keys(keys: tuple[tuple[str, tuple[str, ...], int], ...]) -> tuple[Ph
     return tuple((f, tuple(w.encode("utf-8") for w in words), slop) for f, words, slop in keys)
 
 
-def _field(arrays: dict[str, np.ndarray], name: str) -> FieldPostings:
+def field_postings(arrays: dict[str, np.ndarray], name: str) -> FieldPostings:
+    """Field ``name``'s postings from a file's arrays (a segment's table, or a join: the same six arrays)."""
     return FieldPostings(
         _terms(arrays, name),
         arrays[f"{name}.doc_freqs"],
