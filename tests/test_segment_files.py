@@ -1,7 +1,6 @@
 """What is kept per segment beside the index (``scoring/``): "did you mean"'s words as arrays and the
 documents' briefs, read at the next start and answering as what they were made from."""
 
-import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -11,8 +10,10 @@ import pytest
 from conftest import BUNDLED_KB
 from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.evaluation.tickets import load_cases
-from kbassist.search import records, table_store, word_index
+from kbassist.search import briefs, records, table_store, word_index
+from kbassist.search.briefs import Briefs, brief_of
 from kbassist.search.engine import SearchEngine
+from kbassist.search.records import ChainedBriefs, FiledKeys, filed
 from kbassist.search.spelling import Speller, spell_words
 from kbassist.search.word_index import WordIndex
 
@@ -152,9 +153,86 @@ def test_a_second_start_answers_from_the_briefs_without_reading_the_records(
         with SearchEngine(kb, embedder=False) as engine:
             assert answers(engine) == first
             assert not engine.messages
-    for path in kept:  # damaged briefs: made again from the records
+    for path in kept:  # damaged briefs: made again from the records, and kept again
         path.write_text("{not json")
     with SearchEngine(kb, embedder=False) as engine:
         assert answers(engine) == first
         assert not engine.messages
-    assert all(json.loads(p.read_text())["briefs"] for p in kept)
+    with monkeypatch.context() as patched:
+        patched.setattr(records, "read_records", refuse)
+        with SearchEngine(kb, embedder=False) as engine:
+            assert answers(engine) == first
+
+
+def _record(item_id: str, kind: str = "article", articles: list[str] | None = None) -> dict[str, object]:
+    meta = {"articles": articles, "audience": "merchant"} if articles is not None else {"audience": "merchant"}
+    return {
+        "id": item_id,
+        "kind": kind,
+        "product": "Refunds",
+        "path": f"articles/{item_id}.md",
+        "title": f"Ü {item_id}",
+        "signature": "ab" * 20,
+        "mtime_ns": 1_700_000_000_123_456_789,
+        "size": 812,
+        "meta": meta,
+        "tags": ["x"],
+    }
+
+
+SEGMENT = [
+    brief_of(_record("late-refund")),
+    None,  # a document without a record
+    brief_of(_record("macro-late", "macro", ["late-refund", "refund-fees"])),
+    brief_of(_record("macro-none", "macro", [])),
+    brief_of(_record("late-refund")),  # the same id again (its file's earlier document not yet deleted)
+]
+
+
+def test_briefs_kept_as_columns_read_back_as_the_briefs_they_were(tmp_path: Path) -> None:
+    held = Briefs.of(SEGMENT)
+    assert list(held) == SEGMENT and len(held) == 5 and held[-1] == SEGMENT[-1] and held[1:3] == SEGMENT[1:3]
+    assert held[2] is held[2], "a brief is made once: the manifest compares briefs by identity"
+    assert briefs.save(tmp_path, "seg", held) is not None
+    read = briefs.load(tmp_path, "seg", 5)
+    assert read is not None and list(read) == SEGMENT
+    assert [doc for doc, _brief in read.having(briefs.ARTICLES)] == [2]
+    assert read.column("id") == ["late-refund", None, "macro-late", "macro-none", "late-refund"]
+    with pytest.raises(IndexError):
+        read[5]
+    assert briefs.load(tmp_path, "seg", 4) is None, "another segment's count"
+    assert briefs.load(tmp_path, "other", 5) is None, "another segment's key"
+
+
+def test_damaged_briefs_are_refused_not_read_wrong(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = briefs.save(tmp_path, "seg", Briefs.of(SEGMENT))
+    assert path is not None
+    head, *lines = path.read_bytes().split(b"\n")
+    damaged = {
+        "a column cut short": [head, *lines[:3], lines[3].replace(b"[", b"[1,", 1), *lines[4:]],
+        "a column lost": [head, *lines[:-1]],
+        "a line not JSON": [head, lines[0][:-3], *lines[1:]],
+        "a header of other columns": [head.replace(b'"size", ', b""), *lines],
+    }
+    for what, content in damaged.items():
+        path.write_bytes(b"\n".join(content))
+        assert briefs.load(tmp_path, "seg", 5) is None, what
+    assert "reading the segment's records again" in caplog.text
+
+
+def test_ids_filed_by_columns_are_filed_as_one_document_at_a_time() -> None:
+    ids = [b["id"] if b else None for b in SEGMENT] + ["refund-fees", None, "macro-late"]
+    one_by_one = filed(((doc, {"id": key}) for doc, key in enumerate(ids) if key), lambda b: [(b["id"], True)])
+    by_columns = FiledKeys(ids)
+    assert dict(by_columns) == {key: list(value) for key, value in one_by_one.items()}
+    assert by_columns["late-refund"] == [(0, True), (4, True)] and "missing" not in by_columns
+    assert len(by_columns) == 4
+
+
+def test_segments_briefs_chained_are_one_list_by_document_number() -> None:
+    parts = [Briefs.of(SEGMENT), Briefs.of([]), Briefs.of(SEGMENT[:2])]
+    chained = ChainedBriefs(parts)
+    assert len(chained) == 7 and list(chained) == [*SEGMENT, *SEGMENT[:2]]
+    assert chained[5] is parts[2][0] and chained[-1] is None and chained[1:6] == [*SEGMENT[1:], SEGMENT[0]]
+    with pytest.raises(IndexError):
+        chained[7]

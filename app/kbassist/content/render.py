@@ -89,5 +89,3 @@ def link_markdown(title: str, url: str) -> str:
     label = title.replace("[", "(").replace("]", ")").strip()
     target = url.strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     return f"[{label}]({target})"
-
-

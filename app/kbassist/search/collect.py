@@ -85,7 +85,7 @@ class ScoringCache:
     lengths: dict[str, list[int]] | None = None  # for the matcher path; built on its first use
     table: ScoringTable | None = None  # the commit's scoring table, when every segment's arrays are at hand
     phrase_docs: PhraseDocs | None = None  # documents each phrase matches, per segment (kept across commits)
-    records: list[dict[str, Any] | None] | None = None  # each document's record (records.py): what a hit shows
+    records: Sequence[dict[str, Any] | None] | None = None  # each document's record (records.py): what a hit shows
     # (field, words, slop) -> [(docnum, score at boost 1)]: phrases come from the synonym list, so the same few
     # hundred recur in every case, and matching one costs Whoosh a positions check in every document.
     phrases: dict[tuple[str, tuple[str, ...], int], list[tuple[int, float]]] = field(default_factory=dict)

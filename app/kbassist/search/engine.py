@@ -16,6 +16,7 @@ from whoosh.query import And, Term
 from kbassist.content.loader import iter_kb_files, iter_kb_folders
 from kbassist.content.model import ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
+from kbassist.search.briefs import ARTICLES
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
 from kbassist.search.confidence import decide
@@ -78,7 +79,9 @@ class SearchEngine:
         self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
         # Each segment's macros filed by the articles they rely on (``ranking.relied_on``).
-        self._relied_on = self.index.segment_cache(lambda r: filed(self.index.records.briefs.get(r), relied_on))
+        self._relied_on = self.index.segment_cache(
+            lambda reader: filed(self.index.records.briefs.get(reader).having(ARTICLES), relied_on)
+        )
 
     def close(self) -> None:
         self.index.close()

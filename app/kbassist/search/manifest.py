@@ -12,7 +12,7 @@ kept per segment): a ``FileState`` is made only for the files an update asks abo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from whoosh.searching import Searcher
@@ -21,7 +21,7 @@ from kbassist.search.briefs import Brief
 from kbassist.search.records import FileState
 from kbassist.search.segment_cache import SegmentCache, live_segments, segment_id
 
-Briefs = list[Brief | None]  # one segment's briefs by document number (``Records.briefs``)
+Briefs = Sequence[Brief | None]  # one segment's briefs by document number (``Records.briefs``)
 
 
 @dataclass(frozen=True, slots=True)

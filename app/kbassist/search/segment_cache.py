@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)  # a cache of lists serves where a cache of sequences is asked for
 
 
 def segment_id(reader: Any) -> str:
@@ -36,15 +36,15 @@ def live_segments(searcher: Any) -> list[tuple[Any, int, frozenset[int]]]:
     ]
 
 
-class SegmentCache(Generic[T]):
+class SegmentCache(Generic[T_co]):
     """Segment id -> ``build(reader)``, built on first use; safe to use from several threads."""
 
-    def __init__(self, build: Callable[[Any], T]) -> None:
+    def __init__(self, build: Callable[[Any], T_co]) -> None:
         self._build = build
-        self._by_segment: dict[str, T] = {}
+        self._by_segment: dict[str, T_co] = {}
         self._lock = threading.Lock()
 
-    def get(self, reader: Any) -> T:
+    def get(self, reader: Any) -> T_co:
         key = segment_id(reader)
         with self._lock:
             if key in self._by_segment:
