@@ -3,15 +3,15 @@
 from pathlib import Path
 
 from conftest import article, macro, write
-from kbassist.content.lint import lint, lint_folder
-from kbassist.content.loader import (
+from kbassist.content.kb_files import (
     iter_kb_files,
     iter_kb_folders,
     iter_translation_files,
     kb_files,
-    load_kb,
     markdown_files_under,
 )
+from kbassist.content.lint import lint, lint_folder
+from kbassist.content.loader import load_kb
 from kbassist.content.model import Article, Macro
 
 

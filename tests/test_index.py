@@ -14,7 +14,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.reading import MultiReader, SegmentReader
 
 from conftest import BUNDLED_KB, article, write
-from kbassist.content.loader import iter_kb_files
+from kbassist.content.kb_files import iter_kb_files
 from kbassist.content.parser import parse_file
 from kbassist.search import parallel_build
 from kbassist.search.edit_merge import EDIT_SEGMENT_DOCS, MERGE_EDITS_AT

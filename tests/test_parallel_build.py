@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import NO_MERGE, SegmentWriter
 
 from conftest import BUNDLED_KB, write
-from kbassist.content.loader import iter_kb_files
+from kbassist.content.kb_files import iter_kb_files
 from kbassist.content.model import KbItem
 from kbassist.content.parser import parse_file
 from kbassist.search import parallel_build

@@ -34,7 +34,7 @@ def test_types_check() -> None:
 
 def test_core_runs_without_loading_qt() -> None:
     code = (
-        "import sys, kbassist.cli, kbassist.search, kbassist.content, kbassist.usage; "
+        "import sys, kbassist.cli, kbassist.search.engine, kbassist.content.loader, kbassist.usage; "
         "sys.exit('PySide6' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,13 +1,18 @@
 """What is kept per segment beside the index (``scoring/``): "did you mean"'s words as arrays and the
 documents' briefs, read at the next start and answering as what they were made from."""
 
+import json
 import shutil
+import subprocess
+import sys
+import textwrap
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from conftest import BUNDLED_KB
+from kbassist.content.kb_files import iter_translation_files
 from kbassist.evaluation.sets import DEFAULT_CASES
 from kbassist.evaluation.tickets import load_cases
 from kbassist.search import briefs, records, table_store, word_index
@@ -236,3 +241,39 @@ def test_segments_briefs_chained_are_one_list_by_document_number() -> None:
     assert chained[5] is parts[2][0] and chained[-1] is None and chained[1:6] == [*SEGMENT[1:], SEGMENT[0]]
     with pytest.raises(IndexError):
         chained[7]
+
+
+def test_a_second_start_answers_without_importing_the_kb_parser(tmp_path: Path) -> None:
+    """A process that finds the index in step with the KB and answers a case imports neither markdown-it nor
+    the KB parser (``content/kb_files.py``); an edited file brings them in to be parsed, as would a macro's
+    translation read for a reply (none here)."""
+    kb, index = tmp_path / "kb", tmp_path / "index"
+    shutil.copytree(BUNDLED_KB, kb)
+    for translation in list(iter_translation_files(kb)):
+        translation.unlink()
+    with SearchEngine(kb, index_root=index, embedder=False) as engine:
+        engine.update()
+    code = textwrap.dedent(
+        f"""
+        import json, sys
+        from pathlib import Path
+        from kbassist.search.engine import SearchEngine
+        with SearchEngine(Path({str(kb)!r}), index_root=Path({str(index)!r}), embedder=False) as engine:
+            report = engine.update()
+            found = engine.suggest("The refund to my customer has not arrived after ten days. Where is it?")
+        parsers = [m for m in ("markdown_it", "kbassist.content.parser") if m in sys.modules]
+        print(json.dumps([report.touched, report.unchanged, len(found.articles), parsers]))
+        """
+    )
+
+    def second_start() -> list[object]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.splitlines()[-1])
+
+    touched, unchanged, articles, parsers = second_start()
+    assert (touched, parsers) == (0, []) and unchanged > 200 and articles > 0
+    edited = next((kb / "articles").rglob("*.md"))
+    edited.write_text(edited.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    touched, _unchanged, articles, parsers = second_start()
+    assert touched == 1 and articles > 0
+    assert parsers == ["markdown_it", "kbassist.content.parser"]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import write
+from kbassist.content.kb_files import iter_kb_files
 from kbassist.content.lint import lint_folder
-from kbassist.content.loader import iter_kb_files, load_kb
+from kbassist.content.loader import load_kb
 from kbassist.content.model import Macro
 from kbassist.search.engine import SearchEngine
 from kbassist.search.replies import LanguageUnavailableError

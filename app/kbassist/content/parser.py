@@ -19,6 +19,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from kbassist.content.blocks import Blocks, full_blocks, lean_blocks
 from kbassist.content.inline_text import inline_text
+from kbassist.content.kb_files import kind_of
 from kbassist.content.model import PRODUCTS, Article, ItemKind, KbItem, Macro, Problem
 from kbassist.content.placeholders import placeholder_names
 from kbassist.content.stripe import CODE_IN_TEXT, normalise_code
@@ -82,14 +83,6 @@ def read_inside(path: Path, kb_root: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise KbFileError(f"cannot read file: {exc.strerror or exc}") from None
-
-
-def kind_of(rel_path: str) -> ItemKind | None:
-    """An article or a macro by the folder a file is in, None for files that are not KB content."""
-    parts = rel_path.split("/")
-    if len(parts) == 3 and parts[2].endswith(".md"):
-        return {"articles": ItemKind.ARTICLE, "macros": ItemKind.MACRO}.get(parts[0])
-    return None
 
 
 def read_markdown(raw: bytes) -> tuple[dict[str, Any], str, Blocks]:

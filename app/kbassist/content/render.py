@@ -9,13 +9,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-
-from kbassist.content.parser import markdown
+if TYPE_CHECKING:
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*")
 HIGHLIGHT_STYLE = "background-color:#ffe58a;color:#000"
@@ -57,6 +56,10 @@ def _image_as_text(self: RendererHTML, tokens: Sequence[Token], idx: int, option
 
 
 def _markdown_without_images() -> Any:
+    # markdown-it (with the parser) is imported when something is first rendered, not with this module: a
+    # suggestion fills its reply as plain text, and a fresh process's first case took 45 ms longer.
+    from kbassist.content.parser import markdown
+
     md = markdown()
     md.add_render_rule("image", _image_as_text)
     return md

@@ -10,31 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from kbassist.content.kb_files import TRANSLATION_NAME, translation_of
 from kbassist.content.locale_format import is_language
 from kbassist.content.model import BASE_LANGUAGE, Macro, MacroText, Problem
-from kbassist.content.parser import KbFileError, read_inside, read_markdown
 from kbassist.content.placeholders import placeholder_names
 
-TRANSLATION_NAME = re.compile(r"^(?P<slug>[^/]+)\.(?P<lang>[a-z]{2})\.md$")
 REQUIRED = ("id", "lang", "title")
-
-
-def translation_of(rel_path: str) -> tuple[str, str] | None:
-    """(the base macro's path, the language) when ``rel_path`` names a translation, else None."""
-    parts = rel_path.split("/")
-    if len(parts) == 3 and parts[0] == "macros" and (match := TRANSLATION_NAME.match(parts[2])):
-        return f"macros/{parts[1]}/{match['slug']}.md", match["lang"]
-    return None
 
 
 def parse_translation(path: Path, kb_root: Path) -> MacroText | Problem:
     """A translation file as the text it gives its macro, or the Problem that makes it unusable."""
+    from kbassist.content.parser import KbFileError, read_inside, read_markdown  # only to parse: kb_files.py
+
     rel = path.relative_to(kb_root).as_posix()
     named = translation_of(rel)
     try:

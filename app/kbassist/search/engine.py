@@ -13,7 +13,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 from whoosh.query import And, Term
 
-from kbassist.content.loader import iter_kb_files, iter_kb_folders
+from kbassist.content.kb_files import iter_kb_files, iter_kb_folders
 from kbassist.content.model import ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
 from kbassist.search.briefs import ARTICLES

@@ -19,10 +19,8 @@ from typing import Any, Protocol
 from whoosh.index import FileIndex
 from whoosh.writing import NO_MERGE
 
-from kbassist.content.loader import CONTENT_DIRS, markdown_files_under, misplaced
+from kbassist.content.kb_files import CONTENT_DIRS, markdown_files_under, misplaced, translation_of
 from kbassist.content.model import KbItem, Problem
-from kbassist.content.parser import parse_file
-from kbassist.content.translations import translation_of
 from kbassist.search.manifest import Manifest
 from kbassist.search.records import FileState
 from kbassist.search.schema import to_document
@@ -309,6 +307,8 @@ class Batch:
 
 def parse_todo(todo: Todo, kb_root: Path) -> KbItem | Problem:
     """The record of one new or changed file, or why it cannot be indexed."""
+    from kbassist.content.parser import parse_file  # imported only when a file is parsed (content/kb_files.py)
+
     return misplaced(todo.rel) or parse_file(todo.path, kb_root)
 
 

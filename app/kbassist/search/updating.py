@@ -12,7 +12,7 @@ from pathlib import Path
 
 from whoosh.index import FileIndex
 
-from kbassist.content.loader import kb_files
+from kbassist.content.kb_files import kb_files
 from kbassist.content.model import Problem
 from kbassist.search.parallel_build import sync_in_builder, worth_it
 from kbassist.search.records import FileState
