@@ -4,15 +4,18 @@ Apart from the parser so that what only lists, watches or compares files (a fres
 window's watcher, an update that finds nothing changed) does not import it and markdown-it: about 45 ms of a
 fresh process's imports before its first case, which parses no file unless a macro's translation is read.
 The parser is imported where a file is parsed (``sync.parse_todo``, ``translations.parse_translation``,
-``render``).
+``review.mark_reviewed``, ``render``, the `lint` and `review` commands); the window, which imported it for
+the links an article follows (``resolve_link``, here now), opens without it.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kbassist.content.model import ItemKind, Problem
 
@@ -117,3 +120,23 @@ def misplaced(rel_path: str) -> Problem | None:
     if kind_of(rel_path) is None:
         return Problem(rel_path, "not in articles/<product>/ or macros/<product>/; skipped")
     return None
+
+
+def leaves_kb(from_rel: str, href: str) -> bool:
+    """A path link that is absolute or climbs out of the KB folder (never looked up on the real disk)."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return False
+    if parts.path.startswith("/"):
+        return True
+    return posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path)).startswith("..")
+
+
+def resolve_link(from_rel: str, href: str) -> str | None:
+    """The KB-relative path a relative link points to; None for web links, anchors, other schemes and paths
+    that leave the KB folder."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path or leaves_kb(from_rel, href):
+        return None
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path))
+    return None if target.startswith("..") else target

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from kbassist.content.compose import is_closing, is_greeting, paragraphs
+from kbassist.content.kb_files import leaves_kb, resolve_link
 from kbassist.content.loader import KbContent, load_kb
 from kbassist.content.model import Article, KbItem, Macro, Problem, is_public_url
 from kbassist.content.placeholders import PLACEHOLDER, TODAY
@@ -136,23 +135,3 @@ def malformed_placeholders(body: str) -> list[str]:
         if not PLACEHOLDER.match(body, match.start()) and (match.start() == 0 or body[match.start() - 1] != "{"):
             out.append(body[match.start() : match.start() + 24].split("\n", maxsplit=1)[0])
     return out
-
-
-def leaves_kb(from_rel: str, href: str) -> bool:
-    """A path link that is absolute or climbs out of the KB folder (never looked up on the real disk)."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc or not parts.path:
-        return False
-    if parts.path.startswith("/"):
-        return True
-    return posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path)).startswith("..")
-
-
-def resolve_link(from_rel: str, href: str) -> str | None:
-    """The KB-relative path a relative link points to; None for web links, anchors, other schemes and paths
-    that leave the KB folder."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc or not parts.path or leaves_kb(from_rel, href):
-        return None
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), parts.path))
-    return None if target.startswith("..") else target

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Final
 
 from kbassist.content.model import Article, ItemKind, KbItem
-from kbassist.content.parser import KbFileError, parse_bytes
 
 _FRONT_MATTER: Final = re.compile(rb"\A(?:\xef\xbb\xbf)?---[^\r\n]*(\r?\n)(.*?)^---[^\r\n]*(?=\r?\n|\Z)", re.S | re.M)
 # A top-level ``reviewed:`` line: the value is replaced, a trailing comment and the line ending are kept.
@@ -60,6 +59,8 @@ def mark_reviewed(path: Path, on: dt.date) -> None:
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
         raise ReviewError(f"{path.name} is read-only; make it writable (or check it out) and try again")
     new = with_reviewed(raw, on)
+    from kbassist.content.parser import KbFileError, parse_bytes  # when a file is parsed (kb_files.py)
+
     try:
         item = parse_bytes(new, path, path.parents[2])
     except (KbFileError, IndexError) as exc:  # (KbFileError is a ValueError: bad YAML, a bad date)

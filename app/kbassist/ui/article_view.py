@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kbassist.content.lint import resolve_link
+from kbassist.content.kb_files import resolve_link
 from kbassist.content.model import PRODUCT_LABELS, Article, KbItem, Macro
 from kbassist.content.render import article_html
 from kbassist.search.text import stem
