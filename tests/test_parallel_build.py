@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.analysis import SimpleAnalyzer
 from whoosh.writing import NO_MERGE, SegmentWriter
 
 from conftest import BUNDLED_KB, write
@@ -17,7 +18,9 @@ from kbassist.content.parser import parse_file
 from kbassist.search import parallel_build
 from kbassist.search.engine import SearchEngine
 from kbassist.search.schema import build_schema, to_document
+from kbassist.search.spelling import spell_words
 from kbassist.search.sync import Hooks, plan_sync
+from kbassist.search.text import ANALYZER
 from kbassist.search.whoosh_segments import commit_segments, finish_segment, segment_writer
 
 
@@ -78,6 +81,22 @@ def test_a_segment_with_its_postings_kept_in_memory_is_the_segment_whoosh_writes
     expected, found = _segment_contents(whooshs), _segment_contents(ours)
     assert max(len(term[-1]) for term in expected["terms"].values()) > 128  # several posting blocks
     assert found == expected
+
+
+def test_words_read_in_one_loop_are_the_words_the_analyzers_give() -> None:
+    """The builder's one-loop readings of a document's words (``KbAnalyzer.stemmed_positions``, ``spell_words``
+    through ``whole_matches``) give what the analyzers' own tokens give, on every bundled file and on words
+    with dots, stars, digits, non-Latin letters and stop words."""
+    texts = [path.read_text("utf-8") for path in sorted(BUNDLED_KB.rglob("*.md"))]
+    texts += ["v1.2.3 pi_3Pq.x7 **bold** a.b.c ... the The THE a I İstanbul ŁÓDŹ 東京 x*y refunds refund's"]
+    simple = SimpleAnalyzer().items[0].expression
+    for text in texts:
+        positions: dict[str, list[int]] = {}
+        for token in ANALYZER(text, positions=True):
+            positions.setdefault(token.text, []).append(token.pos)
+        assert ANALYZER.stemmed_positions(text) == positions
+        assert list(ANALYZER.stemmed_positions(text)) == list(positions)  # first use first, as Whoosh keeps them
+        assert spell_words(text) == {match.group(0).lower() for match in simple.finditer(text)}
 
 
 def _stored(engine: SearchEngine) -> dict[str, dict[str, Any]]:

@@ -13,16 +13,17 @@ from collections.abc import Iterable, Sequence
 
 from whoosh.analysis import SimpleAnalyzer
 
+from kbassist.search.text import whole_matches
 from kbassist.search.word_index import WordIndex, deletes, text_hashes
 
 # The words a document is known by: Whoosh's SimpleAnalyzer tokens, lowercased (whoosh-reloaded's pattern
 # keeps '*'). Counted per segment from the index's ``words`` column (records.py).
-_TOKENS = SimpleAnalyzer().items[0].expression
+_TOKENS = whole_matches(SimpleAnalyzer().items[0].expression)
 
 
 def spell_words(text: str) -> set[str]:
     """The distinct words of ``text`` that "did you mean" and completions know."""
-    return {match.group(0).lower() for match in _TOKENS.finditer(text)}
+    return set(map(str.lower, _TOKENS.findall(text)))
 
 
 def distance(a: str, b: str) -> int:

@@ -3,6 +3,7 @@ themselves, their stems and the support stop list are ``kbassist.content.words``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,16 @@ INDEX_STOP_WORDS = STOP_WORDS
 MIN_WORD = 2  # shorter tokens are not indexed (StemmingAnalyzer's minsize)
 
 
+def whole_matches(expression: re.Pattern[str]) -> re.Pattern[str]:
+    """``expression`` with its groups made non-capturing: the same matches, which ``findall`` then gives whole
+    (what ``finditer``'s ``group(0)`` gives, without a match object per word: a tenth of the time of reading a
+    document's words for "did you mean")."""
+    plain = re.compile(re.sub(r"(?<!\\)\((?!\?)", "(?:", expression.pattern), expression.flags)
+    if plain.groups:
+        raise ValueError(f"{expression.pattern!r} keeps a group")
+    return plain
+
+
 class KbAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
     """Whoosh's ``StemmingAnalyzer(minsize=2)`` (its tokens, lowercase, English stop list, Porter stems) in one
     loop instead of four chained generators: the same tokens, positions and boosts, in about half the time
@@ -31,6 +42,7 @@ class KbAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
         self.chain = StemmingAnalyzer(minsize=MIN_WORD, cachesize=50000)
         tokenizer, _lower, stops, _stem = self.chain.items
         self.expression, self.stops = tokenizer.expression, stops.stops  # whoosh-reloaded's pattern keeps '*'
+        self.words = whole_matches(self.expression)
 
     def __call__(  # noqa: PLR0913 - Whoosh's analyzer protocol
         self,
@@ -77,6 +89,25 @@ class KbAnalyzer(Analyzer):  # type: ignore[misc]  # Whoosh is untyped
 
     def has_morph(self) -> bool:
         return True
+
+    def stemmed_positions(self, value: str) -> dict[str, list[int]]:
+        """Each stem of ``value`` with its positions, in order of first use: what ``__call__`` yields with
+        ``positions`` (the same loop, without a token per word), as Whoosh's ``Positions`` format gathers it."""
+        found: dict[str, list[int]] = {}
+        pos = -1
+        stops = self.stops
+        for number, found_word in enumerate(self.words.findall(value)):
+            text = found_word.lower()
+            if len(text) < MIN_WORD or text in stops:
+                continue
+            pos = number if pos < 0 else pos + 1  # as ``__call__`` numbers them from ``start_pos`` 0
+            word = stem(text)
+            at = found.get(word)
+            if at is None:
+                found[word] = [pos]
+            else:
+                at.append(pos)
+        return found
 
 
 ANALYZER = KbAnalyzer()  # Whoosh's English stop list, Porter stems
