@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.analysis import SimpleAnalyzer
@@ -15,13 +16,14 @@ from conftest import BUNDLED_KB, write
 from kbassist.content.kb_files import iter_kb_files
 from kbassist.content.model import KbItem
 from kbassist.content.parser import parse_file
-from kbassist.search import parallel_build
+from kbassist.search import parallel_build, table_files
 from kbassist.search.engine import SearchEngine
 from kbassist.search.schema import build_schema, to_document
 from kbassist.search.spelling import spell_words
 from kbassist.search.sync import Hooks, plan_sync
+from kbassist.search.table_store import decode_segment
 from kbassist.search.text import ANALYZER
-from kbassist.search.whoosh_segments import commit_segments, finish_segment, segment_writer
+from kbassist.search.whoosh_segments import commit_segments, finish_and_decode, finish_segment, segment_writer
 
 
 def _documents(kb: Path) -> list[dict[str, Any]]:
@@ -81,6 +83,35 @@ def test_a_segment_with_its_postings_kept_in_memory_is_the_segment_whoosh_writes
     expected, found = _segment_contents(whooshs), _segment_contents(ours)
     assert max(len(term[-1]) for term in expected["terms"].values()) > 128  # several posting blocks
     assert found == expected
+
+
+def test_a_table_made_from_the_writers_postings_is_the_table_decoded_from_its_segment(tmp_path: Path) -> None:
+    """``finish_and_decode`` keeps, from the postings its writer holds, the scoring table (postings, lengths,
+    words, synonym phrases' documents) that decoding the written segment gives."""
+    docs = _documents(BUNDLED_KB)
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    parent = ix.writer()
+    writer = segment_writer(ix)
+    for doc in docs:
+        writer.add_document(**doc)
+    segment = finish_and_decode(writer)
+    commit_segments(parent, [segment])
+    with whoosh_index.open_dir(str(tmp_path)).reader() as reader:
+        decoded = decode_segment(reader)
+    kept = table_files.load(tmp_path, decoded.key, decoded.doc_count)
+    assert kept is not None and kept.key == str(segment.segment_id())
+    assert sorted(kept.fields) == sorted(decoded.fields) and len(decoded.fields) >= 6
+    for name, postings in decoded.fields.items():
+        mine = kept.fields[name]
+        assert mine.terms == postings.terms
+        for part in ("doc_freqs", "starts", "docs", "weights"):
+            assert np.array_equal(getattr(mine, part), getattr(postings, part)), (name, part)
+            assert getattr(mine, part).dtype == getattr(postings, part).dtype, (name, part)
+    assert kept.lengths.keys() == decoded.lengths.keys()
+    assert all(np.array_equal(kept.lengths[name], decoded.lengths[name]) for name in decoded.lengths)
+    assert (kept.totals, list(kept.words)) == (decoded.totals, list(decoded.words))
+    assert kept.phrases.keys() == decoded.phrases.keys() and sum(map(len, decoded.phrases.values())) > 50
+    assert all(np.array_equal(kept.phrases[key], found) for key, found in decoded.phrases.items())
 
 
 def test_words_read_in_one_loop_are_the_words_the_analyzers_give() -> None:

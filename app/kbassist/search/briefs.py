@@ -47,7 +47,28 @@ def brief_of(record: dict[str, Any] | None) -> Brief | None:
     return brief
 
 
-class Briefs(Sequence[Brief | None]):
+class BriefSequence(Sequence[Brief | None]):
+    """Briefs by document number, each made by ``_brief`` when asked for: indexing and slicing as a list's."""
+
+    @overload
+    def __getitem__(self, index: int) -> Brief | None: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Brief | None]: ...
+
+    def __getitem__(self, index: int | slice) -> Brief | list[Brief | None] | None:
+        if isinstance(index, slice):
+            return [self._brief(doc) for doc in range(*index.indices(len(self)))]
+        doc = index + len(self) if index < 0 else index
+        if not 0 <= doc < len(self):
+            raise IndexError(index)
+        return self._brief(doc)
+
+    def _brief(self, doc: int) -> Brief | None:
+        raise NotImplementedError
+
+
+class Briefs(BriefSequence):
     """One segment's briefs by document number (None: a document without a record), held as columns (each
     ``COLUMNS`` name -> every document's value); safe to read from several threads."""
 
@@ -78,18 +99,7 @@ class Briefs(Sequence[Brief | None]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> Brief | None: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Brief | None]: ...
-
-    def __getitem__(self, index: int | slice) -> Brief | list[Brief | None] | None:
-        if isinstance(index, slice):
-            return [self[doc] for doc in range(*index.indices(self._count))]
-        doc = index + self._count if index < 0 else index
-        if not 0 <= doc < self._count:
-            raise IndexError(index)
+    def _brief(self, doc: int) -> Brief | None:
         try:
             return self._made[doc]
         except KeyError:

@@ -31,7 +31,7 @@ from whoosh.writing import SegmentWriter
 from kbassist.content.model import KbItem, Problem
 from kbassist.search.schema import to_document
 from kbassist.search.sync import Todo, parse_todo
-from kbassist.search.whoosh_segments import decode_table, drop_segment, finish_segment, segment_writer
+from kbassist.search.whoosh_segments import drop_segment, finish_and_decode, finish_segment, segment_writer
 
 PARENT_POLL = 1.0  # seconds between looks at whether the builder still lives, while the inbox is empty
 
@@ -105,10 +105,7 @@ class Worker:
         writer, self.writer = self.writer, None
         if writer is None:
             return None
-        segment = finish_segment(writer)
-        if decode:
-            decode_table(writer, segment)
-        return segment
+        return finish_and_decode(writer) if decode else finish_segment(writer)
 
     def drop(self) -> None:
         if self.writer is not None:

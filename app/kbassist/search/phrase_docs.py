@@ -13,7 +13,8 @@ they change with every commit (``ScoringTable.phrase`` computes them from the ta
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -77,14 +78,20 @@ def synonym_phrase_keys(synonyms: Synonyms) -> list[PhraseKey]:
     return [(f, tuple(w.encode("utf-8") for w in p), PHRASE_SLOP) for f in FIELD_BOOSTS for p in phrases]
 
 
+Positions = Callable[[str, bytes, np.ndarray], dict[int, list[int]]]  # (field, word, documents) -> positions
+
+
 def match_synonym_phrases(
-    reader: Any, table: SegmentTable, synonyms: Synonyms | None = None
+    reader: Any, table: SegmentTable, synonyms: Synonyms | None = None, positions_of: Positions | None = None
 ) -> dict[PhraseKey, np.ndarray]:
     """The documents of one segment (``reader``, its ``table``) each synonym phrase matches: those holding
     every word (from the table's postings), then their positions, read from Whoosh once per word and
-    document, checked as Whoosh's phrase matcher checks them (``near``). Through Whoosh's span matcher this
-    doubled a segment's decoding (9 s of positions checks at 10,000 articles)."""
+    document (or by ``positions_of``, which gives what Whoosh would), checked as Whoosh's phrase matcher
+    checks them (``near``). Through Whoosh's span matcher this doubled a segment's decoding (9 s of positions
+    checks at 10,000 articles)."""
     found: dict[PhraseKey, np.ndarray] = {}
+    if positions_of is None:
+        positions_of = partial(_positions, reader)
     keys = synonym_phrase_keys(synonyms or load_synonyms())
     for fieldname in dict.fromkeys(key[0] for key in keys):
         candidates = {key: _holding_all(table, fieldname, key[1]) for key in keys if key[0] == fieldname}
@@ -92,7 +99,7 @@ def match_synonym_phrases(
         for (_f, words, _slop), docs in candidates.items():
             for word in words if len(docs) else ():
                 wanted.setdefault(word, []).append(docs)
-        positions = {w: _positions(reader, fieldname, w, _distinct(np.concatenate(d))) for w, d in wanted.items()}
+        positions = {w: positions_of(fieldname, w, _distinct(np.concatenate(d))) for w, d in wanted.items()}
         for key, docs in candidates.items():
             found[key] = _near_docs(docs, [positions.get(w, {}) for w in key[1]], key[2])
     return found

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 from whoosh.searching import Searcher
 
 from kbassist.content.model import ItemKind, ItemSummary
 from kbassist.search import briefs
-from kbassist.search.briefs import Brief, Briefs, brief_of
+from kbassist.search.briefs import Brief, Briefs, BriefSequence, brief_of
 from kbassist.search.segment_cache import SegmentCache, live_segments, segment_id, segment_readers
 
 T = TypeVar("T")
@@ -104,7 +104,7 @@ def _summaries(briefs: Briefs) -> list[ItemSummary | None]:
     ]
 
 
-class ChainedBriefs(Sequence[Brief | None]):
+class ChainedBriefs(BriefSequence):
     """Segments' briefs one after another: a commit's documents by number. Joined into one list, every brief
     of 15,000 documents was made as a dict before a fresh process's first case (``Briefs`` makes one when it is
     asked for)."""
@@ -116,18 +116,7 @@ class ChainedBriefs(Sequence[Brief | None]):
     def __len__(self) -> int:
         return self._starts[-1]
 
-    @overload
-    def __getitem__(self, index: int) -> Brief | None: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Brief | None]: ...
-
-    def __getitem__(self, index: int | slice) -> Brief | list[Brief | None] | None:
-        if isinstance(index, slice):
-            return [self[doc] for doc in range(*index.indices(len(self)))]
-        doc = index + len(self) if index < 0 else index
-        if not 0 <= doc < len(self):
-            raise IndexError(index)
+    def _brief(self, doc: int) -> Brief | None:
         part = bisect_right(self._starts, doc) - 1
         return self._parts[part][doc - self._starts[part]]
 

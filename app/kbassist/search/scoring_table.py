@@ -68,12 +68,19 @@ def term_row(
     return known.get(text)
 
 
-def read_segment(reader: Any, fieldnames: Sequence[str]) -> SegmentTable:
-    """The table of one segment (``reader``: a Whoosh segment reader), for the fields queries score."""
+def read_segment(
+    reader: Any, fieldnames: Sequence[str], postings: Mapping[str, FieldPostings] | None = None
+) -> SegmentTable:
+    """The table of one segment (``reader``: a Whoosh segment reader), for the fields queries score;
+    ``postings``: those fields' postings when known already (a builder's writer has them in memory), else read
+    from the segment."""
     schema = reader.schema
-    indexed = set(reader.indexed_field_names())
     count = reader.doc_count_all()
-    fields = {name: read_field(reader, name) for name in fieldnames if name in indexed}
+    if postings is None:
+        indexed = set(reader.indexed_field_names())
+        fields = {name: read_field(reader, name) for name in fieldnames if name in indexed}
+    else:
+        fields = {name: postings[name] for name in fieldnames if name in postings}
     lengths: dict[str, np.ndarray] = {}
     totals: dict[str, int] = {}
     for name in fieldnames:

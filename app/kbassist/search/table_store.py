@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,12 @@ from whoosh.searching import Searcher
 
 from kbassist.search import briefs, joined_postings, table_files, word_index
 from kbassist.search.joined_postings import JoinedPostings, Segment
-from kbassist.search.phrase_docs import PhraseDocs, match_synonym_phrases
+from kbassist.search.phrase_docs import PhraseDocs, Positions, match_synonym_phrases
 from kbassist.search.process_memory import return_freed_memory
 from kbassist.search.records import count_words, keep_briefs
 from kbassist.search.schema import FIELD_BOOSTS
 from kbassist.search.scoring_table import Bm25, ScoringTable, SegmentTable, read_segment
-from kbassist.search.whoosh_postings import bm25f_parameters
+from kbassist.search.whoosh_postings import FieldPostings, bm25f_parameters
 from kbassist.search.word_index import WordIndex
 
 log = logging.getLogger(__name__)
@@ -161,10 +161,13 @@ class TableStore:
         return table
 
 
-def decode_segment(reader: Any) -> SegmentTable:
-    """A segment's table read from Whoosh, with the documents each synonym phrase matches in it."""
-    table = read_segment(reader, SCORED_FIELDS)
-    table.phrases = match_synonym_phrases(reader, table)
+def decode_segment(
+    reader: Any, postings: Mapping[str, FieldPostings] | None = None, positions_of: Positions | None = None
+) -> SegmentTable:
+    """A segment's table read from Whoosh, with the documents each synonym phrase matches in it; ``postings``
+    and ``positions_of``: what the writer that just wrote the segment still holds of it (the same values)."""
+    table = read_segment(reader, SCORED_FIELDS, postings)
+    table.phrases = match_synonym_phrases(reader, table, positions_of=positions_of)
     return table
 
 
