@@ -79,13 +79,8 @@ class FusedText(TEXT):  # type: ignore[misc]  # Whoosh is untyped
             return
         boost = self.format.field_boost
         for word, positions in analyzer.stemmed_positions(value).items():
-            deltas, base = [], 0
-            for position in positions:
-                deltas.append(position - base)
-                base = position
-            weight = 0.0
-            for _position in positions:  # summed one at a time, as Whoosh sums each token's boost of 1.0
-                weight += 1.0
+            deltas = [after - before for before, after in zip([0, *positions], positions, strict=False)]
+            weight = float(len(positions))  # Whoosh sums a boost of 1.0 per token: the same whole number
             yield word.encode("utf-8"), len(positions), weight * boost, pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
