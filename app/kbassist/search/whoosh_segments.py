@@ -4,7 +4,10 @@ Whoosh's own multiprocess writer (``whoosh.multiproc.MpWriter``) has each sub-wr
 own (``SegmentWriter._finalize_segment``) and the parent, which holds the index's lock, list those segments in
 a new table of contents (``_commit_toc``). The builder (``build_coordinator.py``) does the same with workers that
 parse their files themselves, through the few calls here and nothing else of Whoosh's internals. They are the
-calls ``MpWriter`` makes, on the release pinned in pyproject.toml.
+calls ``MpWriter`` makes, on the release pinned in pyproject.toml, and three of this module's own: a writer's
+pool (``MemoryPostings``), its schema's text fields (``FusedText``, in the worker's own copy of the schema) and
+its postings writer's block buffer (``_add_postings``), each tested to write the segment Whoosh's own writer
+writes, bit for bit (tests/test_parallel_build.py).
 
 Every sub-writer of an index shares one temporary folder (``<index>.tmp``, where a large segment's postings
 spill), and the parent's commit removes it and every segment file the new table does not list: a worker may
