@@ -278,3 +278,5 @@ def normalise_code(token: str) -> str | None:
     if CODE_TOKEN.match(token) or HTTP_STATUS.match(token):
         return token
     return None
+
+

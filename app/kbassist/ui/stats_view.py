@@ -70,15 +70,8 @@ MAX_COLUMN_PX = 320
 class StatsView(QDialog):
     """Charts and sortable tables of usage, filtered by period and product, exportable to CSV."""
 
-    def __init__(
-        self,
-        db_path: Path,
-        items: Callable[[], list[KbItem]],
-        stale_after_days: int = 365,
-        parent: QWidget | None = None,
-        *,
-        team_db: Callable[[], str | None] = lambda: None,
-    ) -> None:
+    def __init__(self, db_path: Path, items: Callable[[], list[KbItem]], stale_after_days: int = 365,
+                 parent: QWidget | None = None, *, team_db: Callable[[], str | None] = lambda: None) -> None:
         """``team_db``: the team database's URL (KBASSIST_TEAM_DB, then Settings) or None, asked at each
         refresh; with one, the Team switch reads the whole team's figures from it."""
         super().__init__(parent)
@@ -105,10 +98,7 @@ class StatsView(QDialog):
         layout.addWidget(split, 1)
 
         for signal in (
-            self.since.dateChanged,
-            self.until.dateChanged,
-            self.product.currentIndexChanged,
-            self.team.toggled,
+            self.since.dateChanged, self.until.dateChanged, self.product.currentIndexChanged, self.team.toggled
         ):
             signal.connect(lambda *_a: self.refresh())
         self.refresh()
@@ -169,12 +159,8 @@ class StatsView(QDialog):
             "unused": RecordTableModel(UNUSED_COLUMNS, parent=self),
         }
         titles = {
-            "macros": "Macros",
-            "articles": "Articles",
-            "missed": "Used but not suggested",
-            "gaps": "Content gaps",
-            "stale": "Stale articles",
-            "unused": "Never used",
+            "macros": "Macros", "articles": "Articles", "missed": "Used but not suggested",
+            "gaps": "Content gaps", "stale": "Stale articles", "unused": "Never used",
         }
         self.tabs = QTabWidget()
         self.tabs.setObjectName("statsTabs")
@@ -217,7 +203,6 @@ class StatsView(QDialog):
         stale = self.stale_after_days
         url = self._offer_team()
         if url and self.team.isChecked():
-
             def work() -> Stats:
                 from kbassist.usage.team.figures import team_stats  # the database driver loads only now
 
@@ -380,3 +365,4 @@ class StatsView(QDialog):
         name, _ = QFileDialog.getSaveFileName(self, "Export CSV", f"kbassist-{key}.csv", "CSV files (*.csv)")
         if name:
             self.export_csv(Path(name), key)
+

@@ -77,3 +77,4 @@ def prune(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> i
 
 def clear(conn: sqlite3.Connection) -> None:
     _run(conn, ("DELETE FROM events", *(f"DELETE FROM {table.name}" for table in DAY_TABLES)))
+

@@ -106,10 +106,12 @@ class _Query:
         self.case_params = [*self.params, *([product] if product is not None else [])]
 
 
-def read_period(reader: RollupReader, since: dt.date | None, until: dt.date | None, product: str | None) -> Period:
+def read_period(
+    reader: RollupReader, since: dt.date | None, until: dt.date | None, product: str | None
+) -> Period:
     q = _Query(since, until, product)
     period = Period()
-    ((sessions, events, associates),) = reader.rows(
+    (sessions, events, associates), = reader.rows(
         f"SELECT sum(sessions), sum(events), count(DISTINCT associate) FROM session_days WHERE {q.by_case}",
         q.case_params,
     )
@@ -184,3 +186,4 @@ def _read_gaps(reader: RollupReader, q: _Query, period: Period) -> None:
             q.case_params,
         )
     ]
+
