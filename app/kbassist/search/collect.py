@@ -172,38 +172,31 @@ def leaf_arrays(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One leaf's (documents, scores): ascending document numbers, each once, deleted ones included when
     they come from the table (``ScoringTable.live`` tells them apart; Whoosh's matchers skip them)."""
-    table = cache.table if cache is not None else None
-    if table is not None and type(leaf) in (Term, Phrase):
-        return _table_leaf(searcher, table, leaf, cache)
-    return _arrays(_leaf_postings(searcher, leaf, context, cache))
+    docs, scores, boost = _unboosted(searcher, leaf, context, cache)
+    return docs, scores if boost == 1.0 else scores * boost
 
 
 def _unboosted(
     searcher: Searcher, leaf: Query, context: SearchContext, cache: ScoringCache | None
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """``leaf_arrays`` with the scores at boost 1 and the boost to multiply them by; the table's own arrays
-    (not to be written to)."""
+    (not to be written to). Whoosh's matchers give scores with the boost in them (then 1)."""
     table = cache.table if cache is not None else None
     if table is not None and type(leaf) in (Term, Phrase):
-        return (*_table_leaf(searcher, table, leaf, cache, 1.0), float(leaf.boost))
+        return (*_table_leaf(searcher, table, leaf, cache), float(leaf.boost))
     return (*_arrays(_leaf_postings(searcher, leaf, context, cache)), 1.0)
 
 
 def _table_leaf(
-    searcher: Searcher, table: ScoringTable, leaf: Query, cache: ScoringCache | None, boost: float | None = None
+    searcher: Searcher, table: ScoringTable, leaf: Query, cache: ScoringCache | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A leaf's (documents, scores) from the table, at ``boost`` (None: the leaf's own)."""
-    boost = leaf.boost if boost is None else boost
+    """A leaf's (documents, scores at boost 1) from the table."""
     if type(leaf) is Term:
-        return table.term(leaf.fieldname, _as_bytes(leaf.text), boost)
+        return table.term(leaf.fieldname, _as_bytes(leaf.text))
     words = [_as_bytes(w) for w in leaf.words]
     phrase_docs = cache.phrase_docs if cache is not None and cache.phrase_docs is not None else PhraseDocs()
     return table.phrase(
-        leaf.fieldname,
-        words,
-        leaf.slop,
-        lambda: phrase_docs.docs(searcher, table, leaf.fieldname, words, leaf.slop),
-        boost,
+        leaf.fieldname, words, leaf.slop, lambda: phrase_docs.docs(searcher, table, leaf.fieldname, words, leaf.slop)
     )
 
 

@@ -218,16 +218,16 @@ class ScoringTable:
         """``whoosh.scoring.WeightingModel.idf``: deleted documents count, as in Whoosh."""
         return math.log(self.doc_count_all / (frequency + 1)) + 1
 
-    def term(self, fieldname: str, text: bytes, boost: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, scores) of one term query, each score what Whoosh's matcher gives times ``boost``; at
-        boost 1 the table's own arrays (read them, never write to them)."""
+    def term(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, scores) of one term query at boost 1, each score what Whoosh's matcher gives: the
+        table's own arrays (read them, never write to them; a leaf's boost is applied by ``collect``)."""
         docs, weights, frequency = self.postings(fieldname, text)
         scores = self._scored.get((fieldname, text))
         if scores is None:
             scores = self.scores(fieldname, docs, weights, self.idf(frequency)) if len(docs) else _EMPTY_SCORES
             if (fieldname, text) in self._postings:  # kept with the postings, within their bound
                 self._scored[fieldname, text] = scores
-        return docs, scores if boost == 1.0 else scores * boost
+        return docs, scores
 
     def scores(self, fieldname: str, docs: np.ndarray, weights: np.ndarray, idf: float) -> np.ndarray:
         """Each posting's score at boost 1 (``BM25FScorer._score``, or the weight for a field without lengths):
@@ -246,18 +246,17 @@ class ScoringTable:
         return tf
 
     def phrase(
-        self, fieldname: str, words: Sequence[bytes], slop: int, matches: Callable[[], np.ndarray], boost: float
+        self, fieldname: str, words: Sequence[bytes], slop: int, matches: Callable[[], np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
         """(documents, scores) of a phrase query; ``matches()`` gives the documents it matches. A document's
         score is its words' term scores summed as Whoosh's ``IntersectionMatcher`` tree sums them
-        (``make_binary_tree``), times ``boost`` (at boost 1 the table's own arrays, as for ``term``)."""
+        (``make_binary_tree``), at boost 1: the table's own arrays, as for ``term``."""
         key = (fieldname, tuple(words), slop)
         known = self._phrases.get(key)
         if known is None:
             docs = matches()
             known = self._phrases[key] = (docs, _tree_sum([self._word_scores(fieldname, w, docs) for w in words]))
-        docs, scores = known
-        return docs, scores if boost == 1.0 else scores * boost
+        return known
 
     def _word_scores(self, fieldname: str, word: bytes, docs: np.ndarray) -> np.ndarray:
         word_docs, word_scores = self.term(fieldname, word)
