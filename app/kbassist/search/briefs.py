@@ -42,9 +42,13 @@ def brief_of(record: dict[str, Any] | None) -> Brief | None:
     if record is None:
         return None
     brief = {key: record[key] for key in BRIEF_KEYS}
-    articles = (record.get("meta") or {}).get(ARTICLES)
-    brief["meta"] = {ARTICLES: list(articles)} if articles else {}
+    brief["meta"] = _meta((record.get("meta") or {}).get(ARTICLES))
     return brief
+
+
+def _meta(articles: Sequence[str] | None) -> dict[str, list[str]]:
+    """A brief's ``meta``: the articles a macro relies on, when it names any."""
+    return {ARTICLES: list(articles)} if articles else {}
 
 
 class BriefSequence(Sequence[Brief | None]):
@@ -63,6 +67,9 @@ class BriefSequence(Sequence[Brief | None]):
         if not 0 <= doc < len(self):
             raise IndexError(index)
         return self._brief(doc)
+
+    def __iter__(self) -> Iterator[Brief | None]:
+        return (self._brief(doc) for doc in range(len(self)))
 
     def _brief(self, doc: int) -> Brief | None:
         raise NotImplementedError
@@ -92,7 +99,7 @@ class Briefs(BriefSequence):
         """(document number, brief) of the documents whose ``name`` is set (not None, not empty), in order:
         the 5,000 macros of 15,000 documents for the articles they rely on, not a dict made for each."""
         for doc, value in enumerate(self._columns[name]):
-            brief = self[doc] if value else None
+            brief = self._brief(doc) if value else None
             if brief is not None:
                 yield doc, brief
 
@@ -107,12 +114,8 @@ class Briefs(BriefSequence):
         brief: Brief | None = None
         if self._columns["id"][doc] is not None:
             brief = {key: self._columns[key][doc] for key in BRIEF_KEYS}
-            articles = self._columns[ARTICLES][doc]
-            brief["meta"] = {ARTICLES: list(articles)} if articles else {}
+            brief["meta"] = _meta(self._columns[ARTICLES][doc])
         return self._made.setdefault(doc, brief)  # one brief per document, whichever thread made it first
-
-    def __iter__(self) -> Iterator[Brief | None]:
-        return (self[doc] for doc in range(self._count))
 
     def lines(self) -> list[bytes]:
         """Each column as a JSON line, in ``COLUMNS`` order."""

@@ -78,11 +78,11 @@ def synonym_phrase_keys(synonyms: Synonyms) -> list[PhraseKey]:
     return [(f, tuple(w.encode("utf-8") for w in p), PHRASE_SLOP) for f in FIELD_BOOSTS for p in phrases]
 
 
-Positions = Callable[[str, bytes, np.ndarray], dict[int, list[int]]]  # (field, word, documents) -> positions
+PositionsOf = Callable[[str, bytes, np.ndarray], dict[int, list[int]]]  # (field, word, documents) -> positions
 
 
 def match_synonym_phrases(
-    reader: Any, table: SegmentTable, synonyms: Synonyms | None = None, positions_of: Positions | None = None
+    reader: Any, table: SegmentTable, synonyms: Synonyms | None = None, positions_of: PositionsOf | None = None
 ) -> dict[PhraseKey, np.ndarray]:
     """The documents of one segment (``reader``, its ``table``) each synonym phrase matches: those holding
     every word (from the table's postings), then their positions, read from Whoosh once per word and

@@ -21,7 +21,7 @@ from whoosh.searching import Searcher
 
 from kbassist.search import briefs, joined_postings, table_files, word_index
 from kbassist.search.joined_postings import JoinedPostings, Segment
-from kbassist.search.phrase_docs import PhraseDocs, Positions, match_synonym_phrases
+from kbassist.search.phrase_docs import PhraseDocs, PositionsOf, match_synonym_phrases
 from kbassist.search.process_memory import return_freed_memory
 from kbassist.search.records import count_words, keep_briefs
 from kbassist.search.schema import FIELD_BOOSTS
@@ -162,7 +162,7 @@ class TableStore:
 
 
 def decode_segment(
-    reader: Any, postings: Mapping[str, FieldPostings] | None = None, positions_of: Positions | None = None
+    reader: Any, postings: Mapping[str, FieldPostings] | None = None, positions_of: PositionsOf | None = None
 ) -> SegmentTable:
     """A segment's table read from Whoosh, with the documents each synonym phrase matches in it; ``postings``
     and ``positions_of``: what the writer that just wrote the segment still holds of it (the same values)."""

@@ -20,6 +20,8 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 from functools import partial
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from pickle import dumps
 from typing import Any
@@ -113,6 +115,7 @@ def finish_segment(writer: SegmentWriter) -> Any:
 
 
 PoolTerms = dict[tuple[str, bytes], tuple["array[int]", "array[float]", list[bytes | None]]]
+TermKeys = list[tuple[str, bytes]]  # a pool's (field, term) keys in the order the segment lists them
 
 
 def finish_and_decode(writer: SegmentWriter) -> Any:
@@ -121,24 +124,26 @@ def finish_and_decode(writer: SegmentWriter) -> Any:
     thousand documents). The table is made from the postings the writer still holds: decoding them back from
     the segment's compressed blocks (and positions through Whoosh's matchers, for the synonym phrases) was a
     seventh of a builder's work at 10,000 articles. The same table as decoding gives (tested)."""
-    segment, terms = _finish(writer)
+    segment, terms, ordered = _finish(writer)
     reader = open_segment(writer.storage, writer.schema, segment)
     try:
-        postings = {name: _field_postings(terms, name) for name in SCORED_FIELDS}
+        postings = {
+            name: _field_postings(terms, name, [text for _name, text in keys])
+            for name, keys in groupby(ordered, key=itemgetter(0))
+            if name in SCORED_FIELDS
+        }
         positions = partial(_pool_positions, terms, writer.schema)
-        table = decode_segment(reader, {name: p for name, p in postings.items() if p is not None}, positions)
+        table = decode_segment(reader, postings, positions)
         keep(table, Path(writer.storage.folder), reader)
     finally:
         reader.close()
     return segment
 
 
-def _field_postings(terms: PoolTerms, fieldname: str) -> FieldPostings | None:
-    """One field's postings as ``whoosh_postings.read_field`` reads them from the segment (terms in byte
-    order, weights as the blocks' 32-bit floats, each term's document frequency its count in a new segment)."""
-    texts = sorted(text for name, text in terms if name == fieldname)
-    if not texts:
-        return None
+def _field_postings(terms: PoolTerms, fieldname: str, texts: list[bytes]) -> FieldPostings:
+    """One field's postings (``texts``: its terms, in byte order) as ``whoosh_postings.read_field`` reads them
+    from the segment (weights as the blocks' 32-bit floats, each term's document frequency its count in a new
+    segment)."""
     lists = [terms[fieldname, text] for text in texts]
     counts = np.array([len(docs) for docs, _weights, _values in lists], dtype=np.int64)
     return FieldPostings(
@@ -167,14 +172,16 @@ def _pool_positions(
     }
 
 
-def _finish(writer: SegmentWriter) -> tuple[Any, PoolTerms]:
-    """``finish_segment``, with the pool's postings taken out before Whoosh's writer clears its pool."""
+def _finish(writer: SegmentWriter) -> tuple[Any, PoolTerms, TermKeys]:
+    """``finish_segment``, with the pool's postings taken out before Whoosh's writer clears its pool, and their
+    keys in the segment's order."""
     writer.perdocwriter.close()
     pool: MemoryPostings = writer.pool
     lengths = _lengths(writer, pool.fieldnames)
     fields = writer.fieldwriter
     current = None
-    for fieldname, text in sorted(pool.terms):
+    ordered = sorted(pool.terms)
+    for fieldname, text in ordered:
         if fieldname != current:
             if current is not None:
                 fields.finish_field()
@@ -190,7 +197,7 @@ def _finish(writer: SegmentWriter) -> tuple[Any, PoolTerms]:
     writer._close_segment()
     writer._assemble_segment()
     writer.is_closed = True
-    return writer.get_segment(), terms
+    return writer.get_segment(), terms, ordered
 
 
 def _add_postings(
