@@ -292,7 +292,10 @@ def _gui_main(kb_root: Path, folder: Path, cases: list[str], spawned: float) -> 
         where.symlink_to(folder.resolve(), target_is_directory=True)
     from PySide6.QtCore import QTimer
 
-    from kbassist.ui.app import make_application, open_window
+    from kbassist.ui.plain_import import plain_import
+
+    with plain_import():  # as `kbassist` imports the window (cli.cmd_gui)
+        from kbassist.ui.app import make_application, open_window
 
     app = make_application()
     window = open_window(kb_root)

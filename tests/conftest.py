@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kbassist.ui.plain_import import plain_import
+
 # The team-mode tests' PostgreSQL server and databases (tests/postgres.py).
 pytest_plugins = ["postgres"]
 
@@ -25,6 +27,11 @@ BUNDLED_KB = REPO / "kb"
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="kbassist-tests-"))
 os.environ["KBASSIST_HOME"] = str(SESSION_HOME)
 atexit.register(shutil.rmtree, SESSION_HOME, True)
+
+# The window's modules imported as `kbassist` imports them (ui/plain_import.py: by Python's own import, which
+# PySide6 replaces once Qt is loaded, as pytest-qt has loaded it here), so every window test runs them that way.
+with plain_import():
+    import kbassist.ui.app  # noqa: F401
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -261,7 +261,10 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if reason := _no_display():
         raise CliError(reason)
     try:
-        from kbassist.ui.app import run
+        from kbassist.ui.plain_import import plain_import
+
+        with plain_import():
+            from kbassist.ui.app import run
     except ImportError as exc:  # PySide6 missing or broken: say so instead of a traceback
         raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
     return run(kb=args.kb)
@@ -271,7 +274,10 @@ def cmd_paste(args: argparse.Namespace) -> int:
     if reason := _no_display():
         raise CliError(reason)
     try:
-        from kbassist.ui.app import paste
+        from kbassist.ui.plain_import import plain_import
+
+        with plain_import():
+            from kbassist.ui.app import paste
     except ImportError as exc:
         raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
     return paste(kb=args.kb, text=args.text)

@@ -38,12 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     request = summon_request(args)
     if request is not None and _has_display():
         try:
+            from kbassist.ui.plain_import import plain_import
             from kbassist.ui.single_instance import hand_over
         except ImportError:  # no PySide6: the CLI says so in its own words
             pass
         else:
             if hand_over(*request):
                 return 0
+            with plain_import():  # Qt came first: the CLI and the core skip PySide's import (ui/plain_import.py)
+                from kbassist.cli import main as cli_main
+            return cli_main(args)
     from kbassist.cli import main as cli_main
 
     return cli_main(args)
