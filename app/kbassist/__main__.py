@@ -1,3 +1,3 @@
-from kbassist.launch import main
+from kbassist.launch import command
 
-raise SystemExit(main())
+raise SystemExit(command())
