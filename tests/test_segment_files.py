@@ -18,6 +18,7 @@ from kbassist.evaluation.tickets import load_cases
 from kbassist.search import briefs, records, table_store, word_index
 from kbassist.search.briefs import Briefs, brief_of
 from kbassist.search.engine import SearchEngine
+from kbassist.search.ranking import filed_reliance, relied_on
 from kbassist.search.records import ChainedBriefs, FiledKeys, filed
 from kbassist.search.spelling import Speller, spell_words
 from kbassist.search.word_index import WordIndex
@@ -201,12 +202,27 @@ def test_briefs_kept_as_columns_read_back_as_the_briefs_they_were(tmp_path: Path
     assert briefs.save(tmp_path, "seg", held) is not None
     read = briefs.load(tmp_path, "seg", 5)
     assert read is not None and list(read) == SEGMENT
-    assert [doc for doc, _brief in read.having(briefs.ARTICLES)] == [2]
     assert read.column("id") == ["late-refund", None, "macro-late", "macro-none", "late-refund"]
     with pytest.raises(IndexError):
         read[5]
     assert briefs.load(tmp_path, "seg", 4) is None, "another segment's count"
     assert briefs.load(tmp_path, "other", 5) is None, "another segment's key"
+
+
+def test_macros_filed_from_the_columns_as_from_each_brief(tmp_path: Path) -> None:
+    """The articles macros rely on, filed from a segment's columns, as filing each brief's ``relied_on``: on a
+    made-up segment (a document without a record, a macro relying on none, an id twice) and on the bundled KB's."""
+    assert filed_reliance(Briefs.of(SEGMENT)) == filed(enumerate(SEGMENT), relied_on)
+    assert set(filed_reliance(Briefs.of(SEGMENT))) == {"late-refund", "refund-fees"}
+    kb = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb)
+    with SearchEngine(kb, embedder=False) as engine:
+        engine.update()
+        with engine.index.searcher() as searcher:
+            segments = [engine.index.records.briefs.get(reader) for reader in records.segment_readers(searcher)]
+    assert sum(len(by_article) for by_article in map(filed_reliance, segments)) > 50
+    for held in segments:
+        assert filed_reliance(held) == filed(enumerate(held), relied_on)
 
 
 def test_damaged_briefs_are_refused_not_read_wrong(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

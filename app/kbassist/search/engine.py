@@ -16,7 +16,6 @@ from whoosh.query import And, Term
 from kbassist.content.kb_files import iter_kb_files, iter_kb_folders
 from kbassist.content.model import ItemKind, ItemSummary, KbItem, Macro
 from kbassist.content.translations import TranslationReader
-from kbassist.search.briefs import ARTICLES
 from kbassist.search.case import CaseAnalysis, analyse_case, case_text_for_embedding
 from kbassist.search.case_query import KeyTerm
 from kbassist.search.confidence import decide
@@ -31,8 +30,8 @@ from kbassist.search.dense import (
 )
 from kbassist.search.index import KbIndex, Progress, UpdateReport
 from kbassist.search.language import prepare_language_model
-from kbassist.search.ranking import MacroRef, Ranked, RankingContext, rank_case, relied_on
-from kbassist.search.records import LiveLookup, filed
+from kbassist.search.ranking import MacroRef, Ranked, RankingContext, filed_reliance, rank_case
+from kbassist.search.records import LiveLookup
 from kbassist.search.replies import Reply, UnknownMacrosError, choose_language, compose_reply
 from kbassist.search.results import SearchHit, Suggestion, Suggestions, TypedResults
 from kbassist.search.synonyms import Synonyms, load_synonyms
@@ -78,10 +77,8 @@ class SearchEngine:
         # again took 14 ms of every suggestion at 10,000 articles until ``prepare_dense`` ran.
         self._too_many_missing: object = None
         self.translations = TranslationReader(self.kb_root)
-        # Each segment's macros filed by the articles they rely on (``ranking.relied_on``).
-        self._relied_on = self.index.segment_cache(
-            lambda reader: filed(self.index.records.briefs.get(reader).having(ARTICLES), relied_on)
-        )
+        # Each segment's macros filed by the articles they rely on (``ranking.filed_reliance``).
+        self._relied_on = self.index.segment_cache(lambda reader: filed_reliance(self.index.records.briefs.get(reader)))
 
     def close(self) -> None:
         self.index.close()

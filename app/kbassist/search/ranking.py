@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 
 from kbassist.content.model import ItemKind
 from kbassist.content.stripe import ALL_CODES, GENERIC_CODES
+from kbassist.search.briefs import ARTICLES, Briefs
 from kbassist.search.case import CaseAnalysis
 from kbassist.search.case_query import KeySurfaces, KeyTerm, build_case_query, key_terms
 from kbassist.search.collect import CaseHit, ScoringCache, collect
@@ -207,6 +208,21 @@ def relied_on(fields: Mapping[str, Any] | None) -> list[tuple[str, MacroRef]] | 
         return None
     ref = MacroRef(fields["id"], fields["title"], fields["product"])
     return [(article_id, ref) for article_id in fields["meta"].get("articles", ())] or None
+
+
+def filed_reliance(briefs: Briefs) -> dict[str, list[tuple[int, MacroRef]]]:
+    """One segment's macros filed by the articles they rely on, read from its briefs' columns: what
+    ``records.filed`` makes of each brief's ``relied_on``, without making the 5,000 macros' briefs of the
+    10,000-article bench KB as dicts (a fresh process's first case took 40-50 ms for it over 12 segments; the
+    same filing, equal by the test, from the columns)."""
+    ids, kinds, titles, products = (briefs.column(name) for name in ("id", "kind", "title", "product"))
+    out: dict[str, list[tuple[int, MacroRef]]] = {}
+    for doc, articles in enumerate(briefs.column(ARTICLES)):
+        if articles and ids[doc] is not None and kinds[doc] == ItemKind.MACRO:
+            ref = MacroRef(ids[doc], titles[doc], products[doc])
+            for article_id in articles:
+                out.setdefault(article_id, []).append((doc, ref))
+    return out
 
 
 def reliance_of(documents: Iterable[list[tuple[str, MacroRef]] | None]) -> dict[str, list[MacroRef]]:
