@@ -4,7 +4,8 @@ Where a developer's words and the KB's differ ("my webhook handler gets 400 Bad 
 signature verification failed"), BM25 finds nothing to match and a small sentence-embedding model still
 sees the topic. The model is all-MiniLM-L6-v2 (Apache-2.0), exported to ONNX with int8 weights: 23 MB on
 disk, shipped in ``resources/models`` with its tokenizer and a SHA-256 list that is checked before the
-model is loaded, run by onnxruntime. Nothing is downloaded.
+model is loaded, run by onnxruntime. Nothing is downloaded. Its weights are stored unsigned so that every
+x86 CPU computes the same vectors (``tools/requantize_model.py``: signed, a CPU without VNNI saturated).
 
 Costs on the 2-core development machine (bench/bench_suggest_bundled.py, 277 field-set cases, bundled KB
 of 269 documents): a suggestion takes 68 ms median and 91 ms p95 with the model, against 34 / 69 ms by
@@ -111,7 +112,7 @@ class Embedder:
     @property
     def version(self) -> str:
         """Identifies the vectors: a cache made with another model or window is not reused."""
-        return f"{MODEL_NAME}-int8-matmul-{DOC_TOKENS}"
+        return f"{MODEL_NAME}-u8-matmul-{DOC_TOKENS}"  # u8: unsigned weights, the same vectors on every CPU
 
     def embed(self, texts: Sequence[str], max_tokens: int = CASE_TOKENS) -> np.ndarray:
         """Unit-length mean-pooled embeddings, one row per text (float32)."""
