@@ -8,10 +8,10 @@ running window), so the window's 460-odd modules (the core, numpy, Whoosh, Babel
 (six alternated starts each, importing ``kbassist.ui.app`` after Qt), 868 ms median with PySide's import
 against 675 ms with Python's, and 17 MiB of source lines kept in ``linecache`` against none.
 
-KB Assist selects no ``__feature__``. A module PySide has not looked at is switched as the last module it
-had looked at, and with no feature selected anywhere that is "no feature", as for every module it marks:
-the window behaves the same. PySide's import is put back afterwards, so a ``from __feature__ import`` still
-works for anyone who asks for it.
+KB Assist selects no ``__feature__``, so a module PySide has not looked at sees Qt as every module it
+marks does (tests/test_plain_import.py: Qt's own names, signals and slots from such a module; the whole
+window suite runs its modules imported this way). PySide's import is put back afterwards, so a
+``from __feature__ import`` still works for anyone who asks for it.
 """
 
 from __future__ import annotations
