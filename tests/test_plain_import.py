@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -50,8 +51,6 @@ def _start(how: str) -> dict[str, object]:
 
 
 def _offscreen() -> dict[str, str]:
-    import os
-
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
 
 

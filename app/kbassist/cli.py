@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from kbassist import __version__, paths
@@ -257,30 +258,29 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def cmd_gui(args: argparse.Namespace) -> int:
+def _window() -> ModuleType:
+    """The window's module (``ui.app``), imported as the window is (``ui/plain_import.py``), once a display is
+    there; PySide6 missing or broken is said in a sentence instead of a traceback."""
     if reason := _no_display():
         raise CliError(reason)
     try:
         from kbassist.ui.plain_import import plain_import
 
         with plain_import():
-            from kbassist.ui.app import run
-    except ImportError as exc:  # PySide6 missing or broken: say so instead of a traceback
+            from kbassist.ui import app
+    except ImportError as exc:
         raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
-    return run(kb=args.kb)
+    return app
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    code: int = _window().run(kb=args.kb)
+    return code
 
 
 def cmd_paste(args: argparse.Namespace) -> int:
-    if reason := _no_display():
-        raise CliError(reason)
-    try:
-        from kbassist.ui.plain_import import plain_import
-
-        with plain_import():
-            from kbassist.ui.app import paste
-    except ImportError as exc:
-        raise CliError(f"the window needs PySide6, which could not be loaded: {exc}") from None
-    return paste(kb=args.kb, text=args.text)
+    code: int = _window().paste(kb=args.kb, text=args.text)
+    return code
 
 
 # ---------------------------------------------------------------------------- parser

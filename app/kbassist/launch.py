@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 
 def summon_request(args: Sequence[str]) -> tuple[str, str | None] | None:
@@ -37,6 +38,7 @@ def _has_display() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     request = summon_request(args)
+    importing: AbstractContextManager[None] = nullcontext()
     if request is not None and _has_display():
         try:
             from kbassist.ui.plain_import import plain_import
@@ -46,11 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             if hand_over(*request):
                 return 0
-            with plain_import():  # Qt came first: the CLI and the core skip PySide's import (ui/plain_import.py)
-                from kbassist.cli import main as cli_main
-            return cli_main(args)
-    from kbassist.cli import main as cli_main
-
+            importing = plain_import()  # Qt came first: the CLI and the core skip PySide's import
+    with importing:
+        from kbassist.cli import main as cli_main
     return cli_main(args)
 
 
